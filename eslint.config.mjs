@@ -33,6 +33,7 @@ export default tseslint.config(
   },
   {
     files: ['**/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/__fixtures__/**'],
     plugins: { '@nx': nx },
     rules: {
       '@nx/enforce-module-boundaries': ['error', {
