@@ -235,4 +235,30 @@ describe('retries and error bodies', () => {
     expect(got.map((d) => d.artifactType)).toEqual(['application/b']);
     expect(hits[0]?.url).toBe(`/v2/r/a/referrers/${sha256(utf8('subject'))}?artifactType=application%2Fb`);
   });
+
+  it('does not send credentials to an upload location on another origin', async () => {
+    const storage = await serve((_req, res) => { res.writeHead(201, { 'docker-content-digest': BLOB_DIGEST }); res.end(); });
+    const reg = await serve((req, res) => {
+      if (req.method === 'HEAD') { res.writeHead(404); res.end(); return; }
+      res.writeHead(202, { location: `http://${storage.host}/upload/abc?state=1` }); res.end();
+    });
+    const auth = { authorization: async () => 'Basic c2VjcmV0', challenge: async () => undefined };
+    const c = new RegistryClient({ registry: reg.host, retries: 0, auth });
+    expect(await c.pushBlob('r/a', BLOB)).toEqual({ digest: BLOB_DIGEST, size: BLOB.length });
+    expect(reg.hits.map((h) => h.headers.authorization)).toEqual(['Basic c2VjcmV0', 'Basic c2VjcmV0']);
+    expect(storage.hits[0]?.method).toBe('PUT');
+    expect(storage.hits[0]?.headers.authorization).toBeUndefined();
+    expect(storage.hits[0]?.url).toBe(`/upload/abc?state=1&digest=${encodeURIComponent(BLOB_DIGEST)}`);
+  });
+});
+
+describe('Docker Hub naming', () => {
+  it('talks to registry-1.docker.io and adds library/ to single-component names', async () => {
+    const urls: string[] = [];
+    const fetch = (async (input: string | URL | Request) => { urls.push(String(input)); return new Response(null, { status: 404 }); }) as typeof globalThis.fetch;
+    const c = new RegistryClient({ registry: 'docker.io', fetch, retries: 0 });
+    expect(await c.headManifest('alpine', 'latest')).toBeUndefined();
+    expect(await c.headManifest('org/app', 'latest')).toBeUndefined();
+    expect(urls).toEqual(['https://registry-1.docker.io/v2/library/alpine/manifests/latest', 'https://registry-1.docker.io/v2/org/app/manifests/latest']);
+  });
 });

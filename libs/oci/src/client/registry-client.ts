@@ -112,6 +112,12 @@ export class RegistryClient {
     });
   }
 
+  /** Validates a repository name; on Docker Hub a single-component name gets the implicit `library/`. */
+  private repository(repo: string): string {
+    assertRepository(repo);
+    return this.apiHost === 'registry-1.docker.io' && !repo.includes('/') ? `library/${repo}` : repo;
+  }
+
   /** GET /v2/ (with auth). Resolves when the registry speaks the distribution API. */
   async ping(opts: RequestOptions = {}): Promise<{ apiVersion: string | undefined }> {
     const { res, deadline } = await this.t.send({ method: 'GET', url: '/v2/', scope: '', idempotent: true, signal: opts.signal, ctx: { kind: 'ping' } });
@@ -127,7 +133,7 @@ export class RegistryClient {
    * OCI_MANIFEST_INVALID, OCI_DIGEST_MISMATCH, OCI_UNSUPPORTED_MEDIA_TYPE and the transport codes.
    */
   async getManifest(repo: string, reference: string, opts: GetManifestOptions = {}): Promise<FetchedManifest> {
-    assertRepository(repo);
+    repo = this.repository(repo);
     const byDigest = assertReference(reference);
     const accept = opts.accept ?? MANIFEST_MEDIA_TYPES;
     const ctx: ErrorContext = { kind: 'manifest', repository: repo, reference };
@@ -174,7 +180,7 @@ export class RegistryClient {
 
   /** HEAD a manifest: digest, media type and size, or undefined when it does not exist. */
   async headManifest(repo: string, reference: string, opts: GetManifestOptions = {}): Promise<ManifestHead | undefined> {
-    assertRepository(repo);
+    repo = this.repository(repo);
     const byDigest = assertReference(reference);
     const accept = opts.accept ?? MANIFEST_MEDIA_TYPES;
     const { res, deadline } = await this.t.send({
@@ -204,7 +210,7 @@ export class RegistryClient {
    * OCI_DIGEST_MISMATCH, OCI_BLOB_TOO_LARGE, OCI_BLOB_TRUNCATED, OCI_CACHE_IO and the transport codes.
    */
   async downloadBlob(repo: string, digest: string, destFile: string, opts: DownloadBlobOptions = {}): Promise<{ digest: string; size: number }> {
-    assertRepository(repo);
+    repo = this.repository(repo);
     const { algorithm } = parseDigest(digest);
     const maxBytes = positiveInt('maxBytes', opts.maxBytes, Number.MAX_SAFE_INTEGER);
     const ctx: ErrorContext = { kind: 'blob', repository: repo, reference: digest };
@@ -281,7 +287,7 @@ export class RegistryClient {
 
   /** Fetches a small blob into memory (default limit 4 MiB) with its digest verified. */
   async getBlob(repo: string, digest: string, opts: RequestOptions & { maxBytes?: number } = {}): Promise<Uint8Array> {
-    assertRepository(repo);
+    repo = this.repository(repo);
     const { algorithm } = parseDigest(digest);
     const maxBytes = positiveInt('maxBytes', opts.maxBytes, DEFAULT_MAX_SMALL_BLOB);
     const ctx: ErrorContext = { kind: 'blob', repository: repo, reference: digest };
@@ -302,7 +308,7 @@ export class RegistryClient {
 
   /** HEAD a blob: true when the registry has it. */
   async hasBlob(repo: string, digest: string, opts: RequestOptions = {}): Promise<boolean> {
-    assertRepository(repo);
+    repo = this.repository(repo);
     parseDigest(digest);
     const { res, deadline } = await this.t.send({
       method: 'HEAD', url: `/v2/${repo}/blobs/${digest}`, scope: `repository:${repo}:pull,push`, idempotent: true, signal: opts.signal,
@@ -318,7 +324,7 @@ export class RegistryClient {
    * `data` is bytes, or a file streamed from disk. Throws OCI_PUSH_FAILED, OCI_DIGEST_MISMATCH and transport codes.
    */
   async pushBlob(repo: string, data: Uint8Array | BlobFile, opts: PushBlobOptions = {}): Promise<{ digest: string; size: number }> {
-    assertRepository(repo);
+    repo = this.repository(repo);
     const isBytes = data instanceof Uint8Array;
     const digest = isBytes ? digestOf(data) : data.digest;
     parseDigest(digest);
@@ -368,7 +374,7 @@ export class RegistryClient {
 
   /** PUTs a manifest under a tag or its digest; returns the digest (sha256 of the bytes). */
   async pushManifest(repo: string, reference: string, bytes: Uint8Array, mediaType: string, opts: RequestOptions = {}): Promise<string> {
-    assertRepository(repo);
+    repo = this.repository(repo);
     const byDigest = assertReference(reference);
     if (bytes.byteLength > this.maxManifestBytes) {
       throw ociError('OCI_MANIFEST_TOO_LARGE', `manifest is larger than ${this.maxManifestBytes} bytes`, { size: bytes.byteLength, limit: this.maxManifestBytes });
@@ -392,7 +398,7 @@ export class RegistryClient {
 
   /** All tags of a repository (follows `Link: <…>; rel="next"` pagination). Throws OCI_REPOSITORY_NOT_FOUND. */
   async listTags(repo: string, opts: RequestOptions = {}): Promise<string[]> {
-    assertRepository(repo);
+    repo = this.repository(repo);
     const tags: string[] = [];
     let url: string | undefined = `/v2/${repo}/tags/list`;
     for (let page = 0; url && page < 1000; page++) {
@@ -421,7 +427,7 @@ export class RegistryClient {
    * tag schema (`sha256-<hex>` tag holding an index) when the API answers 404. Filtered by artifactType.
    */
   async getReferrers(repo: string, digest: string, opts: GetReferrersOptions = {}): Promise<Descriptor[]> {
-    assertRepository(repo);
+    repo = this.repository(repo);
     const { algorithm, hex } = parseDigest(digest);
     const q = opts.artifactType ? `?artifactType=${encodeURIComponent(opts.artifactType)}` : '';
     const ctx: ErrorContext = { kind: 'referrers', repository: repo, reference: digest };
@@ -463,7 +469,7 @@ export class RegistryClient {
 
   /** Deletes a manifest by digest (registries need delete enabled). Missing manifests are not an error. */
   async deleteManifest(repo: string, digest: string, opts: RequestOptions = {}): Promise<void> {
-    assertRepository(repo);
+    repo = this.repository(repo);
     parseDigest(digest);
     const { res, deadline } = await this.t.send({
       method: 'DELETE', url: `/v2/${repo}/manifests/${digest}`, scope: `repository:${repo}:pull,push,delete`, idempotent: true, signal: opts.signal,

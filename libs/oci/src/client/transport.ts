@@ -283,7 +283,8 @@ export class Transport {
 
   private async fetchFollowing(spec: SendSpec, authz: string | undefined, deadline: Deadline): Promise<{ res: Response; sameOrigin: boolean }> {
     let url = this.resolve(spec.url);
-    const origin = new URL(url).origin;
+    // Credentials belong to the registry's origin only (upload Locations and redirects may point elsewhere).
+    const origin = new URL(this.o.baseUrl).origin;
     const canFollow = spec.method === 'GET' || spec.method === 'HEAD';
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const sameOrigin = new URL(url).origin === origin;
