@@ -51,6 +51,7 @@ export interface TestRegistry {
   dir: string;
   auth: 'none' | 'htpasswd' | 'token';
   users: Record<string, string>;
+  /** PID of the sh watchdog that runs docker-registry (it kills the registry when this process dies). */
   pid: number | undefined;
   /** Token mode: the realm URL of the in-process token server. */
   tokenRealm: string | undefined;

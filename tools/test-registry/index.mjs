@@ -24,7 +24,8 @@ function installExitHook() {
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const child of LIVE) {
-      try { child.kill('SIGKILL'); } catch { /* already gone */ }
+      try { child.kill('SIGTERM'); } catch { /* already gone */ }
+      if (child.cleanupDir) rmSync(child.cleanupDir, { recursive: true, force: true });
     }
   });
 }
@@ -170,7 +171,20 @@ async function startTokenServer({ users, material, service, issuer, opts }) {
   };
 }
 
-// ---- registry process ------------------------------------------------------------------------------------
+// ---- registry process ----
+
+// $1 = parent pid, $2 = temp dir to remove if the parent dies ('' for none), $3.. = command. Exits (killing the
+// command) on TERM/INT, when the parent is gone, or when the command exits.
+const WATCHDOG = [
+  'parent=$1; dir=$2; shift 2',
+  '"$@" & c=$!',
+  // The shell's own messages ("Terminated") must not hit a closed pipe (SIGPIPE would stop the clean-up).
+  'exec >/dev/null 2>&1',
+  'trap \'kill $c 2>/dev/null; wait $c; exit 0\' TERM INT',
+  'while kill -0 "$parent" 2>/dev/null && kill -0 "$c" 2>/dev/null; do sleep 1 & wait $!; done',
+  'kill $c 2>/dev/null; wait $c',
+  'if ! kill -0 "$parent" 2>/dev/null && [ -n "$dir" ]; then rm -rf "$dir"; fi',
+].join('\n');
 
 function configYaml({ port, storageDir, auth }) {
   const lines = [
@@ -265,7 +279,10 @@ export async function startRegistry(opts = {}) {
       const configPath = join(dir, 'config.yml');
       writeFileSync(configPath, configYaml({ port, storageDir, auth }));
       const logs = [];
-      const child = spawn(bin, ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      // A tiny sh watchdog runs the registry and kills it when this process dies without stop() (e.g. SIGKILL).
+      const child = spawn('/bin/sh', ['-c', WATCHDOG, 'test-registry-watchdog', String(process.pid), ownDir ? dir : '', bin, 'serve', configPath],
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      if (ownDir) child.cleanupDir = dir;
       LIVE.add(child);
       const keep = (d) => { logs.push(String(d)); if (logs.length > 200) logs.shift(); };
       child.stdout.on('data', keep);
