@@ -252,6 +252,16 @@ describe('retries and error bodies', () => {
   });
 });
 
+describe('auth port timing', () => {
+  it('counts a hanging auth port against the timeout (OCI_TIMEOUT, not OCI_UNAUTHORIZED)', async () => {
+    const { host } = await serve((_req, res) => { res.writeHead(200); res.end(); });
+    const hang = (signal?: AbortSignal): Promise<undefined> => new Promise((_r, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+    const auth = { authorization: async (_h: string, _s: string, o?: { signal?: AbortSignal }) => hang(o?.signal), challenge: async () => undefined };
+    const c = new RegistryClient({ registry: host, retries: 0, timeoutMs: 200, auth });
+    expect((await failure(c.ping())).code).toBe('OCI_TIMEOUT');
+  });
+});
+
 describe('Docker Hub naming', () => {
   it('talks to registry-1.docker.io and adds library/ to single-component names', async () => {
     const urls: string[] = [];

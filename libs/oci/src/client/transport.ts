@@ -249,7 +249,7 @@ export class Transport {
       return await fn();
     } catch (e) {
       if (e instanceof OciError) throw e;
-      if (deadline.userSignal?.aborted) throw mapThrown(e, deadline, this.o.registry, ctx);
+      if (deadline.userSignal?.aborted || deadline.timedOut) throw mapThrown(e, deadline, this.o.registry, ctx);
       const msg = e instanceof Error ? e.message : String(e);
       const code = (e as { code?: unknown })?.code;
       throw new OciError({
