@@ -144,6 +144,15 @@ describe('token registry', () => {
     expect(reg.tokenRequests.length).toBe(before + 1);
   });
 
+  it('uses an entitlement for the token exchange and then sends the cached token', async () => {
+    const auth = createRegistryAuth({ config: { registries: { [reg.host]: { kind: 'entitlement', username: 'alice', entitlement: 'alice-pw' } }, named: {} } });
+    const scope = 'repository:team/ent:pull';
+    expect(await auth.authorization(reg.host, scope)).toBe(`Basic ${Buffer.from('alice:alice-pw').toString('base64')}`);
+    expect(await request(auth, reg, '/v2/team/ent/tags/list', scope)).toBe(404);
+    expect(reg.tokenRequests.at(-1)).toMatchObject({ user: 'alice', authenticated: true });
+    expect(await auth.authorization(reg.host, scope)).toMatch(/^Bearer /);
+  });
+
   it('does not retry a static TOKEN that drew a challenge', async () => {
     const auth = createRegistryAuth({ config: { registries: { [reg.host]: { kind: 'bearer', token: 'static' } }, named: {} } });
     expect(await auth.authorization(reg.host, '')).toBe('Bearer static');

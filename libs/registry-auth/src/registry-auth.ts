@@ -86,7 +86,6 @@ class RegistryAuthImpl implements RegistryAuth {
 
   async authorization(host: string, scope: string, opts: RegistryAuthRequestOptions = {}): Promise<string | undefined> {
     const { cred, id } = await this.resolve(host, opts.credentialName);
-    if (cred?.kind === 'entitlement') return basic(cred.username, cred.entitlement);
     if (cred?.kind === 'bearer') return `Bearer ${cred.token}`;
     const cacheKey = `${hostKey(host)}|${id}|${scope}`;
     const cached = this.tokens.get(cacheKey);
@@ -94,6 +93,7 @@ class RegistryAuthImpl implements RegistryAuth {
     // Once a host has shown a Bearer challenge, fetch tokens for new scopes up front (saves a 401 round trip).
     const realm = this.realms.get(`${hostKey(host)}|${id}`);
     if (realm) return this.exchange(host, realm, [scope], cred, cacheKey, opts.signal);
+    if (cred?.kind === 'entitlement') return basic(cred.username, cred.entitlement);
     if (cred?.kind === 'basic') return basic(cred.username, cred.password);
     return undefined;
   }
