@@ -1,0 +1,98 @@
+import { isPlugwayError } from '@plugway/core';
+import { COMMAND_NAMES, isCommandName, type CommandName } from './commands/index.js';
+import { EXIT, type CliIo, type CommandModule } from './io.js';
+
+const HELP_FLAGS = new Set(['--help', '-h']);
+
+/** How a command module is loaded; tests may pass their own. */
+export type CommandLoader = (name: CommandName) => Promise<unknown>;
+
+const importCommand: CommandLoader = (name) => import(`./commands/${name}.js`);
+
+/** Load a command module; a missing or malformed module is reported as `{ error }`, never thrown. */
+export async function loadCommand(name: CommandName, load: CommandLoader = importCommand): Promise<CommandModule | { error: string }> {
+  let mod: Partial<CommandModule>;
+  try {
+    mod = (await load(name)) as Partial<CommandModule>;
+  } catch (e) {
+    const err = e as { code?: unknown; message?: unknown };
+    const first = String(err.message).split('\n')[0] ?? '';
+    const missing = err.code === 'ERR_MODULE_NOT_FOUND' && first.includes(`commands/${name}.`);
+    return { error: missing ? `the "${name}" command is not available in this build (commands/${name} is missing)` : `the "${name}" command failed to load: ${first}` };
+  }
+  if (typeof mod?.run !== 'function') return { error: `the "${name}" command module does not export run(argv, io)` };
+  return { summary: typeof mod.summary === 'string' ? mod.summary : '', usage: typeof mod.usage === 'string' ? mod.usage : undefined, run: mod.run };
+}
+
+async function usage(load: CommandLoader): Promise<string> {
+  const rows = await Promise.all(
+    COMMAND_NAMES.map(async (name) => {
+      const mod = await loadCommand(name, load);
+      return `  ${name.padEnd(10)} ${'error' in mod ? '(not available in this build)' : mod.summary}`;
+    }),
+  );
+  return [
+    'Usage: plugway <command> [options]',
+    '',
+    'Commands:',
+    ...rows,
+    '',
+    'Run "plugway <command> --help" for the options of a command.',
+    'Exit codes: 0 success, 1 failure or policy denial, 2 usage or input error.',
+  ].join('\n');
+}
+
+/**
+ * Run the CLI in-process: `argv` is what follows `plugway` (no node/script path). Resolves to the exit code;
+ * never throws and never calls process.exit.
+ */
+export async function runCli(argv: string[], io: CliIo, options: { load?: CommandLoader } = {}): Promise<number> {
+  const load = options.load ?? importCommand;
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    io.stderr(await usage(load));
+    return EXIT.USAGE;
+  }
+  if (HELP_FLAGS.has(first) || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    if (topic === undefined) {
+      io.stdout(await usage(load));
+      return EXIT.OK;
+    }
+    return runCli([topic, '--help'], io, options);
+  }
+  if (!isCommandName(first)) {
+    io.stderr(`plugway: unknown command ${JSON.stringify(first)}\n\n${await usage(load)}`);
+    return EXIT.USAGE;
+  }
+  const mod = await loadCommand(first, load);
+  if ('error' in mod) {
+    io.stderr(`plugway: ${mod.error}`);
+    return EXIT.USAGE;
+  }
+  const end = rest.indexOf('--');
+  if ((end === -1 ? rest : rest.slice(0, end)).some((a) => HELP_FLAGS.has(a))) {
+    io.stdout(mod.usage ?? `plugway ${first}: ${mod.summary}`);
+    return EXIT.OK;
+  }
+  try {
+    return await mod.run(rest, io);
+  } catch (e) {
+    return reportUncaught(first, e, io);
+  }
+}
+
+// A command should map its own errors to output and an exit code; this is the safety net.
+function reportUncaught(name: string, e: unknown, io: CliIo): number {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
+    io.stderr(`plugway ${name}: ${(e as Error).message}\nRun "plugway ${name} --help" for usage.`);
+    return EXIT.USAGE;
+  }
+  if (isPlugwayError(e)) {
+    io.stderr(`plugway ${name}: ${e.code}: ${e.message}`);
+    return e.code.startsWith('COMMAND_') ? EXIT.USAGE : EXIT.FAILURE;
+  }
+  io.stderr(`plugway ${name}: unexpected error: ${e instanceof Error ? e.message : String(e)}`);
+  return EXIT.FAILURE;
+}
