@@ -1,0 +1,159 @@
+import { EventEmitter } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import { healthpb, pluginpb } from '@plugway/proto';
+import { PluginHostError } from './error.js';
+
+/** Request and response type of every unary PluginService RPC, by grpc-js client method name. */
+export interface HookTypes {
+  initialize: [pluginpb.InitRequest, pluginpb.InitResponse];
+  ping: [pluginpb.PingRequest, pluginpb.PingResponse];
+  shutdown: [pluginpb.ShutdownRequest, pluginpb.ShutdownResponse];
+  processPreAuth: [pluginpb.PluginRequest, pluginpb.PluginResponse];
+  authenticate: [pluginpb.AuthRequest, pluginpb.AuthResponse];
+  processPostAuth: [pluginpb.EnrichedRequest, pluginpb.PluginResponse];
+  processRestResponse: [pluginpb.ResponseData, pluginpb.ResponseData];
+  onBeforeWriteHeaders: [pluginpb.HeadersRequest, pluginpb.HeadersResponse];
+  onBeforeWrite: [pluginpb.ResponseWriteRequest, pluginpb.ResponseWriteResponse];
+  handleProxyLog: [pluginpb.ProxyLogRequest, pluginpb.DataCollectionResponse];
+  handleAnalytics: [pluginpb.AnalyticsRequest, pluginpb.DataCollectionResponse];
+  getConfigSchema: [pluginpb.GetConfigSchemaRequest, pluginpb.GetConfigSchemaResponse];
+  getManifest: [pluginpb.GetManifestRequest, pluginpb.GetManifestResponse];
+}
+export type HookMethod = keyof HookTypes;
+export type HookRequest<M extends HookMethod> = HookTypes[M][0];
+export type HookResponse<M extends HookMethod> = HookTypes[M][1];
+
+export const HOOK_METHODS: readonly HookMethod[] = [
+  'initialize', 'ping', 'shutdown', 'processPreAuth', 'authenticate', 'processPostAuth', 'processRestResponse',
+  'onBeforeWriteHeaders', 'onBeforeWrite', 'handleProxyLog', 'handleAnalytics', 'getConfigSchema', 'getManifest',
+];
+
+/** Result of one hook call: a normal answer the caller branches on (fail-open or fail-closed is its choice). */
+export type HookOutcome<R> =
+  | { status: 'ok'; response: R; durationMs: number }
+  | { status: 'failed'; error: PluginHostError; durationMs: number }
+  | { status: 'timeout'; error: PluginHostError; durationMs: number };
+
+export type HealthStatus = 'SERVING' | 'NOT_SERVING' | 'UNKNOWN';
+
+export interface CallOptions {
+  /** Per-call deadline in milliseconds (default: the connection's callTimeoutMs). */
+  deadlineMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface PluginExitInfo { code: number | null; signal: string | null; expected: boolean }
+
+/** A live plugin: a child process speaking go-plugin, or a remote grpc:// service. */
+export interface PluginConnection {
+  readonly id: string;
+  readonly kind: 'process' | 'remote';
+  readonly pid: number | undefined;
+  readonly closed: boolean;
+  callHook<M extends HookMethod>(method: M, request: Partial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>>;
+  health(opts?: { deadlineMs?: number }): Promise<HealthStatus>;
+  close(): Promise<void>;
+  on(event: 'exit', listener: (info: PluginExitInfo) => void): this;
+  off(event: 'exit', listener: (info: PluginExitInfo) => void): this;
+}
+
+type Fns = { fromPartial(o: unknown): unknown };
+// The message codec of each method's request, to fill defaults from a partial request.
+const REQUEST_CODECS: Record<HookMethod, Fns> = {
+  initialize: pluginpb.InitRequest, ping: pluginpb.PingRequest, shutdown: pluginpb.ShutdownRequest,
+  processPreAuth: pluginpb.PluginRequest, authenticate: pluginpb.AuthRequest, processPostAuth: pluginpb.EnrichedRequest,
+  processRestResponse: pluginpb.ResponseData, onBeforeWriteHeaders: pluginpb.HeadersRequest, onBeforeWrite: pluginpb.ResponseWriteRequest,
+  handleProxyLog: pluginpb.ProxyLogRequest, handleAnalytics: pluginpb.AnalyticsRequest,
+  getConfigSchema: pluginpb.GetConfigSchemaRequest, getManifest: pluginpb.GetManifestRequest,
+};
+
+export interface GrpcConnectionOptions {
+  id: string;
+  kind: 'process' | 'remote';
+  target: string;
+  credentials: grpc.ChannelCredentials;
+  channelOptions?: grpc.ChannelOptions;
+  callTimeoutMs: number;
+  /** Health service name to check (go-plugin registers "plugin"). */
+  healthService: string;
+}
+
+type UnaryFn = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
+
+/** gRPC side shared by process and remote plugins. */
+export class GrpcConnection extends EventEmitter {
+  readonly plugin: pluginpb.PluginServiceClient;
+  readonly healthClient: healthpb.HealthClient;
+  readonly opts: GrpcConnectionOptions;
+  private isClosed = false;
+
+  constructor(opts: GrpcConnectionOptions) {
+    super();
+    this.opts = opts;
+    const channelOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024, ...opts.channelOptions };
+    this.plugin = new pluginpb.PluginServiceClient(opts.target, opts.credentials, channelOptions);
+    // Share the plugin client's channel so health checks see the same connection.
+    this.healthClient = new healthpb.HealthClient(opts.target, opts.credentials, { ...channelOptions, channelOverride: this.plugin.getChannel() });
+  }
+
+  get closed(): boolean { return this.isClosed; }
+
+  /** Waits until the channel is connected. @throws PluginHostError PLUGIN_CONNECT_FAILED */
+  async waitReady(timeoutMs: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.plugin.waitForReady(Date.now() + timeoutMs, (err) =>
+        err ? reject(new PluginHostError({ code: 'PLUGIN_CONNECT_FAILED', message: `could not connect to plugin at ${this.opts.target}: ${err.message}`, cause: err, details: { target: this.opts.target } })) : resolve(),
+      );
+    });
+  }
+
+  async health(opts?: { deadlineMs?: number }): Promise<HealthStatus> {
+    if (this.isClosed) return 'NOT_SERVING';
+    return new Promise((resolve) => {
+      this.healthClient.check({ service: this.opts.healthService }, new grpc.Metadata(), { deadline: Date.now() + (opts?.deadlineMs ?? 2000) }, (err, res) => {
+        if (err) return resolve(err.code === grpc.status.UNIMPLEMENTED ? 'UNKNOWN' : 'NOT_SERVING');
+        const s = res.status;
+        resolve(s === healthpb.HealthCheckResponse_ServingStatus.SERVING ? 'SERVING' : s === healthpb.HealthCheckResponse_ServingStatus.NOT_SERVING ? 'NOT_SERVING' : 'UNKNOWN');
+      });
+    });
+  }
+
+  async callHook<M extends HookMethod>(method: M, request: Partial<HookRequest<M>>, opts: CallOptions = {}): Promise<HookOutcome<HookResponse<M>>> {
+    const started = performance.now();
+    const took = (): number => Math.round((performance.now() - started) * 1000) / 1000;
+    const codec = REQUEST_CODECS[method];
+    if (!codec) {
+      return { status: 'failed', durationMs: took(), error: new PluginHostError({ code: 'PLUGIN_UNKNOWN_METHOD', message: `unknown plugin method "${String(method)}"` }) };
+    }
+    if (this.isClosed) {
+      return { status: 'failed', durationMs: took(), error: new PluginHostError({ code: 'PLUGIN_CLOSED', message: `plugin ${this.opts.id} is closed` }) };
+    }
+    if (opts.signal?.aborted) {
+      return { status: 'failed', durationMs: took(), error: new PluginHostError({ code: 'PLUGIN_CALL_ABORTED', message: 'call aborted before it started' }) };
+    }
+    const deadlineMs = opts.deadlineMs ?? this.opts.callTimeoutMs;
+    const fn = (this.plugin as unknown as Record<string, UnaryFn>)[method]!.bind(this.plugin);
+    return new Promise((resolve) => {
+      const call = fn(codec.fromPartial(request), new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => {
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (!err) return resolve({ status: 'ok', response: res as HookResponse<M>, durationMs: took() });
+        const details = { plugin: this.opts.id, method, grpcCode: err.code };
+        if (err.code === grpc.status.DEADLINE_EXCEEDED) {
+          return resolve({ status: 'timeout', durationMs: took(), error: new PluginHostError({ code: 'PLUGIN_CALL_TIMEOUT', message: `${method} on plugin ${this.opts.id} exceeded its ${deadlineMs} ms deadline`, details }) });
+        }
+        const code = err.code === grpc.status.CANCELLED && opts.signal?.aborted ? 'PLUGIN_CALL_ABORTED' : err.code === grpc.status.UNAVAILABLE ? 'PLUGIN_UNAVAILABLE' : 'PLUGIN_CALL_FAILED';
+        resolve({ status: 'failed', durationMs: took(), error: new PluginHostError({ code, message: `${method} on plugin ${this.opts.id} failed: ${err.details || err.message}`, cause: err, details }) });
+      });
+      const onAbort = (): void => call.cancel();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Closes the gRPC channel (idempotent). */
+  closeChannel(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.healthClient.close();
+    this.plugin.close();
+  }
+}

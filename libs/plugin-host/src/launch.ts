@@ -1,0 +1,185 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { gopluginpb } from '@plugway/proto';
+import { NOOP_LOGGER, type Logger } from '@plugway/core';
+import { PluginHostError } from './error.js';
+import { DEFAULT_HANDSHAKE, parseHandshakeLine, type HandshakeConfig, type HandshakeLine } from './handshake.js';
+import { buildChildEnv } from './child-env.js';
+import { GrpcConnection, type PluginConnection } from './connection.js';
+import { forwardPluginLog } from './plugin-log.js';
+import { track, untrack } from './reaper.js';
+
+export interface LaunchOptions {
+  /** Absolute path of the plugin executable (the policy's realpath). */
+  path: string;
+  args?: string[];
+  /** Extra environment for the plugin; the host's own environment is NOT inherited beyond PATH/HOME/LANG/TZ/TMPDIR. */
+  env?: Record<string, string>;
+  /** Host environment to take PATH etc. from (default: none — pass `process.env` from the app). */
+  hostEnv?: Readonly<Record<string, string | undefined>>;
+  cwd?: string;
+  id?: string;
+  handshake?: HandshakeConfig;
+  startupTimeoutMs?: number;
+  callTimeoutMs?: number;
+  /** Time the plugin gets to exit after the controller Shutdown before SIGTERM, and after SIGTERM before SIGKILL. */
+  shutdownTimeoutMs?: number;
+  logger?: Logger;
+}
+
+const STDERR_TAIL = 20;
+
+/**
+ * Starts a go-plugin executable, reads its handshake, connects over gRPC and checks grpc.health.v1 ("plugin").
+ * @throws PluginHostError PLUGIN_INVALID_OPTIONS, PLUGIN_SPAWN_FAILED, PLUGIN_HANDSHAKE_FAILED, PLUGIN_HANDSHAKE_TIMEOUT,
+ *   PLUGIN_PROTOCOL_UNSUPPORTED, PLUGIN_EXITED, PLUGIN_CONNECT_FAILED, PLUGIN_UNHEALTHY
+ */
+export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnection> {
+  if (!opts.path || !opts.path.startsWith('/')) {
+    throw new PluginHostError({ code: 'PLUGIN_INVALID_OPTIONS', message: `plugin path must be absolute, got "${opts.path}"` });
+  }
+  const handshake = opts.handshake ?? DEFAULT_HANDSHAKE;
+  const id = opts.id ?? randomUUID();
+  const logger = (opts.logger ?? NOOP_LOGGER).child({ plugin: id });
+  const startupTimeoutMs = opts.startupTimeoutMs ?? 10_000;
+  const env = buildChildEnv({ handshake, hostEnv: opts.hostEnv ?? {}, ...(opts.env ? { pluginEnv: opts.env } : {}) });
+
+  let child: ChildProcess;
+  try {
+    child = spawn(opts.path, opts.args ?? [], { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (cause) {
+    throw new PluginHostError({ code: 'PLUGIN_SPAWN_FAILED', message: `could not start plugin ${opts.path}: ${(cause as Error).message}`, cause, details: { path: opts.path } });
+  }
+  track(child);
+  const stderrTail: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    stderrTail.push(line.slice(0, 500));
+    if (stderrTail.length > STDERR_TAIL) stderrTail.shift();
+    forwardPluginLog(logger, 'stderr', line);
+  });
+
+  let info: HandshakeLine;
+  try {
+    info = await readHandshake(child, handshake, startupTimeoutMs, stderrTail, opts.path);
+  } catch (e) {
+    await killHard(child);
+    throw e;
+  }
+  logger.debug('plugin handshake', { network: info.network, address: info.address, appVersion: info.appVersion });
+
+  const target = info.network === 'unix' ? `unix:${info.address}` : info.address;
+  const conn = new ProcessConnection(child, {
+    id, kind: 'process', target, credentials: grpc.credentials.createInsecure(),
+    callTimeoutMs: opts.callTimeoutMs ?? 5_000, healthService: 'plugin',
+  }, opts.shutdownTimeoutMs ?? 3_000, logger);
+  try {
+    await conn.waitReady(Math.max(1000, startupTimeoutMs));
+    const status = await conn.health({ deadlineMs: Math.max(1000, startupTimeoutMs) });
+    if (status === 'NOT_SERVING') {
+      throw new PluginHostError({ code: 'PLUGIN_UNHEALTHY', message: `plugin ${opts.path} is not serving health service "plugin"`, details: { path: opts.path } });
+    }
+  } catch (e) {
+    await conn.close();
+    throw e;
+  }
+  return conn;
+}
+
+function readHandshake(child: ChildProcess, handshake: HandshakeConfig, timeoutMs: number, stderrTail: string[], path: string): Promise<HandshakeLine> {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    let done = false;
+    const finish = (err: Error | undefined, value?: HandshakeLine): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.off('error', onError);
+      rl.removeAllListeners('line');
+      // After the handshake, keep draining stdout so the plugin never blocks on a full pipe.
+      rl.on('line', () => undefined);
+      if (err) reject(err); else resolve(value!);
+    };
+    const timer = setTimeout(() => finish(new PluginHostError({
+      code: 'PLUGIN_HANDSHAKE_TIMEOUT', message: `plugin ${path} printed no handshake within ${timeoutMs} ms`, details: { path, stderr: stderrTail.slice() },
+    })), timeoutMs);
+    const onExit = (code: number | null, signal: string | null): void => {
+      // Give the stderr reader a moment to collect go-plugin's "This binary is a plugin…" message.
+      setTimeout(() => finish(new PluginHostError({
+        code: 'PLUGIN_EXITED', message: `plugin ${path} exited before its handshake (code ${code}, signal ${signal})${stderrTail.length ? `: ${stderrTail.at(-1)}` : ''}`,
+        details: { path, exitCode: code, signal, stderr: stderrTail.slice() },
+      })), 50);
+    };
+    const onError = (err: Error): void => finish(new PluginHostError({ code: 'PLUGIN_SPAWN_FAILED', message: `could not start plugin ${path}: ${err.message}`, cause: err, details: { path } }));
+    child.once('exit', onExit);
+    child.once('error', onError);
+    rl.on('line', (line) => {
+      if (!line.trim()) return;
+      try {
+        finish(undefined, parseHandshakeLine(line, handshake.appProtocolVersions));
+      } catch (e) {
+        finish(e as Error);
+      }
+    });
+  });
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (exited(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => { child.off('exit', on); resolve(false); }, ms);
+    const on = (): void => { clearTimeout(t); resolve(true); };
+    child.once('exit', on);
+  });
+}
+
+async function killHard(child: ChildProcess): Promise<void> {
+  if (!exited(child)) child.kill('SIGKILL');
+  await waitExit(child, 5000);
+  untrack(child);
+}
+
+class ProcessConnection extends GrpcConnection implements PluginConnection {
+  readonly kind = 'process' as const;
+  private closing: Promise<void> | undefined;
+  private expectedExit = false;
+
+  constructor(private readonly child: ChildProcess, opts: ConstructorParameters<typeof GrpcConnection>[0], private readonly shutdownTimeoutMs: number, private readonly logger: Logger) {
+    super(opts);
+    child.once('exit', (code, signal) => {
+      untrack(child);
+      if (!this.expectedExit) this.logger.warn('plugin exited unexpectedly', { exitCode: code, signal });
+      this.closeChannel();
+      this.emit('exit', { code, signal, expected: this.expectedExit });
+    });
+  }
+
+  get id(): string { return this.opts.id; }
+  get pid(): number | undefined { return this.child.pid; }
+
+  /** Graceful stop: controller Shutdown, then SIGTERM, then SIGKILL; always reaps the child. */
+  close(): Promise<void> {
+    this.closing ??= this.stop();
+    return this.closing;
+  }
+
+  private async stop(): Promise<void> {
+    this.expectedExit = true;
+    if (!exited(this.child) && !this.closed) {
+      const controller = new gopluginpb.GRPCControllerClient(this.opts.target, this.opts.credentials, { channelOverride: this.plugin.getChannel() });
+      await new Promise<void>((resolve) => controller.shutdown({}, new grpc.Metadata(), { deadline: Date.now() + this.shutdownTimeoutMs }, () => resolve()));
+      controller.close();
+    }
+    if (!(await waitExit(this.child, this.shutdownTimeoutMs))) {
+      this.child.kill('SIGTERM');
+      if (!(await waitExit(this.child, this.shutdownTimeoutMs))) await killHard(this.child);
+    }
+    this.closeChannel();
+  }
+}

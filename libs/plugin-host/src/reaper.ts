@@ -1,0 +1,22 @@
+import type { ChildProcess } from 'node:child_process';
+
+// Every live plugin child, so none outlives the host process (no orphans when the host exits).
+const live = new Set<ChildProcess>();
+let hooked = false;
+
+export function track(child: ChildProcess): void {
+  live.add(child);
+  if (!hooked) {
+    hooked = true;
+    process.once('exit', () => { for (const c of live) c.kill('SIGKILL'); });
+  }
+}
+
+export function untrack(child: ChildProcess): void {
+  live.delete(child);
+}
+
+/** Number of plugin children this process still has running (for tests and metrics). */
+export function livePluginProcesses(): number {
+  return live.size;
+}
