@@ -26,7 +26,8 @@ export default tseslint.config(
   },
   {
     files: ['libs/**/src/**/*.ts'],
-    ignores: ['libs/config/**', '**/*.test.ts', '**/testing/**'],
+    // plugin-sdk runs inside the plugin process, where the go-plugin handshake arrives as environment.
+    ignores: ['libs/config/**', 'libs/plugin-sdk/**', '**/*.test.ts', '**/testing/**'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only libs/config reads the environment; take settings as options.' }],
     },

@@ -50,7 +50,7 @@ export interface PluginConnection {
   readonly kind: 'process' | 'remote';
   readonly pid: number | undefined;
   readonly closed: boolean;
-  callHook<M extends HookMethod>(method: M, request: Partial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>>;
+  callHook<M extends HookMethod>(method: M, request: pluginpb.DeepPartial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>>;
   health(opts?: { deadlineMs?: number }): Promise<HealthStatus>;
   close(): Promise<void>;
   on(event: 'exit', listener: (info: PluginExitInfo) => void): this;
@@ -118,7 +118,7 @@ export class GrpcConnection extends EventEmitter {
     });
   }
 
-  async callHook<M extends HookMethod>(method: M, request: Partial<HookRequest<M>>, opts: CallOptions = {}): Promise<HookOutcome<HookResponse<M>>> {
+  async callHook<M extends HookMethod>(method: M, request: pluginpb.DeepPartial<HookRequest<M>>, opts: CallOptions = {}): Promise<HookOutcome<HookResponse<M>>> {
     const started = performance.now();
     const took = (): number => Math.round((performance.now() - started) * 1000) / 1000;
     const codec = REQUEST_CODECS[method];

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import { PluginHostError } from './error.js';
 import type { CallOptions, HealthStatus, HookMethod, HookOutcome, HookRequest, HookResponse, PluginConnection } from './connection.js';
+import type { pluginpb } from '@plugway/proto';
 
 export interface RestartPolicy {
   /** Restarts allowed within `windowMs` before the supervisor gives up (state 'failed'). */
@@ -98,7 +99,7 @@ export class PluginSupervisor extends EventEmitter {
     }
   }
 
-  async callHook<M extends HookMethod>(method: M, request: Partial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>> {
+  async callHook<M extends HookMethod>(method: M, request: pluginpb.DeepPartial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>> {
     const conn = this.current;
     if (!conn) {
       return { status: 'failed', durationMs: 0, error: new PluginHostError({ code: 'PLUGIN_UNAVAILABLE', message: `plugin is ${this.stateValue}`, ...(this.lastError ? { cause: this.lastError } : {}) }) };
