@@ -15,11 +15,12 @@ for (const group of ['libs', 'apps']) {
     for (const f of readdirSync(dir).sort()) if (f.endsWith('.bench.ts')) files.push(join(dir, f));
   }
 }
+const selected = files.filter((f) => f.includes(filter));
 let failed = 0;
-for (const f of files.filter((f) => f.includes(filter))) {
+for (const f of selected) {
   console.log(`\n=== ${relative(root, f)} ===`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', f], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) { failed++; console.log(`!!! ${relative(root, f)} exited ${r.status}`); }
 }
-console.log(`\n${files.length - failed} benchmarks ran, ${failed} failed`);
+console.log(`\n${selected.length - failed} benchmarks ran, ${failed} failed`);
 process.exit(failed ? 1 : 0);
