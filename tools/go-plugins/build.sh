@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the Go go-plugin test peer(s) from Debian's Go packages (no Go module proxy is needed or used).
+# Usage: tools/go-plugins/build.sh <outdir>   → prints the path of the built echo-plugin binary.
+# Exit 3 (with a message) when no Go toolchain can be had on this machine.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+out=${1:?usage: build.sh <outdir>}
+mkdir -p "$out"
+
+pkgs=(golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev golang-google-protobuf-dev protobuf-compiler protoc-gen-go-grpc golang-goprotobuf-dev)
+need_install() { command -v go >/dev/null && command -v protoc >/dev/null && command -v protoc-gen-go >/dev/null && command -v protoc-gen-go-grpc >/dev/null && [ -d /usr/share/gocode/src/github.com/hashicorp/go-plugin ]; }
+if ! need_install; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${pkgs[@]}" >&2 \
+      || { apt-get -o DPkg::Lock::Timeout=600 update >&2 && apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${pkgs[@]}" >&2; } \
+      || { echo "build.sh: could not install Go packages (${pkgs[*]})" >&2; exit 3; }
+  else
+    echo "build.sh: Go toolchain and go-plugin sources missing, and apt-get is not usable here" >&2; exit 3
+  fi
+fi
+
+gopath=$(mktemp -d)
+trap 'rm -rf "$gopath"' EXIT
+gen="$gopath/src/github.com/plugway/plugway/proto/plugin"
+mkdir -p "$gen" "$gopath/src/echo-plugin"
+protoc -I "$repo/proto" --go_out="$gen" --go_opt=paths=source_relative --go-grpc_out="$gen" --go-grpc_opt=paths=source_relative \
+  "$repo/proto/plugin/plugin.proto" >&2
+mv "$gen"/plugin/* "$gen"/ && rmdir "$gen/plugin"
+cp "$here/echo-plugin/main.go" "$gopath/src/echo-plugin/"
+cd "$gopath/src/echo-plugin"
+GOPATH="$gopath:/usr/share/gocode" GO111MODULE=off GOFLAGS= GOPROXY=off GOCACHE="${GOCACHE:-$HOME/.cache/plugway-go-build}" \
+  go build -o "$out/echo-plugin" . >&2
+echo "$out/echo-plugin"
