@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import type { Logger } from '@plugway/core';
 import { launchPlugin, livePluginProcesses, PluginHostError, PluginSupervisor, type LaunchOptions, type PluginConnection } from './index.js';
 
 const FIXTURE = fileURLToPath(new URL('./__fixtures__/fixture-plugin.ts', import.meta.url));
@@ -36,6 +37,15 @@ describe('launchPlugin (real child processes, real gRPC)', () => {
     if (out.status === 'ok') expect(out.response.headers).toMatchObject({ a: '1', 'x-fixture': `pid-${conn.pid}` });
     const man = await conn.callHook('getManifest', {});
     expect(man.status === 'ok' && JSON.parse(man.response.manifestJson)).toEqual({ name: 'fixture', version: '1.0.0' });
+  });
+
+  it('forwards the plugin\'s hclog stderr lines to the host logger with their level and fields', async () => {
+    const lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> = [];
+    const rec = (level: string) => (msg: string, fields?: Record<string, unknown>) => { lines.push({ level, msg, ...(fields ? { fields } : {}) }); };
+    const logger: Logger = { debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error'), child: () => logger };
+    const conn = await launchPlugin(fixture('ok', { logger }));
+    open.push(conn);
+    expect(lines).toContainEqual({ level: 'info', msg: 'fixture serving', fields: { stream: 'stderr', mode: 'ok' } });
   });
 
   it('handshakes over tcp', async () => {

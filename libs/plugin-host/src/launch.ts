@@ -62,7 +62,7 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
 
   let info: HandshakeLine;
   try {
-    info = await readHandshake(child, handshake, startupTimeoutMs, stderrTail, opts.path);
+    info = await readHandshake(child, handshake, startupTimeoutMs, stderrTail, opts.path, logger);
   } catch (e) {
     await killHard(child);
     throw e;
@@ -87,7 +87,7 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
   return conn;
 }
 
-function readHandshake(child: ChildProcess, handshake: HandshakeConfig, timeoutMs: number, stderrTail: string[], path: string): Promise<HandshakeLine> {
+function readHandshake(child: ChildProcess, handshake: HandshakeConfig, timeoutMs: number, stderrTail: string[], path: string, logger: Logger): Promise<HandshakeLine> {
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     let done = false;
@@ -98,8 +98,8 @@ function readHandshake(child: ChildProcess, handshake: HandshakeConfig, timeoutM
       child.off('exit', onExit);
       child.off('error', onError);
       rl.removeAllListeners('line');
-      // After the handshake, keep draining stdout so the plugin never blocks on a full pipe.
-      rl.on('line', () => undefined);
+      // After the handshake, stdout is plugin output: log it (and keep draining so the plugin never blocks on a full pipe).
+      rl.on('line', (line) => forwardPluginLog(logger, 'stdout', line));
       if (err) reject(err); else resolve(value!);
     };
     const timer = setTimeout(() => finish(new PluginHostError({
