@@ -16,3 +16,23 @@ export {
   MEDIA_TYPE_OCI_EMPTY, isIndexMediaType,
 } from './client/media-types.js';
 export type { Descriptor, Platform, ImageIndex, ImageManifest, FetchedManifest, ManifestHead, RequestOptions } from './client/types.js';
+
+// plugin artifacts: format, push, tar layers
+export { ARTIFACT_TYPE_PLUGIN, MEDIA_TYPE_PLUGIN_BINARY, RAW_BINARY_LAYER_TYPES, TAR_LAYER_TYPES, TAR_GZIP_LAYER_TYPES } from './artifact/media-types.js';
+export { pushPlugin, pushPluginIndex } from './artifact/push-plugin.js';
+export type { PushPluginOptions } from './artifact/push-plugin.js';
+export { extractSingleExecutable, assertSafeTarPath } from './artifact/tar.js';
+
+// cache: content-addressed, verified plugin binaries
+export { PluginCache, parseSize, sha256File } from './cache/plugin-cache.js';
+export type { CacheEntry, CacheOptions, RefRecord } from './cache/plugin-cache.js';
+
+// signatures: cosign legacy key-based signatures
+export { publicKeysFromEnv, createKeyRing, selectKeys } from './verify/keys.js';
+export type { KeyRing } from './verify/keys.js';
+export { verifyCosignSignature, signCosign, signatureTag, simpleSigningPayload, MEDIA_TYPE_SIMPLESIGNING, COSIGN_SIGNATURE_ANNOTATION } from './verify/cosign.js';
+export type { CosignVerifyResult } from './verify/cosign.js';
+
+// pull: reference → verified executable
+export { pullPlugin } from './pull/pull-plugin.js';
+export type { PullPluginOptions, PulledPlugin, PullPolicy } from './pull/pull-plugin.js';

@@ -1,0 +1,298 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NOOP_LOGGER, type Logger } from '@plugway/core';
+import { OciError } from '../error.js';
+import { parseDigest } from '../client/digest.js';
+
+/** What the cache records about a usable plugin binary (stored as JSON beside it). */
+export interface CacheEntry {
+  /** Digest of the manifest that was pulled (the platform manifest when an index was resolved). */
+  manifestDigest: string;
+  /** Digest the user asked for (index or manifest) — what signatures cover. */
+  subjectDigest: string;
+  /** sha256 of the executable itself. */
+  binaryDigest: string;
+  /** `registry/repository` — GC keeps N versions per repository. */
+  repository: string;
+  reference: string;
+  size: number;
+  pulledAt: string;
+  lastUsedAt: string;
+  /** Name of the key that verified the signature, or null when unsigned/unverified by choice. */
+  verifiedBy: string | null;
+  platform?: string;
+}
+
+/** A tag → digest resolution, kept for the IfNotPresent pull policy. */
+export interface RefRecord {
+  reference: string;
+  subjectDigest: string;
+  resolvedAt: string;
+}
+
+export interface CacheOptions {
+  root: string;
+  logger?: Logger;
+  /** A lock file older than this whose owner is gone is broken (default 10 min). */
+  staleLockMs?: number;
+  /** How long to wait for another process's lock before OCI_CACHE_IO (default 10 min). */
+  lockTimeoutMs?: number;
+}
+
+const hexOf = (digest: string): string => parseDigest(digest).hex;
+const keyHash = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+function ioError(e: unknown, what: string): OciError {
+  return new OciError({ code: 'OCI_CACHE_IO', message: `plugin cache: cannot ${what}: ${(e as Error).message}`, cause: e });
+}
+
+async function atomicWrite(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+}
+
+/** sha256 of a file, streamed. */
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return `sha256:${h.digest('hex')}`;
+}
+
+/**
+ * Content-addressed store of verified plugin executables:
+ * `blobs/sha256/<hex>` (mode 0755, only after verification), `entries/<manifest-hex>.json`, `refs/<hash>.json`,
+ * `tmp/` (downloads in progress — never executable), `locks/`. Every write is temp file + fsync + rename.
+ */
+export class PluginCache {
+  readonly root: string;
+  private readonly logger: Logger;
+  private readonly inProcess = new Map<string, Promise<unknown>>();
+  private readonly staleLockMs: number;
+  private readonly lockTimeoutMs: number;
+
+  private constructor(opts: CacheOptions) {
+    this.root = opts.root;
+    this.logger = opts.logger ?? NOOP_LOGGER;
+    this.staleLockMs = opts.staleLockMs ?? 10 * 60_000;
+    this.lockTimeoutMs = opts.lockTimeoutMs ?? 10 * 60_000;
+  }
+
+  /** Creates the directory layout (mode 0700) and removes leftovers of killed downloads. */
+  static async open(opts: CacheOptions): Promise<PluginCache> {
+    const c = new PluginCache(opts);
+    try {
+      for (const d of ['blobs/sha256', 'entries', 'refs', 'tmp', 'locks']) await mkdir(join(c.root, d), { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw ioError(e, `create ${c.root}`);
+    }
+    await c.sweepTmp();
+    return c;
+  }
+
+  /** A fresh path under tmp/ for a download; nothing there is ever returned as usable. */
+  tmpPath(label = 'download'): string {
+    return join(this.root, 'tmp', `${label}-${process.pid}-${randomBytes(8).toString('hex')}`);
+  }
+
+  blobPath(binaryDigest: string): string {
+    return join(this.root, 'blobs', 'sha256', hexOf(binaryDigest));
+  }
+
+  private entryPath(manifestDigest: string): string {
+    return join(this.root, 'entries', `${hexOf(manifestDigest)}.json`);
+  }
+
+  /** Entry recorded for a subject (requested) digest, if any. */
+  async findBySubject(subjectDigest: string, platform?: string): Promise<CacheEntry | undefined> {
+    const all = await this.list();
+    return all.find((e) => e.subjectDigest === subjectDigest && (platform === undefined || e.platform === undefined || e.platform === platform));
+  }
+
+  /**
+   * Loads a usable entry: the binary is re-hashed and must match. A mismatching file is removed and
+   * OCI_CACHE_CORRUPT thrown; a miss is `undefined`.
+   */
+  async get(manifestDigest: string): Promise<{ path: string; entry: CacheEntry } | undefined> {
+    let entry: CacheEntry;
+    try {
+      entry = JSON.parse(await readFile(this.entryPath(manifestDigest), 'utf8')) as CacheEntry;
+    } catch {
+      return undefined;
+    }
+    const path = this.blobPath(entry.binaryDigest);
+    let actual: string;
+    try {
+      actual = await sha256File(path);
+    } catch {
+      await rm(this.entryPath(manifestDigest), { force: true });
+      return undefined;
+    }
+    if (actual !== entry.binaryDigest) {
+      await rm(path, { force: true });
+      await rm(this.entryPath(manifestDigest), { force: true });
+      this.logger.warn('plugin cache entry corrupt; removed', { manifestDigest, expected: entry.binaryDigest, actual });
+      throw new OciError({ code: 'OCI_CACHE_CORRUPT', message: `cached plugin ${entry.reference} does not match its digest ${entry.binaryDigest}; the entry was removed`, details: { manifestDigest, expected: entry.binaryDigest, actual } });
+    }
+    entry.lastUsedAt = new Date().toISOString();
+    await atomicWrite(this.entryPath(manifestDigest), JSON.stringify(entry)).catch(() => undefined);
+    return { path, entry };
+  }
+
+  /**
+   * Moves a verified file from tmp/ into blobs/ (0755) and records its entry. The caller has checked the
+   * signature; the binary digest is computed here, never trusted from outside.
+   */
+  async commit(tmpFile: string, entry: Omit<CacheEntry, 'binaryDigest' | 'size' | 'pulledAt' | 'lastUsedAt'>): Promise<{ path: string; entry: CacheEntry }> {
+    try {
+      const binaryDigest = await sha256File(tmpFile);
+      const { size } = await stat(tmpFile);
+      const dest = this.blobPath(binaryDigest);
+      await chmod(tmpFile, 0o755);
+      await rename(tmpFile, dest);
+      const now = new Date().toISOString();
+      const full: CacheEntry = { ...entry, binaryDigest, size, pulledAt: now, lastUsedAt: now };
+      await atomicWrite(this.entryPath(entry.manifestDigest), JSON.stringify(full));
+      return { path: dest, entry: full };
+    } catch (e) {
+      await rm(tmpFile, { force: true });
+      throw ioError(e, 'store a plugin');
+    }
+  }
+
+  async getRef(reference: string): Promise<RefRecord | undefined> {
+    try {
+      return JSON.parse(await readFile(join(this.root, 'refs', `${keyHash(reference)}.json`), 'utf8')) as RefRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async putRef(rec: RefRecord): Promise<void> {
+    await atomicWrite(join(this.root, 'refs', `${keyHash(rec.reference)}.json`), JSON.stringify(rec)).catch((e: unknown) => { throw ioError(e, 'record a tag'); });
+  }
+
+  async list(): Promise<CacheEntry[]> {
+    const out: CacheEntry[] = [];
+    for (const f of await readdir(join(this.root, 'entries')).catch(() => [] as string[])) {
+      if (!f.endsWith('.json')) continue;
+      try { out.push(JSON.parse(await readFile(join(this.root, 'entries', f), 'utf8')) as CacheEntry); } catch { /* half-written by a crash: ignored */ }
+    }
+    return out;
+  }
+
+  /**
+   * Runs `fn` holding the lock for `key`: one at a time in this process (shared promise) and across processes
+   * (O_EXCL lock file; a lock whose owner died or that is older than staleLockMs is broken).
+   */
+  async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.inProcess.get(key) ?? Promise.resolve();
+    const run = prev.catch(() => undefined).then(() => this.withFileLock(key, fn));
+    this.inProcess.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.inProcess.get(key) === run) this.inProcess.delete(key);
+    }
+  }
+
+  private async withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const file = join(this.root, 'locks', `${keyHash(key)}.lock`);
+    const deadline = Date.now() + this.lockTimeoutMs;
+    for (;;) {
+      try {
+        const fh = await open(file, 'wx', 0o600);
+        await fh.writeFile(String(process.pid));
+        await fh.close();
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, 'take a lock');
+        if (await this.isStale(file)) { await rm(file, { force: true }); continue; }
+        if (Date.now() > deadline) throw new OciError({ code: 'OCI_CACHE_IO', message: `plugin cache: timed out waiting for another process to finish pulling ${key}` });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  private async isStale(file: string): Promise<boolean> {
+    try {
+      const [pidText, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+      const pid = Number(pidText);
+      if (Date.now() - st.mtimeMs > this.staleLockMs) return true;
+      if (!Number.isInteger(pid) || pid <= 0) return Date.now() - st.mtimeMs > 1000;
+      try { process.kill(pid, 0); return false; } catch (e) { return (e as NodeJS.ErrnoException).code === 'ESRCH'; }
+    } catch {
+      return false;
+    }
+  }
+
+  /** Removes downloads left by processes that are gone (killed mid-pull). */
+  async sweepTmp(): Promise<void> {
+    for (const f of await readdir(join(this.root, 'tmp')).catch(() => [] as string[])) {
+      const pid = Number(/-(\d+)-[0-9a-f]+/.exec(f)?.[1]);
+      let alive = false;
+      if (pid && pid !== process.pid) { try { process.kill(pid, 0); alive = true; } catch { alive = false; } }
+      if (pid === process.pid) alive = true;
+      if (!alive) await rm(join(this.root, 'tmp', f), { force: true, recursive: true });
+    }
+  }
+
+  /**
+   * Garbage collection: drops entries beyond `keepPerRepository` newest per repository, then least recently used
+   * entries until the blobs fit in `maxBytes`. Entries in `inUse` (manifest or binary digests) are never removed.
+   */
+  async gc(opts: { maxBytes?: number; keepPerRepository?: number; inUse?: ReadonlySet<string> } = {}): Promise<CacheEntry[]> {
+    const inUse = opts.inUse ?? new Set<string>();
+    const entries = (await this.list()).sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt));
+    const removed: CacheEntry[] = [];
+    const drop = async (e: CacheEntry): Promise<void> => {
+      removed.push(e);
+      await rm(this.entryPath(e.manifestDigest), { force: true });
+      if (!entries.some((o) => !removed.includes(o) && o.binaryDigest === e.binaryDigest)) await rm(this.blobPath(e.binaryDigest), { force: true });
+    };
+    const pinned = (e: CacheEntry): boolean => inUse.has(e.manifestDigest) || inUse.has(e.binaryDigest) || inUse.has(e.subjectDigest);
+    if (opts.keepPerRepository !== undefined) {
+      const seen = new Map<string, number>();
+      for (const e of entries) {
+        const n = (seen.get(e.repository) ?? 0) + 1;
+        seen.set(e.repository, n);
+        if (n > opts.keepPerRepository && !pinned(e)) await drop(e);
+      }
+    }
+    if (opts.maxBytes !== undefined) {
+      let total = entries.filter((e) => !removed.includes(e)).reduce((s, e) => s + e.size, 0);
+      for (const e of [...entries].reverse()) {
+        if (total <= opts.maxBytes) break;
+        if (removed.includes(e) || pinned(e)) continue;
+        await drop(e);
+        total -= e.size;
+      }
+    }
+    await this.sweepTmp();
+    if (removed.length) this.logger.info('plugin cache gc', { removed: removed.length });
+    return removed;
+  }
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3 };
+
+/** Parses `500MiB`, `2GB`, `1048576` into bytes. @throws OciError OCI_INVALID_OPTIONS */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const mult = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || mult === undefined) throw new OciError({ code: 'OCI_INVALID_OPTIONS', message: `invalid size "${text.slice(0, 50)}" (use e.g. 500MiB, 2GB or a number of bytes)` });
+  return Math.floor(Number(m[1]) * mult);
+}

@@ -1,0 +1,141 @@
+import { rm } from 'node:fs/promises';
+import { NOOP_LOGGER, type Logger } from '@plugway/core';
+import { OciError } from '../error.js';
+import type { RegistryClient } from '../client/registry-client.js';
+import { isIndexMediaType } from '../client/media-types.js';
+import { hostPlatform, parsePlatform, selectPlatform, type PlatformSelector } from '../client/platform.js';
+import type { ImageIndex, ImageManifest } from '../client/types.js';
+import type { CacheEntry, PluginCache } from '../cache/plugin-cache.js';
+import { RAW_BINARY_LAYER_TYPES, TAR_GZIP_LAYER_TYPES, TAR_LAYER_TYPES } from '../artifact/media-types.js';
+import { extractSingleExecutable } from '../artifact/tar.js';
+import { selectKeys, type KeyRing } from '../verify/keys.js';
+import { verifyCosignSignature } from '../verify/cosign.js';
+
+export type PullPolicy = 'IfNotPresent' | 'Always';
+
+export interface PullPluginOptions {
+  reference: { registry: string; repository: string; tag?: string; digest?: string };
+  options?: { pubkey?: string; arch?: string; auth?: string };
+  client: RegistryClient;
+  cache: PluginCache;
+  keys?: KeyRing;
+  /** Refuse unsigned or wrongly signed artifacts. */
+  requireSignature?: boolean;
+  /** IfNotPresent (default) reuses a tag's recorded digest within `refTtlMs`; Always asks the registry every time. */
+  pullPolicy?: PullPolicy;
+  refTtlMs?: number;
+  /** Largest plugin accepted (default 512 MiB). */
+  maxBytes?: number;
+  logger?: Logger;
+  onProgress?: (done: number, total: number | undefined) => void;
+  signal?: AbortSignal;
+}
+
+export interface PulledPlugin {
+  /** Executable, verified path inside the cache. */
+  path: string;
+  digest: string;
+  manifestDigest: string;
+  subjectDigest: string;
+  verifiedBy?: string;
+  fromCache: boolean;
+  metadata: CacheEntry;
+}
+
+const DEFAULT_MAX = 512 * 1024 * 1024;
+
+/**
+ * Resolves an OCI plugin reference to a verified executable in the cache, pulling it when needed.
+ * Concurrent pulls of one digest (in and across processes) download once. Nothing that failed verification is
+ * ever stored as usable.
+ * @throws OciError (registry, OCI_INVALID_ARTIFACT, OCI_TAR_UNSAFE_PATH, OCI_SIGNATURE_*, OCI_KEY_*, OCI_CACHE_*)
+ */
+export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
+  const logger = o.logger ?? NOOP_LOGGER;
+  const { registry, repository } = o.reference;
+  const req = o.signal ? { signal: o.signal } : {};
+  const refName = `${registry}/${repository}${o.reference.digest ? `@${o.reference.digest}` : `:${o.reference.tag ?? 'latest'}`}`;
+  const platformSel: PlatformSelector = o.options?.arch ? parsePlatform(o.options.arch) : {};
+  const wanted = o.options?.arch ? platformSel : hostPlatform();
+  const platformKey = `${wanted.os ?? ''}/${wanted.architecture ?? ''}${wanted.variant ? `/${wanted.variant}` : ''}`;
+  const mustVerify = o.requireSignature === true || o.options?.pubkey !== undefined;
+  const allowedKeys = mustVerify ? selectKeys(o.keys ?? { keys: new Map() }, o.options?.pubkey) : [];
+  if (mustVerify && allowedKeys.length === 0) {
+    throw new OciError({ code: 'OCI_KEY_NOT_FOUND', message: 'signatures are required but no public key is configured (OCI_PLUGINS_PUBKEY_<NAME> or OCI_PLUGINS_PUBLIC_KEY_<N>)' });
+  }
+  const acceptable = (e: CacheEntry): boolean => !mustVerify || (e.verifiedBy !== null && allowedKeys.some(([n]) => n === e.verifiedBy));
+
+  // 1. Which digest does the reference mean now?
+  let subjectDigest = o.reference.digest;
+  if (!subjectDigest) {
+    const rec = (o.pullPolicy ?? 'IfNotPresent') === 'IfNotPresent' ? await o.cache.getRef(refName) : undefined;
+    if (rec && Date.now() - Date.parse(rec.resolvedAt) < (o.refTtlMs ?? 24 * 3600_000)) subjectDigest = rec.subjectDigest;
+    else {
+      const head = await o.client.headManifest(repository, o.reference.tag ?? 'latest', req);
+      if (!head) throw new OciError({ code: 'OCI_MANIFEST_NOT_FOUND', message: `${refName} not found`, details: { reference: refName } });
+      subjectDigest = head.digest;
+      await o.cache.putRef({ reference: refName, subjectDigest, resolvedAt: new Date().toISOString() });
+    }
+  }
+  const sd = subjectDigest;
+
+  const fromCache = async (): Promise<PulledPlugin | undefined> => {
+    const found = await o.cache.findBySubject(sd, platformKey);
+    if (!found || !acceptable(found)) return undefined;
+    try {
+      const hit = await o.cache.get(found.manifestDigest);
+      if (!hit) return undefined;
+      return { path: hit.path, digest: hit.entry.binaryDigest, manifestDigest: hit.entry.manifestDigest, subjectDigest: sd, ...(hit.entry.verifiedBy ? { verifiedBy: hit.entry.verifiedBy } : {}), fromCache: true, metadata: hit.entry };
+    } catch (e) {
+      if (e instanceof OciError && e.code === 'OCI_CACHE_CORRUPT') return undefined; // re-download below
+      throw e;
+    }
+  };
+  const hit = await fromCache();
+  if (hit) return hit;
+
+  return o.cache.withLock(sd, async () => {
+    const again = await fromCache();
+    if (again) return again;
+
+    // 2. Signature over what the user referenced (index or manifest), before any download.
+    let verifiedBy: string | null = null;
+    if (mustVerify) verifiedBy = (await verifyCosignSignature(o.client, repository, sd, allowedKeys, req)).verifiedBy;
+
+    // 3. Manifest (through the index when there is one).
+    let fetched = await o.client.getManifest(repository, sd, req);
+    if (isIndexMediaType(fetched.mediaType) || Array.isArray((fetched.json as { manifests?: unknown }).manifests)) {
+      const desc = selectPlatform(fetched.json as unknown as ImageIndex, platformSel);
+      fetched = await o.client.getManifest(repository, desc.digest, req);
+    }
+    const manifest = fetched.json as unknown as ImageManifest;
+    const layers = Array.isArray(manifest.layers) ? manifest.layers : [];
+    if (layers.length !== 1) {
+      throw new OciError({ code: 'OCI_INVALID_ARTIFACT', message: `${refName}: a plugin artifact has exactly one layer, this one has ${layers.length}`, details: { reference: refName } });
+    }
+    const layer = layers[0]!;
+    const raw = RAW_BINARY_LAYER_TYPES.includes(layer.mediaType);
+    const tar = TAR_LAYER_TYPES.includes(layer.mediaType);
+    const tgz = TAR_GZIP_LAYER_TYPES.includes(layer.mediaType);
+    if (!raw && !tar && !tgz) {
+      throw new OciError({ code: 'OCI_UNSUPPORTED_MEDIA_TYPE', message: `${refName}: layer media type ${layer.mediaType} is not a plugin binary or tar layer`, details: { mediaType: layer.mediaType } });
+    }
+    const maxBytes = o.maxBytes ?? DEFAULT_MAX;
+
+    // 4. Download into tmp/ (verified against the layer digest while streaming), unpack if needed, then commit.
+    const download = o.cache.tmpPath('layer');
+    const binary = raw ? download : o.cache.tmpPath('binary');
+    try {
+      logger.info('pulling plugin', { reference: refName, digest: layer.digest, size: layer.size });
+      await o.client.downloadBlob(repository, layer.digest, download, { expectedSize: layer.size, maxBytes: tgz ? maxBytes : Math.min(maxBytes, Number.MAX_SAFE_INTEGER), ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...req });
+      if (!raw) await extractSingleExecutable(download, binary, { gzip: tgz, maxBytes });
+      const stored = await o.cache.commit(binary, {
+        manifestDigest: fetched.digest, subjectDigest: sd, repository: `${registry}/${repository}`, reference: refName, verifiedBy, platform: platformKey,
+      });
+      return { path: stored.path, digest: stored.entry.binaryDigest, manifestDigest: fetched.digest, subjectDigest: sd, ...(verifiedBy ? { verifiedBy } : {}), fromCache: false, metadata: stored.entry };
+    } finally {
+      await rm(download, { force: true });
+      if (binary !== download) await rm(binary, { force: true });
+    }
+  });
+}
