@@ -36,3 +36,5 @@ export type { CosignVerifyResult } from './verify/cosign.js';
 // pull: reference → verified executable
 export { pullPlugin } from './pull/pull-plugin.js';
 export type { PullPluginOptions, PulledPlugin, PullPolicy } from './pull/pull-plugin.js';
+export { verifySigstoreBundles, attachSigstoreBundle, MEDIA_TYPE_SIGSTORE_BUNDLE } from './verify/sigstore-bundle.js';
+export { verifySignature } from './verify/verify-signature.js';

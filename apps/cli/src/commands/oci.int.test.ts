@@ -57,6 +57,13 @@ describe('plugway OCI commands', () => {
     expect(pulled).toMatchObject({ ok: true, verifiedBy: 'release', fromCache: false });
     expect(spawnSync(pulled.path, { encoding: 'utf8' }).stdout.trim()).toBe('from-cli');
 
+    // a second artifact signed with a sigstore bundle instead of the .sig tag
+    const ref2 = `oci://${reg.host}/plugins/cli-bundle:1.0.0`;
+    expect(plugway(['push', join(work, 'plugin.sh'), ref2]).code).toBe(0);
+    const sb = plugway(['sign', ref2, '--key', join(work, 'release.key'), '--bundle', '--json']);
+    expect(sb.code, sb.stderr).toBe(0);
+    expect(json(plugway(['verify', ref2, '--key', join(work, 'release.pub'), '--json']).stdout)).toMatchObject({ ok: true });
+
     const inspect = plugway(['inspect', ref, '--json']);
     expect(json(inspect.stdout)).toMatchObject({ digest, signed: true, artifactType: 'application/vnd.plugway.plugin.v1' });
   });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createKeyRing, publicKeysFromEnv, selectKeys, verifyCosignSignature } from '@plugway/oci';
+import { createKeyRing, publicKeysFromEnv, selectKeys, verifySignature } from '@plugway/oci';
 import { clientFor, guard, ociRef, parse, UsageError } from '../oci-common.js';
 import { EXIT, type CliIo } from '../io.js';
 
@@ -24,7 +24,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const client = clientFor(cmd, io, values.insecure === true);
     const { repository } = cmd.reference;
     const digest = cmd.reference.digest ?? (await client.getManifest(repository, cmd.reference.tag ?? 'latest')).digest;
-    const res = await verifyCosignSignature(client, repository, digest, keys);
+    const res = await verifySignature(client, repository, digest, keys);
     io.stdout(json ? JSON.stringify({ ok: true, digest, verifiedBy: res.verifiedBy }) : `verified ${repository}@${digest} with key "${res.verifiedBy}"`);
     return EXIT.OK;
   });

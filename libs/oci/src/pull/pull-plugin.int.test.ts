@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../../../../tools/test-registry/index.mjs';
-import { createKeyRing, digestOf, OciError, PluginCache, pullPlugin, pushPlugin, RegistryClient, signCosign, MEDIA_TYPE_OCI_MANIFEST, MEDIA_TYPE_OCI_EMPTY, type PullPluginOptions } from '../index.js';
+import { attachSigstoreBundle, createKeyRing, digestOf, OciError, PluginCache, pullPlugin, pushPlugin, RegistryClient, signCosign, MEDIA_TYPE_OCI_MANIFEST, MEDIA_TYPE_OCI_EMPTY, type PullPluginOptions } from '../index.js';
 import { tarOf } from './__fixtures__/tar.js';
 
 let reg: TestRegistry;
@@ -223,6 +223,23 @@ describe('cosign signatures', () => {
     await pullPlugin(base(cache, 'plugins/unsigned'));
     const keys = createKeyRing({ release: pem(signer) });
     expect(await codeOf(pullPlugin(base(cache, 'plugins/unsigned', { keys, requireSignature: true })))).toBe('OCI_SIGNATURE_MISSING');
+  });
+});
+
+describe('sigstore bundles attached as referrers (tag-schema fallback on docker-registry 2.8)', () => {
+  const signer = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pem = (k: typeof signer) => k.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+
+  it('verifies a DSSE bundle signed with the right key and refuses another key', async () => {
+    const pushed = await pushPlugin({ client, repository: 'plugins/bundled', tag: 'v1', file: script('bundled') });
+    const head = (await client.headManifest('plugins/bundled', pushed.digest))!;
+    await attachSigstoreBundle(client, 'plugins/bundled', { digest: pushed.digest, size: head.size!, mediaType: MEDIA_TYPE_OCI_MANIFEST }, signer.privateKey, pem(signer));
+    const got = await pullPlugin(base(await freshCache(), 'plugins/bundled', { keys: createKeyRing({ release: pem(signer) }), requireSignature: true }));
+    expect(got.verifiedBy).toBe('release');
+    const cache = await freshCache();
+    expect(await codeOf(pullPlugin(base(cache, 'plugins/bundled', { keys: createKeyRing({ other: pem(other) }), requireSignature: true })))).toBe('OCI_SIGNATURE_INVALID');
+    expect(await cache.list()).toEqual([]);
   });
 });
 

@@ -9,7 +9,7 @@ import type { CacheEntry, PluginCache } from '../cache/plugin-cache.js';
 import { RAW_BINARY_LAYER_TYPES, TAR_GZIP_LAYER_TYPES, TAR_LAYER_TYPES } from '../artifact/media-types.js';
 import { extractSingleExecutable } from '../artifact/tar.js';
 import { selectKeys, type KeyRing } from '../verify/keys.js';
-import { verifyCosignSignature } from '../verify/cosign.js';
+import { verifySignature } from '../verify/verify-signature.js';
 
 export type PullPolicy = 'IfNotPresent' | 'Always';
 
@@ -100,7 +100,7 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
 
     // 2. Signature over what the user referenced (index or manifest), before any download.
     let verifiedBy: string | null = null;
-    if (mustVerify) verifiedBy = (await verifyCosignSignature(o.client, repository, sd, allowedKeys, req)).verifiedBy;
+    if (mustVerify) verifiedBy = (await verifySignature(o.client, repository, sd, allowedKeys, req)).verifiedBy;
 
     // 3. Manifest (through the index when there is one).
     let fetched = await o.client.getManifest(repository, sd, req);
