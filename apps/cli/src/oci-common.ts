@@ -22,9 +22,12 @@ export function clientFor(cmd: OciCommand, io: CliIo, insecure = false): Registr
   return new RegistryClient({ registry: cmd.reference.registry, auth, ...(cmd.options.auth ? { credentialName: cmd.options.auth } : {}), ...(insecure ? { scheme: 'http' as const } : {}) });
 }
 
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Parsed<T extends Options> = { values: { [K in keyof T]?: T[K] extends { type: 'boolean' } ? boolean : string } & { json?: boolean; insecure?: boolean }; positionals: string[] };
+
+export function parse<T extends Options>(argv: string[], options: T): Parsed<T> {
   try {
-    return parseArgs({ args: argv, options: { ...options, json: { type: 'boolean' }, insecure: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options: { ...options, json: { type: 'boolean' }, insecure: { type: 'boolean' } }, allowPositionals: true, strict: true }) as unknown as Parsed<T>;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
