@@ -1,0 +1,124 @@
+// The runtime part both apps share: every domain lib's env mapper is one call here, and its issues join ours.
+import { homedir } from 'node:os';
+import { isPlugwayError } from '@plugway/core';
+import { policyOptionsFromEnv, type PolicyOptions } from '@plugway/security-policy';
+import { dockerConfigPathFromEnv, registryAuthFromEnv, type RegistryAuthConfig } from '@plugway/registry-auth';
+import { parseSize, publicKeysFromEnv, type KeyRing } from '@plugway/oci';
+import { runtimeSettingsSchema, type RuntimeSettings } from '@plugway/runtime';
+import { z } from 'zod';
+import type { ConfigIssue } from './error.js';
+import { envBool, envInt, envList, envPath, parseEnv, type Env } from './env-schema.js';
+
+/** Per-runtime defaults and variable names for the OCI part. */
+export interface OciEnvNames {
+  cacheDir: string;
+  requireSignature: string;
+  /** Default cache directory; undefined = OCI disabled unless the variable is set. */
+  defaultCacheDir: string | undefined;
+  defaultRequireSignature: boolean;
+}
+
+/** The runtime's settings plus what only the apps need to build the OCI puller and registry auth. */
+export interface RuntimePart {
+  runtime: RuntimeSettings;
+  policy: PolicyOptions;
+  registryAuth: RegistryAuthConfig;
+  publicKeys: KeyRing;
+  dockerConfigPath: string;
+}
+
+/** Collects a domain mapper's coded issues (`details.issues[].variable|path`) as config issues. */
+function domainCall<T>(fn: () => T, fallbackPath: string, issues: ConfigIssue[]): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (!isPlugwayError(e)) throw e;
+    const list = (e.details?.['issues'] as unknown[] | undefined) ?? [];
+    if (list.length === 0) issues.push({ path: fallbackPath, message: `${e.code}: ${e.message}` });
+    for (const item of list) {
+      if (typeof item === 'string') {
+        // oci: "VAR: message"
+        const m = /^([A-Z0-9_]+): (.*)$/s.exec(item);
+        issues.push(m ? { path: m[1]!, message: m[2]! } : { path: keyVariable(item) ?? fallbackPath, message: item });
+      } else if (item && typeof item === 'object') {
+        const o = item as { variable?: string; path?: string; message?: string };
+        issues.push({ path: o.variable ?? o.path ?? fallbackPath, message: o.message ?? e.message });
+      }
+    }
+    return undefined;
+  }
+}
+
+let currentEnv: Env = {};
+// oci reports a bad PEM as `key "<name>" …`: find the variable that defined that key name.
+function keyVariable(message: string): string | undefined {
+  const name = /key "([^"]+)"/.exec(message)?.[1];
+  if (!name) return undefined;
+  return Object.keys(currentEnv).find((k) => /^OCI_PLUGINS_(PUBKEY|PUBLIC_KEY)_/.test(k) && k.replace(/^OCI_PLUGINS_(PUBKEY|PUBLIC_KEY)_/, '').toLowerCase() === name);
+}
+
+const FAIL_MODES = ['open', 'closed'] as const;
+
+/** Builds the shared runtime settings from `env`; pushes every problem into `issues` (returns undefined then). */
+export function buildRuntimePart(env: Env, clean: Record<string, string>, names: OciEnvNames, issues: ConfigIssue[]): RuntimePart | undefined {
+  const before = issues.length;
+  currentEnv = clean;
+  const policy = domainCall(() => policyOptionsFromEnv(env), 'PLUGIN_COMMAND_ALLOWLIST', issues);
+  const registryAuth = domainCall(() => registryAuthFromEnv(env), 'OCI_PLUGINS_REGISTRY_', issues);
+  const publicKeys = domainCall(() => publicKeysFromEnv(env), 'OCI_PLUGINS_PUBKEY_', issues);
+
+  const schema = z.object({
+    [names.cacheDir]: envPath.optional(),
+    [names.requireSignature]: envBool(names.defaultRequireSignature),
+    OCI_PLUGINS_MAX_CACHE_SIZE: z.string().optional(),
+    OCI_PLUGINS_INSECURE_REGISTRIES: envList,
+    OCI_PLUGINS_PULL_POLICY: z.enum(['IfNotPresent', 'Always'], { error: 'expected IfNotPresent or Always' }).optional(),
+    PLUGIN_STARTUP_TIMEOUT_MS: envInt(15_000, 100, 600_000),
+    PLUGIN_CALL_TIMEOUT_MS: envInt(5_000, 10, 600_000),
+    PLUGIN_SHUTDOWN_TIMEOUT_MS: envInt(3_000, 10, 600_000),
+    PLUGIN_MAX_RESTARTS: envInt(5, 0, 1000),
+    PLUGIN_FAIL_MODE: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(FAIL_MODES, { error: 'expected open or closed' }).optional()),
+  });
+  const raw = parseEnv(schema, clean, issues) as Record<string, unknown> | undefined;
+
+  let maxCacheSize: number | undefined;
+  const sizeText = clean['OCI_PLUGINS_MAX_CACHE_SIZE'];
+  if (sizeText !== undefined) {
+    try {
+      maxCacheSize = parseSize(sizeText);
+      if (maxCacheSize <= 0) issues.push({ path: 'OCI_PLUGINS_MAX_CACHE_SIZE', message: 'must be greater than 0' });
+    } catch {
+      issues.push({ path: 'OCI_PLUGINS_MAX_CACHE_SIZE', message: 'expected a size such as 500MiB, 2GB or a number of bytes' });
+    }
+  }
+  if (!raw || !policy || !registryAuth || !publicKeys || issues.length > before) return undefined;
+
+  const cacheDir = (raw[names.cacheDir] as string | undefined) ?? names.defaultCacheDir;
+  const input = {
+    policy: { ...policy },
+    oci: {
+      enabled: cacheDir !== undefined,
+      ...(cacheDir !== undefined ? { cacheDir } : {}),
+      requireSignature: raw[names.requireSignature] as boolean,
+      ...(maxCacheSize !== undefined ? { maxCacheSize } : {}),
+      pullPolicy: (raw['OCI_PLUGINS_PULL_POLICY'] as 'IfNotPresent' | 'Always' | undefined) ?? 'IfNotPresent',
+      insecureRegistries: raw['OCI_PLUGINS_INSECURE_REGISTRIES'] as string[],
+    },
+    registryAuth,
+    publicKeys,
+    pluginHost: {
+      startupTimeoutMs: raw['PLUGIN_STARTUP_TIMEOUT_MS'] as number,
+      callTimeoutMs: raw['PLUGIN_CALL_TIMEOUT_MS'] as number,
+      shutdownTimeoutMs: raw['PLUGIN_SHUTDOWN_TIMEOUT_MS'] as number,
+      maxRestarts: raw['PLUGIN_MAX_RESTARTS'] as number,
+    },
+    defaultFailMode: (raw['PLUGIN_FAIL_MODE'] as 'open' | 'closed' | undefined) ?? 'closed',
+  };
+  const parsed = runtimeSettingsSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) issues.push({ path: `runtime.${i.path.map(String).join('.')}`, message: i.message });
+    return undefined;
+  }
+  const home = env['HOME'] || homedir();
+  return { runtime: parsed.data, policy, registryAuth, publicKeys, dockerConfigPath: dockerConfigPathFromEnv(env, home) };
+}
