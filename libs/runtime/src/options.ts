@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** Hook points a plugin attaches to (AI Studio's hook_type values). */
+export const HOOK_TYPES = ['pre_auth', 'auth', 'post_auth', 'on_response', 'data_collection'] as const;
+export type HookType = (typeof HOOK_TYPES)[number];
+
+export const failModeSchema = z.enum(['open', 'closed']);
+export type FailMode = z.infer<typeof failModeSchema>;
+
+/**
+ * Everything the plugin manager needs; libs/config builds it from the environment for each runtime.
+ * `policy`, `registryAuth` and `publicKeys` are the domain libs' own option objects, passed through.
+ */
+export const runtimeSettingsSchema = z.object({
+  policy: z.record(z.string(), z.unknown()).default({}),
+  oci: z.object({
+    enabled: z.boolean().default(false),
+    cacheDir: z.string().optional(),
+    requireSignature: z.boolean().default(false),
+    maxCacheSize: z.number().int().positive().optional(),
+    pullPolicy: z.enum(['IfNotPresent', 'Always']).default('IfNotPresent'),
+    /** Registries spoken to over plain http (loopback test registries). */
+    insecureRegistries: z.array(z.string()).default([]),
+  }).strict().default({ enabled: false, requireSignature: false, pullPolicy: 'IfNotPresent', insecureRegistries: [] }),
+  /** RegistryAuthConfig from @plugway/registry-auth (registryAuthFromEnv). */
+  registryAuth: z.unknown().optional(),
+  /** KeyRing from @plugway/oci (publicKeysFromEnv). */
+  publicKeys: z.unknown().optional(),
+  pluginHost: z.object({
+    startupTimeoutMs: z.number().int().positive().default(15_000),
+    callTimeoutMs: z.number().int().positive().default(5_000),
+    shutdownTimeoutMs: z.number().int().positive().default(3_000),
+    maxRestarts: z.number().int().nonnegative().default(5),
+    restartWindowMs: z.number().int().positive().default(60_000),
+    restartBackoffMs: z.number().int().positive().default(200),
+  }).strict().default({ startupTimeoutMs: 15_000, callTimeoutMs: 5_000, shutdownTimeoutMs: 3_000, maxRestarts: 5, restartWindowMs: 60_000, restartBackoffMs: 200 }),
+  defaultFailMode: failModeSchema.default('closed'),
+}).strict();
+
+export type RuntimeSettings = z.output<typeof runtimeSettingsSchema>;
+export type RuntimeSettingsInput = z.input<typeof runtimeSettingsSchema>;
+
+/** A plugin as the apps describe it (studio rows, edge config entries). */
+export const pluginSpecSchema = z.object({
+  id: z.string().min(1).max(128),
+  name: z.string().min(1).max(200),
+  slug: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$/, 'lowercase letters, digits and dashes'),
+  command: z.string().min(1).max(4096),
+  hookType: z.enum(HOOK_TYPES),
+  isActive: z.boolean().default(true),
+  config: z.record(z.string(), z.unknown()).default({}),
+  failMode: failModeSchema.optional(),
+  order: z.number().int().default(0),
+}).strict();
+
+export type PluginSpec = z.output<typeof pluginSpecSchema>;
+export type PluginSpecInput = z.input<typeof pluginSpecSchema>;

@@ -1,0 +1,158 @@
+// The plugin manager end to end: real example plugins as child processes, a real registry for oci://, real gRPC.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { pluginpb } from '@plugway/proto';
+import { pushPlugin, RegistryClient } from '@plugway/oci';
+import { startRegistry, type TestRegistry } from '../../../tools/test-registry/index.mjs';
+import { createPluginManager, RuntimeError, type PluginManager, type RuntimeSettingsInput } from './index.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
+const EXAMPLE = (name: string) => `file://${REPO}/examples/${name}/plugin`;
+let work: string;
+let reg: TestRegistry;
+const managers: PluginManager[] = [];
+const settings = (extra: Partial<RuntimeSettingsInput> = {}): RuntimeSettingsInput => ({
+  policy: { allowlist: [`${REPO}/examples/**`, `${work}/**`], allowInternalNetworkAccess: false },
+  pluginHost: { startupTimeoutMs: 30_000, callTimeoutMs: 5_000, shutdownTimeoutMs: 2_000, maxRestarts: 5, restartWindowMs: 60_000, restartBackoffMs: 50 },
+  ...extra,
+});
+const manager = (s: RuntimeSettingsInput = settings()) => { const m = createPluginManager(s, { hostEnv: process.env }); managers.push(m); return m; };
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'runtime-'));
+  reg = await startRegistry();
+});
+afterEach(async () => { for (const m of managers.splice(0)) await m.close(); });
+afterAll(async () => {
+  await reg?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function codeOf(p: Promise<unknown>): Promise<{ code: string; details?: Record<string, unknown> }> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(RuntimeError);
+  return { code: (e as RuntimeError).code, details: (e as RuntimeError).details as Record<string, unknown> };
+}
+
+describe('PluginManager with file:// plugins', () => {
+  it('registers, initialises with config and runs the hook', async () => {
+    const m = manager();
+    const { plugin, warnings } = await m.register({ id: 'p1', name: 'Injector', slug: 'injector', command: EXAMPLE('header-injector'), hookType: 'pre_auth', config: { 'x-team': 'blue' } });
+    expect(plugin).toMatchObject({ id: 'p1', state: 'running', scheme: 'file', failMode: 'closed' });
+    expect(warnings).toEqual([]);
+    const out = await m.callHook('p1', 'processPreAuth', { headers: { a: '1' } });
+    expect(out.status === 'ok' && out.response.headers).toEqual({ a: '1', 'x-team': 'blue' });
+    expect(await m.health('p1')).toMatchObject({ state: 'running', health: 'SERVING' });
+    expect(m.chain('pre_auth')).toEqual([{ id: 'p1', failMode: 'closed', config: { 'x-team': 'blue' } }]);
+    await m.unregister('p1');
+    expect(m.list()).toEqual([]);
+    expect((await m.callHook('p1', 'processPreAuth', {})).status).toBe('failed');
+  });
+
+  it('reloads without dropping a single in-flight call', async () => {
+    const m = manager();
+    await m.register({ id: 'r', name: 'R', slug: 'r', command: EXAMPLE('header-injector'), hookType: 'pre_auth' });
+    const before = (await m.health('r')).pid;
+    let failures = 0;
+    let calls = 0;
+    let stop = false;
+    const load = (async () => {
+      while (!stop && calls < 5000) {
+        const out = await m.callHook('r', 'processPreAuth', { headers: {} });
+        calls++;
+        if (out.status !== 'ok') failures++;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 200));
+    const status = await m.reload('r');
+    await new Promise((r) => setTimeout(r, 200));
+    stop = true;
+    await load;
+    expect(status.state).toBe('running');
+    expect(status.pid).not.toBe(before);
+    expect(calls).toBeGreaterThan(10);
+    expect(failures).toBe(0);
+  });
+
+  it('restarts a crashed plugin and initialises it again', async () => {
+    const m = manager();
+    await m.register({ id: 'c', name: 'C', slug: 'c', command: EXAMPLE('header-injector'), hookType: 'pre_auth', config: { 'x-k': 'v' } });
+    const pid = (await m.health('c')).pid!;
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 200 && ((await m.health('c')).pid === pid || (await m.health('c')).state !== 'running'); i++) await new Promise((r) => setTimeout(r, 50));
+    const h = await m.health('c');
+    expect(h).toMatchObject({ state: 'running', restarts: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    const out = await m.callHook('c', 'processPreAuth', { headers: {} });
+    expect(out.status === 'ok' && out.response.headers).toEqual({ 'x-k': 'v' });
+  });
+
+  it('keeps a plugin that cannot start in state error with the host code', async () => {
+    const notPlugin = join(work, 'not-a-plugin.sh');
+    writeFileSync(notPlugin, '#!/bin/sh\necho hello\nexit 0\n');
+    chmodSync(notPlugin, 0o755);
+    const m = manager();
+    const { plugin } = await m.register({ id: 'bad', name: 'B', slug: 'b', command: `file://${notPlugin}`, hookType: 'pre_auth' });
+    expect(plugin.state).toBe('error');
+    expect(plugin.error?.code).toBe('PLUGIN_HANDSHAKE_FAILED');
+  });
+
+  it('refuses bad specs, bad commands, policy denials, duplicates and disabled OCI with coded errors', async () => {
+    const m = manager();
+    expect((await codeOf(m.register({ id: 'x', name: 'x', slug: 'Bad Slug', command: 'file:///x', hookType: 'pre_auth' }))).code).toBe('RUNTIME_INVALID_SPEC');
+    expect(await codeOf(m.register({ id: 'x', name: 'x', slug: 'x', command: 'file://./rel', hookType: 'pre_auth' }))).toMatchObject({ code: 'RUNTIME_COMMAND_INVALID', details: { causeCode: 'COMMAND_RELATIVE_PATH' } });
+    const denied = await codeOf(m.register({ id: 'x', name: 'x', slug: 'x', command: 'grpc://10.0.0.1:50051', hookType: 'pre_auth' }));
+    expect(denied.code).toBe('RUNTIME_POLICY_DENIED');
+    expect((denied.details!.violations as Array<{ code: string }>)[0]!.code).toBe('POLICY_INTERNAL_ADDRESS');
+    expect((await codeOf(m.register({ id: 'x', name: 'x', slug: 'x', command: 'oci://ghcr.io/a/b:1', hookType: 'pre_auth' }))).code).toBe('RUNTIME_OCI_DISABLED');
+    await m.register({ id: 'in', name: 'i', slug: 'i', command: EXAMPLE('header-injector'), hookType: 'pre_auth', isActive: false });
+    expect(m.getStatus('in').state).toBe('inactive');
+    expect((await codeOf(m.register({ id: 'in', name: 'i', slug: 'i', command: EXAMPLE('header-injector'), hookType: 'pre_auth' }))).code).toBe('RUNTIME_DUPLICATE_PLUGIN');
+    expect((await codeOf(m.reload('nope'))).code).toBe('RUNTIME_PLUGIN_NOT_FOUND');
+  });
+});
+
+describe('PluginManager with grpc:// plugins', () => {
+  it('connects to the address the policy resolved and calls the hook', async () => {
+    const server = new grpc.Server();
+    server.addService(pluginpb.PluginServiceService, {
+      processPreAuth: (_c: unknown, cb: grpc.sendUnaryData<pluginpb.PluginResponse>) => cb(null, pluginpb.PluginResponse.fromPartial({ modified: true, headers: { remote: 'yes' } })),
+    } as unknown as pluginpb.PluginServiceServer);
+    const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+    try {
+      const m = manager(settings({ policy: { allowlist: [`grpc://127.0.0.1:${port}`] } }));
+      const { plugin, warnings } = await m.register({ id: 'g', name: 'G', slug: 'g', command: `grpc://127.0.0.1:${port}`, hookType: 'pre_auth' });
+      expect(plugin).toMatchObject({ state: 'running', scheme: 'grpc', target: `127.0.0.1:${port}` });
+      expect(warnings.map((w) => w.code)).toEqual(['POLICY_WARN_INTERNAL_ALLOWLISTED']);
+      const out = await m.callHook('g', 'processPreAuth', {});
+      expect(out.status === 'ok' && out.response.headers).toEqual({ remote: 'yes' });
+    } finally {
+      server.forceShutdown();
+    }
+  });
+});
+
+describe('PluginManager with oci:// plugins (real registry)', () => {
+  it('pulls, verifies the digest, caches and launches the plugin', async () => {
+    const wrapper = join(work, 'oci-plugin.sh');
+    writeFileSync(wrapper, `#!/bin/sh\ncd "${REPO}" && exec "\${PLUGWAY_NODE:-node}" --import tsx "${REPO}/examples/header-injector/plugin.ts"\n`);
+    chmodSync(wrapper, 0o755);
+    const client = new RegistryClient({ registry: reg.host });
+    const pushed = await pushPlugin({ client, repository: 'plugins/injector', tag: '1.0.0', file: wrapper });
+    const cacheDir = join(work, 'oci-cache');
+    const m = manager(settings({ policy: { allowedRegistries: [reg.host] }, oci: { enabled: true, cacheDir, requireSignature: false, pullPolicy: 'IfNotPresent', insecureRegistries: [] } }));
+    const { plugin } = await m.register({ id: 'o', name: 'O', slug: 'o', command: `oci://${reg.host}/plugins/injector:1.0.0`, hookType: 'pre_auth', config: { 'x-from': 'oci' } });
+    expect(plugin).toMatchObject({ state: 'running', scheme: 'oci', digest: pushed.binaryDigest });
+    expect(plugin.target?.startsWith(cacheDir)).toBe(true);
+    const out = await m.callHook('o', 'processPreAuth', { headers: {} });
+    expect(out.status === 'ok' && out.response.headers).toEqual({ 'x-from': 'oci' });
+    const signed = manager(settings({ policy: { allowedRegistries: [reg.host] }, oci: { enabled: true, cacheDir, requireSignature: true, pullPolicy: 'IfNotPresent', insecureRegistries: [] } }));
+    const { plugin: refused } = await signed.register({ id: 'o2', name: 'O', slug: 'o2', command: `oci://${reg.host}/plugins/injector:1.0.0`, hookType: 'pre_auth' });
+    expect(refused.state).toBe('error');
+    expect(refused.error).toMatchObject({ code: 'RUNTIME_OCI_PULL_FAILED', causeCode: 'OCI_KEY_NOT_FOUND' });
+  });
+});

@@ -1,0 +1,342 @@
+import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
+import { type CommandError, parseCommand, type OciCommand, type PluginCommand } from '@plugway/command';
+import { createPolicy, evaluateCommand, type Decision, type Finding, type Policy } from '@plugway/security-policy';
+import { connectRemote, launchPlugin, PluginHostError, PluginSupervisor, type CallOptions, type HealthStatus, type HookMethod, type HookOutcome, type HookRequest, type HookResponse } from '@plugway/plugin-host';
+import type { pluginpb } from '@plugway/proto';
+import { RuntimeError } from './error.js';
+import { createOciPuller } from './oci-puller.js';
+import { Instance } from './instance.js';
+import { pluginSpecSchema, runtimeSettingsSchema, type FailMode, type HookType, type PluginSpec, type PluginSpecInput, type RuntimeSettings, type RuntimeSettingsInput } from './options.js';
+
+/** Pulls and verifies an oci:// plugin into the cache; returns the verified executable. */
+export type OciPuller = (cmd: OciCommand, opts: { signal?: AbortSignal }) => Promise<{ path: string; digest: string; verifiedBy?: string }>;
+export type Resolver = (host: string) => Promise<Array<{ address: string; family: 4 | 6 }>>;
+
+export interface ManagerDeps {
+  logger?: Logger;
+  /** DNS resolver for the policy (tests inject one). */
+  resolve?: Resolver;
+  /** Environment plugins may inherit PATH/HOME/LANG/TZ/TMPDIR from (apps pass process.env). */
+  hostEnv?: Readonly<Record<string, string | undefined>>;
+  /** OCI pull + verify (default: built from settings.oci when OCI is enabled). */
+  ociPuller?: OciPuller;
+  /** docker config.json used as the credential fallback. */
+  dockerConfigPath?: string;
+}
+
+export type PluginState = 'starting' | 'running' | 'restarting' | 'failed' | 'error' | 'inactive' | 'stopped';
+
+/** What apps show about a plugin. Never holds secrets (the command is shown without query credentials). */
+export interface PluginStatus {
+  id: string;
+  name: string;
+  slug: string;
+  hookType: HookType;
+  scheme: PluginCommand['scheme'];
+  failMode: FailMode;
+  order: number;
+  state: PluginState;
+  pid?: number;
+  restarts: number;
+  target?: string;
+  digest?: string;
+  verifiedBy?: string;
+  warnings: Finding[];
+  error?: { code: string; message: string; causeCode?: string };
+}
+
+export interface CheckResult {
+  command: PluginCommand;
+  decision: Decision;
+}
+
+interface Entry {
+  spec: PluginSpec;
+  command: PluginCommand;
+  warnings: Finding[];
+  instance?: Instance;
+  state: PluginState;
+  target?: string;
+  digest?: string;
+  verifiedBy?: string;
+  error?: { code: string; message: string; causeCode?: string };
+}
+
+const HOOK_SCHEME_METHOD: Record<HookType, HookMethod[]> = {
+  pre_auth: ['processPreAuth'], auth: ['authenticate'], post_auth: ['processPostAuth'],
+  on_response: ['onBeforeWriteHeaders', 'onBeforeWrite', 'processRestResponse'], data_collection: ['handleProxyLog', 'handleAnalytics'],
+};
+
+function codeOf(e: unknown): { code: string; message: string; causeCode?: string } {
+  if (!isPlugwayError(e)) return { code: 'RUNTIME_LAUNCH_FAILED', message: (e as Error)?.message ?? String(e) };
+  const causeCode = e.details?.causeCode;
+  return { code: e.code, message: e.message, ...(typeof causeCode === 'string' ? { causeCode } : {}) };
+}
+
+/**
+ * Composes command → policy → (OCI pull + verify) → plugin host for both the studio and the edge gateway.
+ * The two runtimes differ only in the settings object they pass.
+ */
+export class PluginManager {
+  readonly settings: RuntimeSettings;
+  private readonly policy: Policy;
+  private readonly entries = new Map<string, Entry>();
+  private readonly logger: Logger;
+  private closed = false;
+
+  private deps: ManagerDeps;
+
+  constructor(settings: RuntimeSettingsInput, deps: ManagerDeps = {}) {
+    this.deps = deps;
+    const parsed = runtimeSettingsSchema.safeParse(settings);
+    if (!parsed.success) {
+      throw new RuntimeError({ code: 'RUNTIME_INVALID_SETTINGS', message: 'invalid runtime settings', details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
+    }
+    this.settings = parsed.data;
+    this.policy = createPolicy(this.settings.policy as Parameters<typeof createPolicy>[0]);
+    this.logger = deps.logger ?? NOOP_LOGGER;
+    if (this.settings.oci.enabled && !deps.ociPuller) {
+      if (!this.settings.oci.cacheDir) throw new RuntimeError({ code: 'RUNTIME_INVALID_SETTINGS', message: 'OCI is enabled but no cache directory is set' });
+      this.deps = { ...deps, ociPuller: createOciPuller(this.settings, { logger: this.logger, ...(deps.dockerConfigPath ? { dockerConfigPath: deps.dockerConfigPath } : {}) }) };
+    }
+  }
+
+  /**
+   * Parses and evaluates a command without starting anything (dry run for APIs and the CLI).
+   * @throws RuntimeError RUNTIME_COMMAND_INVALID (details.causeCode = COMMAND_*), RUNTIME_OCI_DISABLED
+   */
+  async check(raw: string, opts: { signal?: AbortSignal } = {}): Promise<CheckResult> {
+    let command: PluginCommand;
+    try {
+      command = parseCommand(raw);
+    } catch (e) {
+      const ce = e as CommandError;
+      throw new RuntimeError({ code: 'RUNTIME_COMMAND_INVALID', message: ce.message, cause: e, details: { causeCode: ce.code } });
+    }
+    if (command.scheme === 'oci' && !this.settings.oci.enabled) {
+      throw new RuntimeError({ code: 'RUNTIME_OCI_DISABLED', message: 'oci:// plugins are disabled: set the OCI cache directory (AI_STUDIO_OCI_CACHE_DIR for the studio) to enable them' });
+    }
+    const decision = await evaluateCommand(command, this.policy, { ...(this.deps.resolve ? { resolve: this.deps.resolve } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    return { command, decision };
+  }
+
+  /** Like check, but a denial throws RUNTIME_POLICY_DENIED with the violations in details. */
+  private async checkAllowed(raw: string): Promise<CheckResult & { decision: Extract<Decision, { allowed: true }> }> {
+    const res = await this.check(raw);
+    if (!res.decision.allowed) {
+      throw new RuntimeError({ code: 'RUNTIME_POLICY_DENIED', message: `command denied by the security policy: ${res.decision.violations.map((v) => v.code).join(', ')}`, details: { violations: res.decision.violations, warnings: res.decision.warnings } });
+    }
+    return res as CheckResult & { decision: Extract<Decision, { allowed: true }> };
+  }
+
+  /**
+   * Validates, policy-checks and starts a plugin. Input problems throw; a plugin that fails to start is kept in state
+   * `error` (with its code) so it can be reloaded later.
+   * @throws RuntimeError RUNTIME_INVALID_SPEC, RUNTIME_DUPLICATE_PLUGIN, RUNTIME_COMMAND_INVALID, RUNTIME_POLICY_DENIED, RUNTIME_OCI_DISABLED, RUNTIME_CLOSED
+   */
+  async register(input: PluginSpecInput): Promise<{ plugin: PluginStatus; warnings: Finding[] }> {
+    this.assertOpen();
+    const parsed = pluginSpecSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new RuntimeError({ code: 'RUNTIME_INVALID_SPEC', message: 'invalid plugin spec', details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
+    }
+    const spec = parsed.data;
+    if (this.entries.has(spec.id)) throw new RuntimeError({ code: 'RUNTIME_DUPLICATE_PLUGIN', message: `plugin ${spec.id} is already registered` });
+    const { command, decision } = await this.checkAllowed(spec.command);
+    const entry: Entry = { spec, command, warnings: decision.warnings, state: spec.isActive ? 'starting' : 'inactive' };
+    this.entries.set(spec.id, entry);
+    if (spec.isActive) await this.startInto(entry, decision);
+    return { plugin: this.status(entry), warnings: decision.warnings };
+  }
+
+  private async startInto(entry: Entry, decision: Extract<Decision, { allowed: true }>): Promise<void> {
+    entry.state = 'starting';
+    try {
+      const inst = await this.startInstance(entry, decision);
+      if (this.closed || !this.entries.has(entry.spec.id)) { await inst.stop(0); return; }
+      entry.instance = inst;
+      entry.state = 'running';
+      delete entry.error;
+      this.logger.info('plugin started', { plugin: entry.spec.id, scheme: entry.command.scheme, pid: inst.pid });
+    } catch (e) {
+      entry.state = 'error';
+      entry.error = codeOf(e);
+      this.logger.error('plugin failed to start', { plugin: entry.spec.id, code: entry.error.code, message: entry.error.message });
+    }
+  }
+
+  private async startInstance(entry: Entry, decision: Extract<Decision, { allowed: true }>): Promise<Instance> {
+    const { spec, command } = entry;
+    const host = this.settings.pluginHost;
+    const target = decision.target;
+    let inst: Instance;
+    if (command.scheme === 'grpc') {
+      if (target.kind !== 'grpc') throw new RuntimeError({ code: 'RUNTIME_LAUNCH_FAILED', message: 'policy returned no resolved address for a grpc:// plugin' });
+      entry.target = `${target.address}:${target.port}`;
+      inst = new Instance(await connectRemote({ id: spec.id, address: target.address, port: target.port, serverName: command.host, connectTimeoutMs: host.startupTimeoutMs, callTimeoutMs: host.callTimeoutMs }));
+    } else {
+      let path: string;
+      if (command.scheme === 'oci') {
+        if (!this.deps.ociPuller) throw new RuntimeError({ code: 'RUNTIME_OCI_PULL_FAILED', message: 'no OCI puller is configured for this runtime' });
+        try {
+          const pulled = await this.deps.ociPuller(command, {});
+          path = pulled.path;
+          entry.digest = pulled.digest;
+          if (pulled.verifiedBy) entry.verifiedBy = pulled.verifiedBy;
+        } catch (e) {
+          const c = codeOf(e);
+          throw new RuntimeError({ code: 'RUNTIME_OCI_PULL_FAILED', message: c.message, cause: e, details: { causeCode: c.code } });
+        }
+      } else {
+        if (target.kind !== 'file') throw new RuntimeError({ code: 'RUNTIME_LAUNCH_FAILED', message: 'policy returned no resolved path for a file:// plugin' });
+        path = target.path;
+      }
+      entry.target = path;
+      const logger = this.logger.child({ plugin: spec.id });
+      const sup = new PluginSupervisor({
+        launch: () => launchPlugin({ id: spec.id, path, hostEnv: this.deps.hostEnv ?? {}, startupTimeoutMs: host.startupTimeoutMs, callTimeoutMs: host.callTimeoutMs, shutdownTimeoutMs: host.shutdownTimeoutMs, logger }),
+        restart: { maxRestarts: host.maxRestarts, windowMs: host.restartWindowMs, initialBackoffMs: host.restartBackoffMs },
+        logger,
+      });
+      await sup.start();
+      inst = new Instance(sup);
+      // A restarted process has lost its configuration: initialise it again.
+      sup.on('restart', () => void this.initialize(spec, inst).catch(() => undefined));
+      sup.on('state', (s: string) => { if (this.entries.get(spec.id)?.instance === inst) this.entries.get(spec.id)!.state = s as PluginState; });
+    }
+    try {
+      await this.initialize(spec, inst);
+    } catch (e) {
+      await inst.stop(0);
+      throw e;
+    }
+    return inst;
+  }
+
+  private async initialize(spec: PluginSpec, inst: Instance): Promise<void> {
+    const flat: Record<string, string> = {};
+    for (const [k, v] of Object.entries(spec.config)) flat[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    const out = await inst.call('initialize', { config: flat, configJson: JSON.stringify(spec.config) });
+    if (out.status === 'ok' && !out.response.success) {
+      throw new RuntimeError({ code: 'RUNTIME_LAUNCH_FAILED', message: `plugin ${spec.id} rejected its configuration: ${out.response.errorMessage}` });
+    }
+    // A remote service without Initialize (UNIMPLEMENTED) is fine; other failures are logged, not fatal.
+    if (out.status !== 'ok') this.logger.warn('plugin initialize failed', { plugin: spec.id, code: out.error.code });
+  }
+
+  /**
+   * Replaces a plugin's instance with a fresh one (re-checking the policy, re-pulling OCI), switches over atomically
+   * and stops the old instance after its in-flight calls finish: no request is dropped.
+   */
+  async reload(id: string): Promise<PluginStatus> {
+    this.assertOpen();
+    const entry = this.get(id);
+    const { decision } = await this.checkAllowed(entry.spec.command);
+    entry.warnings = decision.warnings;
+    if (!entry.spec.isActive) return this.status(entry);
+    const old = entry.instance;
+    const shadow: Entry = { ...entry, state: 'starting' };
+    const inst = await this.startInstance(shadow, decision).catch((e: unknown) => { entry.error = codeOf(e); return undefined; });
+    if (!inst) {
+      if (!old) entry.state = 'error';
+      this.logger.error('plugin reload failed', { plugin: id, code: entry.error?.code });
+      return this.status(entry);
+    }
+    Object.assign(entry, { instance: inst, state: 'running', target: shadow.target, digest: shadow.digest, verifiedBy: shadow.verifiedBy });
+    delete entry.error;
+    this.logger.info('plugin reloaded', { plugin: id, pid: inst.pid });
+    await old?.stop();
+    return this.status(entry);
+  }
+
+  /** Changes a plugin's spec (command, config, activity …) and restarts it when needed. */
+  async update(id: string, patch: Partial<PluginSpecInput>): Promise<{ plugin: PluginStatus; warnings: Finding[] }> {
+    const entry = this.get(id);
+    const next = { ...entry.spec, ...patch, id };
+    await this.unregister(id);
+    try {
+      return await this.register(next);
+    } catch (e) {
+      // Put the previous definition back so a rejected update changes nothing.
+      await this.register(entry.spec).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async unregister(id: string): Promise<void> {
+    const entry = this.get(id);
+    this.entries.delete(id);
+    entry.state = 'stopped';
+    await entry.instance?.stop();
+    this.logger.info('plugin removed', { plugin: id });
+  }
+
+  async health(id: string): Promise<{ state: PluginState; health: HealthStatus; pid?: number; restarts: number }> {
+    const entry = this.get(id);
+    const health = entry.instance && entry.state === 'running' ? await entry.instance.health() : 'NOT_SERVING';
+    return { state: entry.state, health, ...(entry.instance?.pid ? { pid: entry.instance.pid } : {}), restarts: entry.instance?.restarts ?? 0 };
+  }
+
+  list(): PluginStatus[] {
+    return [...this.entries.values()].map((e) => this.status(e));
+  }
+
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  getStatus(id: string): PluginStatus {
+    return this.status(this.get(id));
+  }
+
+  /** Running plugins of one hook type, in chain order (order, then id). */
+  chain(hookType: HookType): Array<{ id: string; failMode: FailMode; config: Record<string, unknown> }> {
+    return [...this.entries.values()]
+      .filter((e) => e.spec.hookType === hookType && e.spec.isActive)
+      .sort((a, b) => a.spec.order - b.spec.order || a.spec.id.localeCompare(b.spec.id))
+      .map((e) => ({ id: e.spec.id, failMode: e.spec.failMode ?? this.settings.defaultFailMode, config: e.spec.config }));
+  }
+
+  /** Calls one hook on one plugin; a plugin that is not running answers a failed outcome (never throws). */
+  async callHook<M extends HookMethod>(id: string, method: M, request: pluginpb.DeepPartial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>> {
+    const inst = this.entries.get(id)?.instance;
+    if (!inst) {
+      return { status: 'failed', durationMs: 0, error: new PluginHostError({ code: 'PLUGIN_UNAVAILABLE', message: `plugin ${id} is not running` }) };
+    }
+    return inst.call(method, request, opts);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(all.map((e) => e.instance?.stop(2000)));
+  }
+
+  private get(id: string): Entry {
+    const e = this.entries.get(id);
+    if (!e) throw new RuntimeError({ code: 'RUNTIME_PLUGIN_NOT_FOUND', message: `no plugin with id ${id}` });
+    return e;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new RuntimeError({ code: 'RUNTIME_CLOSED', message: 'the plugin manager is closed' });
+  }
+
+  private status(e: Entry): PluginStatus {
+    return {
+      id: e.spec.id, name: e.spec.name, slug: e.spec.slug, hookType: e.spec.hookType, scheme: e.command.scheme,
+      failMode: e.spec.failMode ?? this.settings.defaultFailMode, order: e.spec.order, state: e.state,
+      ...(e.instance?.pid ? { pid: e.instance.pid } : {}), restarts: e.instance?.restarts ?? 0,
+      ...(e.target ? { target: e.target } : {}), ...(e.digest ? { digest: e.digest } : {}), ...(e.verifiedBy ? { verifiedBy: e.verifiedBy } : {}),
+      warnings: e.warnings, ...(e.error ? { error: e.error } : {}),
+    };
+  }
+}
+
+/** Hook methods each hook type uses (for apps that route by hook type). */
+export const HOOK_TYPE_METHODS: Readonly<Record<HookType, readonly HookMethod[]>> = HOOK_SCHEME_METHOD;
+
+export function createPluginManager(settings: RuntimeSettingsInput, deps?: ManagerDeps): PluginManager {
+  return new PluginManager(settings, deps);
+}
