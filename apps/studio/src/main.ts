@@ -1,2 +1,36 @@
-// This is the public API of @plugway/studio; adding an export is a semver decision.
-export {};
+// `npm start`: the studio with embedded defaults (SQLite in ./.data, port 3000) and a demo plugin on first start.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isPlugwayError } from '@plugway/core';
+import { loadStudioSettings } from '@plugway/config';
+import { startStudio } from './server.js';
+
+const DEMO = fileURLToPath(new URL('../../../examples/header-injector/plugin', import.meta.url));
+
+async function main(): Promise<void> {
+  let settings;
+  try {
+    settings = loadStudioSettings();
+  } catch (e) {
+    if (isPlugwayError(e) && e.code === 'CONFIG_INVALID') {
+      process.stderr.write(`studio: invalid configuration\n${(e.details?.['issues'] as Array<{ path: string; message: string }>).map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const studio = await startStudio(settings, {
+    hostEnv: process.env,
+    seed: async () => (settings.demoPlugin && existsSync(DEMO)
+      ? { name: 'Header injector (demo)', slug: 'demo-header-injector', description: 'Adds x-plugway-demo to every request', command: `file://${DEMO}`, hook_type: 'pre_auth', plugin_type: 'gateway', is_active: true, config: { 'x-plugway-demo': 'hello' } }
+      : undefined),
+  });
+  process.stdout.write(`plugway studio on ${studio.url}  (admin page: ${studio.url}/)\n`);
+  const stop = (): void => { void studio.close().then(() => process.exit(0), () => process.exit(1)); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`studio: failed to start: ${isPlugwayError(e) ? `${e.code}: ${e.message}` : (e as Error)?.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,10 @@
+import { PlugwayError } from '@plugway/core';
+
+/** Codes the studio itself raises (API-level; runtime and lib codes are mapped in http-errors.ts). Append-only. */
+export type StudioErrorCode =
+  | 'STUDIO_VALIDATION_FAILED'
+  | 'STUDIO_NOT_FOUND'
+  | 'STUDIO_SLUG_TAKEN'
+  | 'STUDIO_STORE_FAILED';
+
+export class StudioError extends PlugwayError<StudioErrorCode> {}

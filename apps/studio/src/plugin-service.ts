@@ -1,0 +1,144 @@
+// Plugin lifecycle for the REST API: the store is the source of truth, the runtime's PluginManager runs what it holds.
+import { redact, redactUrl, type Logger } from '@plugway/core';
+import { RuntimeError, type PluginManager, type PluginStatus } from '@plugway/runtime';
+import { StudioError } from './errors.js';
+import { ociCommand, type CreatePluginBody, type UpdatePluginBody } from './schemas.js';
+import type { NewPlugin, PluginPatch, PluginRecord, PluginStore } from './store/plugin-store.js';
+
+export interface Finding { code: string; message: string; details?: Record<string, unknown> }
+
+/** A plugin as the API shows it: config redacted by key name, command without credentials, runtime status. */
+export interface PluginView extends Omit<PluginRecord, 'config'> {
+  config: Record<string, unknown>;
+  status: Omit<PluginStatus, 'id' | 'name' | 'slug' | 'hookType' | 'warnings'> | { state: 'unregistered'; error?: { code: string; message: string } };
+}
+
+export class PluginService {
+  /** Plugins in the store that the manager refused at startup (e.g. the policy changed since). */
+  private readonly refused = new Map<number, { code: string; message: string }>();
+
+  constructor(private readonly store: PluginStore, private readonly manager: PluginManager, private readonly logger: Logger) {}
+
+  private spec(r: PluginRecord) {
+    return { id: String(r.id), name: r.name, slug: r.slug, command: r.command, hookType: r.hook_type, isActive: r.is_active, config: r.config };
+  }
+
+  view(r: PluginRecord): PluginView {
+    const id = String(r.id);
+    let status: PluginView['status'];
+    if (this.manager.has(id)) {
+      const { id: _i, name: _n, slug: _s, hookType: _h, warnings: _w, ...rest } = this.manager.getStatus(id);
+      status = rest;
+    } else {
+      const err = this.refused.get(r.id);
+      status = { state: 'unregistered', ...(err ? { error: err } : {}) };
+    }
+    return { ...r, command: redactUrl(r.command), config: redact(r.config), status };
+  }
+
+  /** Registers every stored plugin (startup); a refused one is kept in the store and reported in its status. */
+  async loadAll(): Promise<void> {
+    for (const r of await this.store.all()) {
+      try {
+        await this.manager.register(this.spec(r));
+      } catch (e) {
+        const err = { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message };
+        this.refused.set(r.id, err);
+        this.logger.warn('stored plugin refused at startup', { plugin: r.id, code: err.code });
+      }
+    }
+  }
+
+  async create(body: CreatePluginBody): Promise<{ plugin: PluginView; warnings: Finding[] }> {
+    const command = body.command ?? ociCommand(body.oci_reference!);
+    // Parse + policy first so that a bad command never reaches the database.
+    await this.assertAllowed(command);
+    const rec: NewPlugin = {
+      name: body.name, slug: body.slug, description: body.description, command, hook_type: body.hook_type, plugin_type: body.plugin_type,
+      is_active: body.is_active, oci_reference: body.oci_reference ?? null, config: body.config,
+    };
+    const row = await this.store.create(rec);
+    try {
+      const { warnings } = await this.manager.register(this.spec(row));
+      this.logger.info('plugin created', { plugin: row.id, slug: row.slug, hookType: row.hook_type, scheme: command.split(':')[0], warnings: warnings.map((w) => w.code) });
+      return { plugin: this.view(row), warnings };
+    } catch (e) {
+      await this.store.delete(row.id);
+      throw e;
+    }
+  }
+
+  async list(page: number, pageSize: number): Promise<{ items: PluginView[]; total: number }> {
+    const { items, total } = await this.store.list({ limit: pageSize, offset: (page - 1) * pageSize });
+    return { items: items.map((r) => this.view(r)), total };
+  }
+
+  async get(id: number): Promise<PluginView> {
+    return this.view(await this.mustGet(id));
+  }
+
+  async update(id: number, body: UpdatePluginBody): Promise<{ plugin: PluginView; warnings: Finding[] }> {
+    const before = await this.mustGet(id);
+    const patch: PluginPatch = { ...body } as PluginPatch;
+    if (body.command === undefined && body.oci_reference) patch.command = ociCommand(body.oci_reference);
+    const next: PluginRecord = { ...before, ...patch };
+    if (patch.command !== undefined) {
+      await this.assertAllowed(next.command);
+    }
+    const row = (await this.store.update(id, patch))!;
+    const sid = String(id);
+    try {
+      const res = this.manager.has(sid) ? await this.manager.update(sid, this.spec(row)) : await this.manager.register(this.spec(row));
+      this.refused.delete(id);
+      this.logger.info('plugin updated', { plugin: id, fields: Object.keys(body) });
+      return { plugin: this.view(row), warnings: res.warnings };
+    } catch (e) {
+      await this.store.update(id, before);
+      throw e;
+    }
+  }
+
+  async remove(id: number): Promise<void> {
+    await this.mustGet(id);
+    const sid = String(id);
+    if (this.manager.has(sid)) await this.manager.unregister(sid);
+    await this.store.delete(id);
+    this.refused.delete(id);
+    this.logger.info('plugin deleted', { plugin: id });
+  }
+
+  async reload(id: number): Promise<{ plugin: PluginView; warnings: Finding[] }> {
+    const row = await this.mustGet(id);
+    const sid = String(id);
+    let warnings: Finding[];
+    if (this.manager.has(sid)) {
+      warnings = (await this.manager.reload(sid)).warnings;
+    } else {
+      warnings = (await this.manager.register(this.spec(row))).warnings;
+      this.refused.delete(id);
+    }
+    this.logger.info('plugin reloaded', { plugin: id });
+    return { plugin: this.view(row), warnings };
+  }
+
+  async health(id: number): Promise<{ id: number; state: string; health: string; pid?: number; restarts: number }> {
+    await this.mustGet(id);
+    const sid = String(id);
+    if (!this.manager.has(sid)) return { id, state: 'unregistered', health: 'NOT_SERVING', restarts: 0 };
+    return { id, ...(await this.manager.health(sid)) };
+  }
+
+  /** @throws RuntimeError RUNTIME_COMMAND_INVALID | RUNTIME_OCI_DISABLED | RUNTIME_POLICY_DENIED */
+  private async assertAllowed(command: string): Promise<void> {
+    const { decision } = await this.manager.check(command);
+    if (!decision.allowed) {
+      throw new RuntimeError({ code: 'RUNTIME_POLICY_DENIED', message: `command denied by the security policy: ${decision.violations.map((v) => v.code).join(', ')}`, details: { violations: decision.violations, warnings: decision.warnings } });
+    }
+  }
+
+  private async mustGet(id: number): Promise<PluginRecord> {
+    const r = await this.store.get(id);
+    if (!r) throw new StudioError({ code: 'STUDIO_NOT_FOUND', message: `no plugin with id ${id}`, details: { id } });
+    return r;
+  }
+}

@@ -1,0 +1,94 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StudioError } from '../errors.js';
+import { COLUMNS, MIGRATIONS, rowToRecord, type NewPlugin, type PluginPatch, type PluginRecord, type PluginStore } from './plugin-store.js';
+
+function isUnique(e: unknown): boolean {
+  return (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function toDb(col: string, v: unknown): unknown {
+  if (col === 'is_active') return v ? 1 : 0;
+  if (col === 'config') return JSON.stringify(v ?? {});
+  return v;
+}
+
+/** SQLite (better-sqlite3, WAL) plugin store with a migrations table. */
+export class SqliteStore implements PluginStore {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      })();
+    }
+  }
+
+  async create(p: NewPlugin): Promise<PluginRecord> {
+    const now = new Date().toISOString();
+    try {
+      const info = this.db.prepare(`INSERT INTO plugins (${COLUMNS.join(', ')}, created_at, updated_at) VALUES (${COLUMNS.map(() => '?').join(', ')}, ?, ?)`)
+        .run(...COLUMNS.map((c) => toDb(c, p[c])), now, now);
+      return (await this.get(Number(info.lastInsertRowid)))!;
+    } catch (e) {
+      if (isUnique(e)) throw new StudioError({ code: 'STUDIO_SLUG_TAKEN', message: `a plugin with slug "${p.slug}" already exists`, details: { slug: p.slug } });
+      throw e;
+    }
+  }
+
+  async get(id: number): Promise<PluginRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM plugins WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    return r ? rowToRecord(r) : undefined;
+  }
+
+  async list(page: { limit: number; offset: number }): Promise<{ items: PluginRecord[]; total: number }> {
+    const rows = this.db.prepare('SELECT * FROM plugins ORDER BY id LIMIT ? OFFSET ?').all(page.limit, page.offset) as Array<Record<string, unknown>>;
+    return { items: rows.map(rowToRecord), total: await this.count() };
+  }
+
+  async all(): Promise<PluginRecord[]> {
+    return (this.db.prepare('SELECT * FROM plugins ORDER BY id').all() as Array<Record<string, unknown>>).map(rowToRecord);
+  }
+
+  async update(id: number, patch: PluginPatch): Promise<PluginRecord | undefined> {
+    const cols = COLUMNS.filter((c) => patch[c] !== undefined);
+    if (cols.length > 0) {
+      try {
+        this.db.prepare(`UPDATE plugins SET ${cols.map((c) => `${c} = ?`).join(', ')}, updated_at = ? WHERE id = ?`)
+          .run(...cols.map((c) => toDb(c, patch[c])), new Date().toISOString(), id);
+      } catch (e) {
+        if (isUnique(e)) throw new StudioError({ code: 'STUDIO_SLUG_TAKEN', message: `a plugin with slug "${patch.slug}" already exists`, details: { slug: patch.slug } });
+        throw e;
+      }
+    }
+    return this.get(id);
+  }
+
+  async delete(id: number): Promise<boolean> {
+    return this.db.prepare('DELETE FROM plugins WHERE id = ?').run(id).changes > 0;
+  }
+
+  async count(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM plugins').get() as { n: number }).n;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
