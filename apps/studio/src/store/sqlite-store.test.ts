@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from './sqlite-store.js';
+import type { NewPlugin } from './plugin-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'studio-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const rec = (slug: string): NewPlugin => ({ name: slug, slug, description: '', command: 'file:///x', hook_type: 'auth', plugin_type: 'gateway', is_active: true, oci_reference: null, config: { a: [1, { b: 'c' }] } });
+
+describe('SqliteStore', () => {
+  it('uses WAL, records migrations once, and survives reopening', async () => {
+    const path = join(dir, 'sub', 'a.db');
+    const s = new SqliteStore(path);
+    const p = await s.create(rec('one'));
+    expect(p).toMatchObject({ id: 1, slug: 'one', is_active: true, config: { a: [1, { b: 'c' }] }, oci_reference: null });
+    await s.close();
+    const s2 = new SqliteStore(path);
+    expect(await s2.get(1)).toEqual(p);
+    await s2.close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'plugins' }]);
+    raw.close();
+  });
+  it('enforces unique slugs with STUDIO_SLUG_TAKEN, updates, pages and deletes', async () => {
+    const s = new SqliteStore(':memory:');
+    await s.create(rec('a'));
+    const b = await s.create(rec('b'));
+    await expect(s.create(rec('a'))).rejects.toMatchObject({ code: 'STUDIO_SLUG_TAKEN' });
+    await expect(s.update(b.id, { slug: 'a' })).rejects.toMatchObject({ code: 'STUDIO_SLUG_TAKEN' });
+    const u = await s.update(b.id, { is_active: false, config: { z: 1 } });
+    expect(u).toMatchObject({ is_active: false, config: { z: 1 } });
+    expect(await s.list({ limit: 1, offset: 1 })).toMatchObject({ total: 2, items: [{ slug: 'b' }] });
+    expect(await s.delete(b.id)).toBe(true);
+    expect(await s.delete(b.id)).toBe(false);
+    expect(await s.update(999, { name: 'x' })).toBeUndefined();
+    await s.close();
+  });
+});
