@@ -1,5 +1,5 @@
 // pre_auth example: adds the headers given in its config (default x-plugway-demo: hello) to every request.
-import { servePlugin } from '@plugway/plugin-sdk';
+import { parsePluginConfig, SdkError, servePlugin } from '@plugway/plugin-sdk';
 
 let inject: Record<string, string> = { 'x-plugway-demo': 'hello' };
 
@@ -8,8 +8,10 @@ await servePlugin({
   configSchema: { type: 'object', additionalProperties: { type: 'string' } },
   hooks: {
     async initialize(req) {
-      if (req.configJson) inject = JSON.parse(req.configJson) as Record<string, string>;
-      else if (Object.keys(req.config).length) inject = { ...req.config };
+      const cfg = parsePluginConfig(req);
+      const bad = Object.keys(cfg).filter((k) => typeof cfg[k] !== 'string');
+      if (bad.length) throw new SdkError({ code: 'SDK_CONFIG_INVALID', message: `header values must be strings: ${bad.join(', ')}` });
+      if (Object.keys(cfg).length) inject = cfg as Record<string, string>;
     },
     async preAuth(req) {
       return { modified: true, headers: { ...req.headers, ...inject } };

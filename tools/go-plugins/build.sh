@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Builds the Go go-plugin test peer(s) from Debian's Go packages (no Go module proxy is needed or used).
-# Usage: tools/go-plugins/build.sh <outdir>   → prints the path of the built echo-plugin binary.
+# Usage: tools/go-plugins/build.sh <outdir> [echo-plugin|go-host]   → prints the path of the built binary.
+#   echo-plugin (default): a plugin served with go-plugin's plugin.Serve (the host under test is ours).
+#   go-host: a host built on go-plugin's plugin.NewClient (the plugin under test is ours, e.g. an SDK example).
 # Exit 3 (with a message) when no Go toolchain can be had on this machine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-out=${1:?usage: build.sh <outdir>}
+out=${1:?usage: build.sh <outdir> [echo-plugin|go-host]}
+target=${2:-echo-plugin}
+case "$target" in echo-plugin|go-host) ;; *) echo "build.sh: unknown target \"$target\" (echo-plugin or go-host)" >&2; exit 2 ;; esac
+[ -f "$here/$target/main.go" ] || { echo "build.sh: $here/$target/main.go is missing" >&2; exit 2; }
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 
 pkgs=(golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev golang-google-protobuf-dev protobuf-compiler protoc-gen-go-grpc golang-goprotobuf-dev)
 need_install() { command -v go >/dev/null && command -v protoc >/dev/null && command -v protoc-gen-go >/dev/null && command -v protoc-gen-go-grpc >/dev/null && [ -d /usr/share/gocode/src/github.com/hashicorp/go-plugin ]; }
@@ -24,12 +30,12 @@ fi
 gopath=$(mktemp -d)
 trap 'rm -rf "$gopath"' EXIT
 gen="$gopath/src/github.com/plugway/plugway/proto/plugin"
-mkdir -p "$gen" "$gopath/src/echo-plugin"
+mkdir -p "$gen" "$gopath/src/$target"
 protoc -I "$repo/proto" --go_out="$gen" --go_opt=paths=source_relative --go-grpc_out="$gen" --go-grpc_opt=paths=source_relative \
   "$repo/proto/plugin/plugin.proto" >&2
 mv "$gen"/plugin/* "$gen"/ && rmdir "$gen/plugin"
-cp "$here/echo-plugin/main.go" "$gopath/src/echo-plugin/"
-cd "$gopath/src/echo-plugin"
+cp "$here/$target/main.go" "$gopath/src/$target/"
+cd "$gopath/src/$target"
 GOPATH="$gopath:/usr/share/gocode" GO111MODULE=off GOFLAGS= GOPROXY=off GOCACHE="${GOCACHE:-$HOME/.cache/plugway-go-build}" \
-  go build -o "$out/echo-plugin" . >&2
-echo "$out/echo-plugin"
+  go build -o "$out/$target" . >&2
+echo "$out/$target"

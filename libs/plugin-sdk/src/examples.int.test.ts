@@ -47,6 +47,22 @@ describe('example plugins as real child processes through the plugin host', () =
     expect(b.status === 'ok' && Buffer.from(b.response.body).toString()).toBe('{"pet":"dog"}');
   });
 
+  it('answers a bad config with a coded INVALID_ARGUMENT, and keeps API keys out of its logs', async () => {
+    const lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> = [];
+    const rec = (level: string) => (msg: string, fields?: Record<string, unknown>) => { lines.push({ level, msg, ...(fields ? { fields } : {}) }); };
+    const logger = { debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error'), child: () => logger };
+    const conn = await launchPlugin({ path: example('api-key-auth'), hostEnv: process.env, startupTimeoutMs: 20_000, logger });
+    open.push(conn);
+    const bad = await conn.callHook('initialize', { configJson: '{"keys": [{"key": 5}]}' });
+    expect(bad.status).toBe('failed');
+    expect(bad.status === 'failed' && bad.error.message).toContain('SDK_CONFIG_INVALID');
+    expect(bad.status === 'failed' && bad.error.details?.grpcCode).toBe(3);
+    const good = await conn.callHook('initialize', { configJson: JSON.stringify({ keys: [{ key: 'very-secret-key' }] }) });
+    expect(good.status === 'ok' && good.response.success).toBe(true);
+    await expect.poll(() => lines.find((l) => l.msg === 'api keys loaded'), { timeout: 5000 }).toMatchObject({ level: 'info', fields: { count: 1 } });
+    expect(JSON.stringify(lines)).not.toContain('very-secret-key');
+  });
+
   it('shuts down on the controller Shutdown and leaves no process', async () => {
     const conn = await start('header-injector');
     const pid = conn.pid!;

@@ -1,0 +1,83 @@
+import * as grpc from '@grpc/grpc-js';
+import { pluginpb } from '@plugway/proto';
+import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
+import type { PluginHooks } from './plugin-hooks.types.js';
+
+export interface PluginServiceOptions {
+  hooks: PluginHooks;
+  /** Returned by GetManifest as JSON when there is no getManifest hook. */
+  manifest?: Record<string, unknown>;
+  /** JSON Schema returned by GetConfigSchema when there is no getConfigSchema hook. */
+  configSchema?: Record<string, unknown>;
+  logger?: Logger;
+}
+
+const MAX_DETAIL = 1000;
+
+// A hook's exception becomes a gRPC status the host can act on: `CODE: message`, INVALID_ARGUMENT for bad
+// configuration, INTERNAL otherwise; a grpc-style `{ code: <status>, details }` error passes through unchanged.
+function toStatus(err: unknown): grpc.ServiceError {
+  const e = err as { code?: unknown; details?: unknown; message?: unknown };
+  if (typeof e?.code === 'number' && e.code > 0 && e.code < 17 && typeof e.details === 'string') {
+    return Object.assign(new Error(e.details), { code: e.code, details: e.details, metadata: new grpc.Metadata() });
+  }
+  const code = isPlugwayError(err) ? err.code : 'SDK_HOOK_FAILED';
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  const details = `${code}: ${message}`.slice(0, MAX_DETAIL);
+  const status = code.endsWith('_CONFIG_INVALID') || code.endsWith('_INVALID_REQUEST') ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL;
+  return Object.assign(new Error(details), { code: status, details, metadata: new grpc.Metadata() });
+}
+
+function unary<Req, Res>(name: string, logger: Logger, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+  return (call, cb) => {
+    let pending: Promise<Res>;
+    try {
+      pending = fn(call.request);
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.then((res) => cb(null, res), (err: unknown) => {
+      const status = toStatus(err);
+      logger.error(`${name} failed`, { error: status.details });
+      cb(status);
+    });
+  };
+}
+
+/**
+ * Builds the grpc-js implementation of `plugin.PluginService` from hooks. Missing hooks answer "pass through"
+ * (the request's headers/body unchanged, `modified: false`); Authenticate without a hook answers not authenticated.
+ */
+export function pluginServiceImpl(opts: PluginServiceOptions): pluginpb.PluginServiceServer {
+  const h = opts.hooks;
+  const log = opts.logger ?? NOOP_LOGGER;
+  const P = pluginpb;
+  const passThrough = (req: pluginpb.PluginRequest | undefined): pluginpb.PluginResponse =>
+    P.PluginResponse.fromPartial({ modified: false, headers: req?.headers ?? {} });
+  return {
+    initialize: unary('Initialize', log, async (req: pluginpb.InitRequest) => P.InitResponse.fromPartial({ success: true, ...(await h.initialize?.(req)) })),
+    ping: unary('Ping', log, async (req: pluginpb.PingRequest) => P.PingResponse.fromPartial({ timestamp: req.timestamp, healthy: true })),
+    shutdown: unary('Shutdown', log, async () => { await h.shutdown?.(); return P.ShutdownResponse.fromPartial({ success: true }); }),
+    processPreAuth: unary('ProcessPreAuth', log, async (req: pluginpb.PluginRequest) => h.preAuth ? P.PluginResponse.fromPartial(await h.preAuth(req)) : passThrough(req)),
+    authenticate: unary('Authenticate', log, async (req: pluginpb.AuthRequest) =>
+      P.AuthResponse.fromPartial(h.authenticate ? await h.authenticate(req) : { authenticated: false, errorMessage: 'this plugin has no authenticate hook' })),
+    processPostAuth: unary('ProcessPostAuth', log, async (req: pluginpb.EnrichedRequest) => h.postAuth ? P.PluginResponse.fromPartial(await h.postAuth(req)) : passThrough(req.request)),
+    processRestResponse: unary('ProcessRESTResponse', log, async (res: pluginpb.ResponseData) => P.ResponseData.fromPartial({ ...res, ...(h.restResponse ? await h.restResponse(res) : {}) })),
+    processStreamChunk: (call: grpc.ServerDuplexStream<pluginpb.StreamChunk, pluginpb.StreamChunk>) => {
+      // Streaming chunks pass through unchanged; the stream ends when the host ends it.
+      call.on('data', (chunk: pluginpb.StreamChunk) => call.write(chunk));
+      call.on('end', () => call.end());
+      call.on('error', () => undefined);
+    },
+    onBeforeWriteHeaders: unary('OnBeforeWriteHeaders', log, async (req: pluginpb.HeadersRequest) =>
+      P.HeadersResponse.fromPartial(h.onBeforeWriteHeaders ? await h.onBeforeWriteHeaders(req) : { modified: false, headers: req.headers })),
+    onBeforeWrite: unary('OnBeforeWrite', log, async (req: pluginpb.ResponseWriteRequest) =>
+      P.ResponseWriteResponse.fromPartial(h.onBeforeWrite ? await h.onBeforeWrite(req) : { modified: false, body: req.body, headers: req.headers })),
+    handleProxyLog: unary('HandleProxyLog', log, async (req: pluginpb.ProxyLogRequest) => { await h.handleProxyLog?.(req); return P.DataCollectionResponse.fromPartial({ success: true }); }),
+    handleAnalytics: unary('HandleAnalytics', log, async (req: pluginpb.AnalyticsRequest) => { await h.handleAnalytics?.(req); return P.DataCollectionResponse.fromPartial({ success: true }); }),
+    getConfigSchema: unary('GetConfigSchema', log, async () =>
+      P.GetConfigSchemaResponse.fromPartial({ schemaJson: JSON.stringify((h.getConfigSchema ? await h.getConfigSchema() : opts.configSchema) ?? { type: 'object' }) })),
+    getManifest: unary('GetManifest', log, async () =>
+      P.GetManifestResponse.fromPartial({ manifestJson: JSON.stringify((h.getManifest ? await h.getManifest() : opts.manifest) ?? {}) })),
+  };
+}
