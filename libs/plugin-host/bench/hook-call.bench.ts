@@ -1,65 +1,104 @@
-// Hook-call latency through the plugin host vs a bare grpc-js unary call to the same plugin, and cold start
-// (launch → handshake → healthy) vs a bare process start. Prints numbers; asserts nothing.
-import { spawnSync } from 'node:child_process';
+// Hook-call latency through @plugway/plugin-host vs a bare grpc-js unary call to the same plugin executable, and
+// cold start (launch → handshake → healthy) vs a bare process start. Runs the SDK's header-injector example (Node +
+// tsx) and, when tools/go-plugins/build.sh can build it, the Go go-plugin echo-plugin. Prints tables; asserts nothing.
+// Knobs: BENCH_CALLS (default 2000), BENCH_COLD (default 5).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { pluginpb } from '@plugway/proto';
 import { launchPlugin } from '@plugway/plugin-host';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const PLUGIN = `${REPO}examples/header-injector/plugin`;
 const N = Number(process.env.BENCH_CALLS ?? 2000);
 const COLD = Number(process.env.BENCH_COLD ?? 5);
+const REQ = { method: 'GET', path: '/v1/chat', headers: { accept: 'application/json', 'x-request-id': 'bench' } };
 
 const pct = (xs: number[], p: number): number => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const ms = (x: number): string => `${x.toFixed(3)} ms`;
 
-const conn = await launchPlugin({ path: PLUGIN, hostEnv: process.env, startupTimeoutMs: 30_000 });
-const req = { method: 'GET', path: '/v1/chat', headers: { accept: 'application/json', 'x-request-id': 'bench' } };
-
-// Find the plugin's socket from its handshake by asking the host's channel target.
-const target = (conn as unknown as { opts: { target: string } }).opts.target;
-const bare = new pluginpb.PluginServiceClient(target, grpc.credentials.createInsecure());
-const bareCall = (): Promise<void> => new Promise((resolve, reject) => bare.processPreAuth(pluginpb.PluginRequest.fromPartial(req), (err) => (err ? reject(err) : resolve())));
-
-for (let i = 0; i < 200; i++) { await conn.callHook('processPreAuth', req); await bareCall(); } // warm-up
-
-const host: number[] = [];
-const raw: number[] = [];
-for (let i = 0; i < N; i++) {
-  let t = performance.now();
-  await conn.callHook('processPreAuth', req);
-  host.push(performance.now() - t);
-  t = performance.now();
-  await bareCall();
-  raw.push(performance.now() - t);
-}
-bare.close();
-await conn.close();
-
-const cold: number[] = [];
-for (let i = 0; i < COLD; i++) {
-  const t = performance.now();
-  const c = await launchPlugin({ path: PLUGIN, hostEnv: process.env, startupTimeoutMs: 30_000 });
-  cold.push(performance.now() - t);
-  await c.close();
-}
-const bareStart: number[] = [];
-for (let i = 0; i < COLD; i++) {
-  const t = performance.now();
-  spawnSync(process.execPath, ['-e', '']);
-  bareStart.push(performance.now() - t);
+// The bare baseline: our own minimal go-plugin handshake (cookie env, first stdout line) and a plain grpc-js client.
+async function startBare(path: string): Promise<{ child: ChildProcess; client: pluginpb.PluginServiceClient }> {
+  const child = spawn(path, [], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MICROGATEWAY_PLUGIN: 'v1', PLUGIN_PROTOCOL_VERSIONS: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (c) => reject(new Error(`plugin exited ${c} before its handshake`)));
+  });
+  const [, , network, address] = line.split('|');
+  const client = new pluginpb.PluginServiceClient(network === 'unix' ? `unix:${address}` : address!, grpc.credentials.createInsecure());
+  return { child, client };
 }
 
-console.log(`hook call (ProcessPreAuth, ${N} calls, unix socket)`);
-console.table({
-  'through host': { p50: ms(pct(host, 50)), p99: ms(pct(host, 99)) },
-  'bare grpc-js': { p50: ms(pct(raw, 50)), p99: ms(pct(raw, 99)) },
-  'ratio host/bare': { p50: (pct(host, 50) / pct(raw, 50)).toFixed(2), p99: (pct(host, 99) / pct(raw, 99)).toFixed(2) },
-});
-console.log(`cold start (${COLD} runs; the example plugin runs TypeScript through tsx)`);
-console.table({
-  'launch → healthy': { p50: ms(pct(cold, 50)), max: ms(Math.max(...cold)) },
-  'bare node -e ""': { p50: ms(pct(bareStart, 50)), max: ms(Math.max(...bareStart)) },
-  ratio: { p50: (pct(cold, 50) / pct(bareStart, 50)).toFixed(2), max: '' },
-});
+async function benchCalls(label: string, path: string): Promise<Record<string, Record<string, string>>> {
+  const conn = await launchPlugin({ path, hostEnv: process.env, startupTimeoutMs: 60_000 });
+  const bare = await startBare(path);
+  const request = pluginpb.PluginRequest.fromPartial(REQ);
+  const bareCall = (): Promise<void> => new Promise((resolve, reject) => bare.client.processPreAuth(request, (err) => (err ? reject(err) : resolve())));
+  const hostCall = async (): Promise<void> => {
+    const out = await conn.callHook('processPreAuth', REQ);
+    if (out.status !== 'ok') throw out.error;
+  };
+  for (let i = 0; i < 200; i++) { await hostCall(); await bareCall(); } // warm-up
+  const host: number[] = [];
+  const raw: number[] = [];
+  for (let i = 0; i < N; i++) {
+    // Interleaved, so background load hits both sides alike.
+    let t = performance.now();
+    await hostCall();
+    host.push(performance.now() - t);
+    t = performance.now();
+    await bareCall();
+    raw.push(performance.now() - t);
+  }
+  bare.client.close();
+  bare.child.kill('SIGTERM');
+  await conn.close();
+  return {
+    [`${label}: through host`]: { p50: ms(pct(host, 50)), p99: ms(pct(host, 99)) },
+    [`${label}: bare grpc-js`]: { p50: ms(pct(raw, 50)), p99: ms(pct(raw, 99)) },
+    [`${label}: ratio host/bare`]: { p50: (pct(host, 50) / pct(raw, 50)).toFixed(2), p99: (pct(host, 99) / pct(raw, 99)).toFixed(2) },
+  };
+}
+
+async function coldStart(label: string, path: string): Promise<Record<string, Record<string, string>>> {
+  const cold: number[] = [];
+  for (let i = 0; i < COLD; i++) {
+    const t = performance.now();
+    const c = await launchPlugin({ path, hostEnv: process.env, startupTimeoutMs: 60_000 });
+    cold.push(performance.now() - t);
+    await c.close();
+  }
+  return { [`${label}: launch → healthy`]: { p50: ms(pct(cold, 50)), max: ms(Math.max(...cold)) } };
+}
+
+const plugins: Array<[string, string]> = [['TS (tsx)', `${REPO}examples/header-injector/plugin`]];
+const goDir = mkdtempSync(join(tmpdir(), 'bench-go-'));
+const built = spawnSync(`${REPO}tools/go-plugins/build.sh`, [goDir, 'echo-plugin'], { encoding: 'utf8', timeout: 600_000 });
+if (built.status === 0) plugins.push(['Go go-plugin', built.stdout.trim().split('\n').at(-1)!]);
+else console.log(`(Go echo-plugin not built, exit ${built.status}: ${built.stderr.trim().split('\n').at(-1) ?? ''}; Go rows skipped)`);
+
+try {
+  const calls: Record<string, Record<string, string>> = {};
+  const starts: Record<string, Record<string, string>> = {};
+  for (const [label, path] of plugins) Object.assign(calls, await benchCalls(label, path));
+  for (const [label, path] of plugins) Object.assign(starts, await coldStart(label, path));
+  const bareStart: number[] = [];
+  for (let i = 0; i < COLD; i++) {
+    const t = performance.now();
+    spawnSync(process.execPath, ['-e', '']);
+    bareStart.push(performance.now() - t);
+  }
+  starts['bare node -e "" (spawn → exit)'] = { p50: ms(pct(bareStart, 50)), max: ms(Math.max(...bareStart)) };
+  const tsCold = Number.parseFloat(starts['TS (tsx): launch → healthy']!.p50!);
+  starts['ratio TS launch / bare node'] = { p50: (tsCold / pct(bareStart, 50)).toFixed(2), max: '' };
+
+  console.log(`hook call (ProcessPreAuth, ${N} calls each, unix socket, interleaved)`);
+  console.table(calls);
+  console.log(`cold start (${COLD} runs each)`);
+  console.table(starts);
+} finally {
+  rmSync(goDir, { recursive: true, force: true });
+}
