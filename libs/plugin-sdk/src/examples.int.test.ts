@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { launchPlugin, type PluginConnection } from '@plugway/plugin-host';
 
@@ -69,6 +69,25 @@ describe('example plugins as real child processes through the plugin host', () =
     await conn.close();
     open.length = 0;
     expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it('exits by itself when its host is killed with SIGKILL (no orphan plugin)', async () => {
+    // A throwaway "host" starts the plugin and is then killed hard, so nothing can shut the plugin down.
+    const host = spawn(process.execPath, ['-e', `
+      const { spawn } = require('node:child_process');
+      const c = spawn(${JSON.stringify(example('header-injector'))}, { env: { PATH: process.env.PATH, MICROGATEWAY_PLUGIN: 'v1' }, stdio: ['ignore', 'pipe', 'ignore'] });
+      c.stdout.once('data', () => console.log(c.pid));
+      setInterval(() => {}, 1000);
+    `], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = Number(await new Promise<string>((resolve) => host.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+    expect(pid).toBeGreaterThan(0);
+    host.kill('SIGKILL');
+    const alive = (): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    try {
+      await expect.poll(alive, { timeout: 15_000, interval: 200 }).toBe(false);
+    } finally {
+      if (alive()) process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('refuses to run without the magic cookie, with go-plugin\'s message', () => {
