@@ -3,7 +3,7 @@ export { servePlugin } from './serve-plugin.js';
 export type { ServeOptions, RunningPlugin } from './serve-plugin.js';
 export { SDK_DEFAULT_HANDSHAKE } from './handshake.js';
 export type { HandshakeOptions } from './handshake.js';
-export type { PluginHooks } from './plugin-hooks.types.js';
+export type { PluginHooks, HookContext } from './plugin-hooks.types.js';
 export { pluginServiceImpl } from './plugin-service.js';
 export type { PluginServiceOptions } from './plugin-service.js';
 export { parsePluginConfig } from './plugin-config.js';

@@ -1,5 +1,13 @@
 import type { pluginpb } from '@plugway/proto';
 
+/** What a hook gets besides the request. */
+export interface HookContext {
+  /** Aborted when the host cancels the call or its deadline passes. */
+  signal: AbortSignal;
+  /** The call's gRPC metadata (string values only). */
+  metadata: Readonly<Record<string, string>>;
+}
+
 /**
  * Hook implementations, one per PluginService RPC; every one is optional and async. A hook returns a partial
  * response (unset fields take their proto defaults); a missing hook answers "pass through". A hook that throws is
@@ -7,23 +15,23 @@ import type { pluginpb } from '@plugway/proto';
  */
 export interface PluginHooks {
   /** Initialize: the config (see `parsePluginConfig`). Return `{ success: false, errorMessage }` to refuse it. */
-  initialize?(req: pluginpb.InitRequest): Promise<Partial<pluginpb.InitResponse> | void>;
+  initialize?(req: pluginpb.InitRequest, ctx: HookContext): Promise<Partial<pluginpb.InitResponse> | void>;
   /** pre_auth (ProcessPreAuth). */
-  preAuth?(req: pluginpb.PluginRequest): Promise<Partial<pluginpb.PluginResponse>>;
+  preAuth?(req: pluginpb.PluginRequest, ctx: HookContext): Promise<Partial<pluginpb.PluginResponse>>;
   /** auth (Authenticate). */
-  authenticate?(req: pluginpb.AuthRequest): Promise<Partial<pluginpb.AuthResponse>>;
+  authenticate?(req: pluginpb.AuthRequest, ctx: HookContext): Promise<Partial<pluginpb.AuthResponse>>;
   /** post_auth (ProcessPostAuth). */
-  postAuth?(req: pluginpb.EnrichedRequest): Promise<Partial<pluginpb.PluginResponse>>;
+  postAuth?(req: pluginpb.EnrichedRequest, ctx: HookContext): Promise<Partial<pluginpb.PluginResponse>>;
   /** ProcessRESTResponse: fields returned replace the response's. */
-  restResponse?(res: pluginpb.ResponseData): Promise<Partial<pluginpb.ResponseData>>;
+  restResponse?(res: pluginpb.ResponseData, ctx: HookContext): Promise<Partial<pluginpb.ResponseData>>;
   /** on_response, headers (OnBeforeWriteHeaders). */
-  onBeforeWriteHeaders?(req: pluginpb.HeadersRequest): Promise<Partial<pluginpb.HeadersResponse>>;
+  onBeforeWriteHeaders?(req: pluginpb.HeadersRequest, ctx: HookContext): Promise<Partial<pluginpb.HeadersResponse>>;
   /** on_response, body (OnBeforeWrite). */
-  onBeforeWrite?(req: pluginpb.ResponseWriteRequest): Promise<Partial<pluginpb.ResponseWriteResponse>>;
+  onBeforeWrite?(req: pluginpb.ResponseWriteRequest, ctx: HookContext): Promise<Partial<pluginpb.ResponseWriteResponse>>;
   /** Data collection (HandleProxyLog). */
-  handleProxyLog?(req: pluginpb.ProxyLogRequest): Promise<void>;
+  handleProxyLog?(req: pluginpb.ProxyLogRequest, ctx: HookContext): Promise<void>;
   /** Data collection (HandleAnalytics). */
-  handleAnalytics?(req: pluginpb.AnalyticsRequest): Promise<void>;
+  handleAnalytics?(req: pluginpb.AnalyticsRequest, ctx: HookContext): Promise<void>;
   /** GetConfigSchema: a JSON Schema object (default: the `configSchema` option). */
   getConfigSchema?(): Promise<Record<string, unknown>>;
   /** GetManifest: the manifest object (default: the `manifest` option). */

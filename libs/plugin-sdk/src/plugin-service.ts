@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { pluginpb } from '@plugway/proto';
 import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
-import type { PluginHooks } from './plugin-hooks.types.js';
+import type { HookContext, PluginHooks } from './plugin-hooks.types.js';
 
 export interface PluginServiceOptions {
   hooks: PluginHooks;
@@ -28,15 +28,22 @@ function toStatus(err: unknown): grpc.ServiceError {
   return Object.assign(new Error(details), { code: status, details, metadata: new grpc.Metadata() });
 }
 
-function unary<Req, Res>(name: string, logger: Logger, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+function unary<Req, Res>(name: string, logger: Logger, fn: (req: Req, ctx: HookContext) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, cb) => {
+    // The host's deadline or cancellation aborts the hook's signal, so a hook can stop upstream work it started.
+    const ac = new AbortController();
+    const onCancel = (): void => ac.abort(new Error(`${name} cancelled by the host (deadline or cancel)`));
+    call.once('cancelled', onCancel);
+    const metadata: Record<string, string> = {};
+    for (const [k, v] of Object.entries(call.metadata?.getMap() ?? {})) if (typeof v === 'string') metadata[k] = v;
     let pending: Promise<Res>;
     try {
-      pending = fn(call.request);
+      pending = fn(call.request, { signal: ac.signal, metadata });
     } catch (err) {
       pending = Promise.reject(err);
     }
-    pending.then((res) => cb(null, res), (err: unknown) => {
+    pending.then((res) => { call.off('cancelled', onCancel); cb(null, res); }, (err: unknown) => {
+      call.off('cancelled', onCancel);
       const status = toStatus(err);
       logger.error(`${name} failed`, { error: status.details });
       cb(status);
@@ -55,26 +62,26 @@ export function pluginServiceImpl(opts: PluginServiceOptions): pluginpb.PluginSe
   const passThrough = (req: pluginpb.PluginRequest | undefined): pluginpb.PluginResponse =>
     P.PluginResponse.fromPartial({ modified: false, headers: req?.headers ?? {} });
   return {
-    initialize: unary('Initialize', log, async (req: pluginpb.InitRequest) => P.InitResponse.fromPartial({ success: true, ...(await h.initialize?.(req)) })),
+    initialize: unary('Initialize', log, async (req: pluginpb.InitRequest, ctx) => P.InitResponse.fromPartial({ success: true, ...(await h.initialize?.(req, ctx)) })),
     ping: unary('Ping', log, async (req: pluginpb.PingRequest) => P.PingResponse.fromPartial({ timestamp: req.timestamp, healthy: true })),
     shutdown: unary('Shutdown', log, async () => { await h.shutdown?.(); return P.ShutdownResponse.fromPartial({ success: true }); }),
-    processPreAuth: unary('ProcessPreAuth', log, async (req: pluginpb.PluginRequest) => h.preAuth ? P.PluginResponse.fromPartial(await h.preAuth(req)) : passThrough(req)),
-    authenticate: unary('Authenticate', log, async (req: pluginpb.AuthRequest) =>
-      P.AuthResponse.fromPartial(h.authenticate ? await h.authenticate(req) : { authenticated: false, errorMessage: 'this plugin has no authenticate hook' })),
-    processPostAuth: unary('ProcessPostAuth', log, async (req: pluginpb.EnrichedRequest) => h.postAuth ? P.PluginResponse.fromPartial(await h.postAuth(req)) : passThrough(req.request)),
-    processRestResponse: unary('ProcessRESTResponse', log, async (res: pluginpb.ResponseData) => P.ResponseData.fromPartial({ ...res, ...(h.restResponse ? await h.restResponse(res) : {}) })),
+    processPreAuth: unary('ProcessPreAuth', log, async (req: pluginpb.PluginRequest, ctx) => h.preAuth ? P.PluginResponse.fromPartial(await h.preAuth(req, ctx)) : passThrough(req)),
+    authenticate: unary('Authenticate', log, async (req: pluginpb.AuthRequest, ctx) =>
+      P.AuthResponse.fromPartial(h.authenticate ? await h.authenticate(req, ctx) : { authenticated: false, errorMessage: 'this plugin has no authenticate hook' })),
+    processPostAuth: unary('ProcessPostAuth', log, async (req: pluginpb.EnrichedRequest, ctx) => h.postAuth ? P.PluginResponse.fromPartial(await h.postAuth(req, ctx)) : passThrough(req.request)),
+    processRestResponse: unary('ProcessRESTResponse', log, async (res: pluginpb.ResponseData, ctx) => P.ResponseData.fromPartial({ ...res, ...(h.restResponse ? await h.restResponse(res, ctx) : {}) })),
     processStreamChunk: (call: grpc.ServerDuplexStream<pluginpb.StreamChunk, pluginpb.StreamChunk>) => {
       // Streaming chunks pass through unchanged; the stream ends when the host ends it.
       call.on('data', (chunk: pluginpb.StreamChunk) => call.write(chunk));
       call.on('end', () => call.end());
       call.on('error', () => undefined);
     },
-    onBeforeWriteHeaders: unary('OnBeforeWriteHeaders', log, async (req: pluginpb.HeadersRequest) =>
-      P.HeadersResponse.fromPartial(h.onBeforeWriteHeaders ? await h.onBeforeWriteHeaders(req) : { modified: false, headers: req.headers })),
-    onBeforeWrite: unary('OnBeforeWrite', log, async (req: pluginpb.ResponseWriteRequest) =>
-      P.ResponseWriteResponse.fromPartial(h.onBeforeWrite ? await h.onBeforeWrite(req) : { modified: false, body: req.body, headers: req.headers })),
-    handleProxyLog: unary('HandleProxyLog', log, async (req: pluginpb.ProxyLogRequest) => { await h.handleProxyLog?.(req); return P.DataCollectionResponse.fromPartial({ success: true }); }),
-    handleAnalytics: unary('HandleAnalytics', log, async (req: pluginpb.AnalyticsRequest) => { await h.handleAnalytics?.(req); return P.DataCollectionResponse.fromPartial({ success: true }); }),
+    onBeforeWriteHeaders: unary('OnBeforeWriteHeaders', log, async (req: pluginpb.HeadersRequest, ctx) =>
+      P.HeadersResponse.fromPartial(h.onBeforeWriteHeaders ? await h.onBeforeWriteHeaders(req, ctx) : { modified: false, headers: req.headers })),
+    onBeforeWrite: unary('OnBeforeWrite', log, async (req: pluginpb.ResponseWriteRequest, ctx) =>
+      P.ResponseWriteResponse.fromPartial(h.onBeforeWrite ? await h.onBeforeWrite(req, ctx) : { modified: false, body: req.body, headers: req.headers })),
+    handleProxyLog: unary('HandleProxyLog', log, async (req: pluginpb.ProxyLogRequest, ctx) => { await h.handleProxyLog?.(req, ctx); return P.DataCollectionResponse.fromPartial({ success: true }); }),
+    handleAnalytics: unary('HandleAnalytics', log, async (req: pluginpb.AnalyticsRequest, ctx) => { await h.handleAnalytics?.(req, ctx); return P.DataCollectionResponse.fromPartial({ success: true }); }),
     getConfigSchema: unary('GetConfigSchema', log, async () =>
       P.GetConfigSchemaResponse.fromPartial({ schemaJson: JSON.stringify((h.getConfigSchema ? await h.getConfigSchema() : opts.configSchema) ?? { type: 'object' }) })),
     getManifest: unary('GetManifest', log, async () =>

@@ -75,6 +75,25 @@ describe('serve (the go-plugin plugin side)', () => {
     expect(res.headers).toEqual({ a: 'b', x: '1' });
   });
 
+  it('aborts a hook\'s signal when the host\'s deadline passes, and passes the call metadata', async () => {
+    let aborted: Promise<string> = Promise.resolve('not called');
+    const { target } = await start({
+      hooks: {
+        preAuth: (_req, ctx) => {
+          aborted = new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve(`aborted; tenant=${ctx.metadata['x-tenant']}`)));
+          return new Promise(() => undefined); // never answers
+        },
+      },
+    });
+    const client = new pluginpb.PluginServiceClient(target, grpc.credentials.createInsecure());
+    const md = new grpc.Metadata();
+    md.set('x-tenant', 'acme');
+    const err = await new Promise<grpc.ServiceError | null>((resolve) => client.processPreAuth(pluginpb.PluginRequest.fromPartial({}), md, { deadline: Date.now() + 300 }, (e) => resolve(e)));
+    client.close();
+    expect(err?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(await aborted).toBe('aborted; tenant=acme');
+  });
+
   it('puts the socket under PLUGIN_UNIX_SOCKET_DIR', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sockdir-'));
     try {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { pluginpb } from '@plugway/proto';
 import * as api from './index.js';
@@ -6,7 +7,8 @@ import { pluginServiceImpl, SdkError } from './index.js';
 
 // Calls one unary handler of the implementation in-process.
 function call<Res>(handler: unknown, request: unknown): Promise<{ err: grpc.ServiceError | null; res?: Res }> {
-  return new Promise((resolve) => (handler as grpc.handleUnaryCall<unknown, Res>)({ request } as grpc.ServerUnaryCall<unknown, Res>, (err, res) => resolve({ err: err as grpc.ServiceError | null, res: res ?? undefined })));
+  const serverCall = Object.assign(new EventEmitter(), { request, metadata: new grpc.Metadata() }) as unknown as grpc.ServerUnaryCall<unknown, Res>;
+  return new Promise((resolve) => (handler as grpc.handleUnaryCall<unknown, Res>)(serverCall, (err, res) => resolve({ err: err as grpc.ServiceError | null, res: res ?? undefined })));
 }
 
 describe('@plugway/plugin-sdk', () => {
