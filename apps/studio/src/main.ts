@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       : undefined),
   });
   process.stdout.write(`plugway studio on ${studio.url}  (admin page: ${studio.url}/)\n`);
-  const stop = (): void => { void studio.close().then(() => process.exit(0), () => process.exit(1)); };
+  const stop = (): void => { process.stderr.write('studio: stopping\n'); void studio.close().then(() => process.exit(0), () => process.exit(1)); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
