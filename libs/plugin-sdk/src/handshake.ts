@@ -15,7 +15,7 @@ export const SDK_DEFAULT_HANDSHAKE: Readonly<HandshakeOptions> = Object.freeze({
 // go-plugin's own words, so operators recognise the situation from Go plugins too.
 export const NOT_A_PROGRAM = 'This binary is a plugin. These are not meant to be executed directly.\nPlease execute the program that consumes these plugins, which will\nload any plugins automatically\n';
 
-const HOOK_NAMES = new Set(['initialize', 'preAuth', 'authenticate', 'postAuth', 'restResponse', 'onBeforeWriteHeaders', 'onBeforeWrite',
+const HOOK_NAMES = new Set(['initialize', 'preAuth', 'authenticate', 'postAuth', 'restResponse', 'streamChunk', 'onBeforeWriteHeaders', 'onBeforeWrite',
   'handleProxyLog', 'handleAnalytics', 'getConfigSchema', 'getManifest', 'shutdown']);
 
 /**

@@ -24,6 +24,8 @@ export interface PluginHooks {
   postAuth?(req: pluginpb.EnrichedRequest, ctx: HookContext): Promise<Partial<pluginpb.PluginResponse>>;
   /** ProcessRESTResponse: fields returned replace the response's. */
   restResponse?(res: pluginpb.ResponseData, ctx: HookContext): Promise<Partial<pluginpb.ResponseData>>;
+  /** ProcessStreamChunk, per chunk in order: fields returned replace the chunk's (void = unchanged). */
+  streamChunk?(chunk: pluginpb.StreamChunk, ctx: HookContext): Promise<Partial<pluginpb.StreamChunk> | void>;
   /** on_response, headers (OnBeforeWriteHeaders). */
   onBeforeWriteHeaders?(req: pluginpb.HeadersRequest, ctx: HookContext): Promise<Partial<pluginpb.HeadersResponse>>;
   /** on_response, body (OnBeforeWrite). */

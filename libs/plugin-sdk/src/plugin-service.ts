@@ -71,10 +71,26 @@ export function pluginServiceImpl(opts: PluginServiceOptions): pluginpb.PluginSe
     processPostAuth: unary('ProcessPostAuth', log, async (req: pluginpb.EnrichedRequest, ctx) => h.postAuth ? P.PluginResponse.fromPartial(await h.postAuth(req, ctx)) : passThrough(req.request)),
     processRestResponse: unary('ProcessRESTResponse', log, async (res: pluginpb.ResponseData, ctx) => P.ResponseData.fromPartial({ ...res, ...(h.restResponse ? await h.restResponse(res, ctx) : {}) })),
     processStreamChunk: (call: grpc.ServerDuplexStream<pluginpb.StreamChunk, pluginpb.StreamChunk>) => {
-      // Streaming chunks pass through unchanged; the stream ends when the host ends it.
-      call.on('data', (chunk: pluginpb.StreamChunk) => call.write(chunk));
-      call.on('end', () => call.end());
+      // Chunks go through the streamChunk hook one at a time, in order (pass through without one); a hook error ends
+      // the stream with its status. The stream ends when the host ends it.
+      const ac = new AbortController();
+      call.once('cancelled', () => ac.abort(new Error('ProcessStreamChunk cancelled by the host')));
       call.on('error', () => undefined);
+      let chain = Promise.resolve();
+      let failed = false;
+      call.on('data', (chunk: pluginpb.StreamChunk) => {
+        chain = chain.then(async () => {
+          if (failed) return;
+          const out = h.streamChunk ? await h.streamChunk(chunk, { signal: ac.signal, metadata: {} }) : undefined;
+          call.write(P.StreamChunk.fromPartial({ ...chunk, ...(out ?? {}) }));
+        }).catch((err: unknown) => {
+          failed = true;
+          const status = toStatus(err);
+          log.error('ProcessStreamChunk failed', { error: status.details });
+          call.emit('error', status);
+        });
+      });
+      call.on('end', () => { void chain.then(() => { if (!failed) call.end(); }); });
     },
     onBeforeWriteHeaders: unary('OnBeforeWriteHeaders', log, async (req: pluginpb.HeadersRequest, ctx) =>
       P.HeadersResponse.fromPartial(h.onBeforeWriteHeaders ? await h.onBeforeWriteHeaders(req, ctx) : { modified: false, headers: req.headers })),

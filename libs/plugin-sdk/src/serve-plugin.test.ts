@@ -94,6 +94,31 @@ describe('serve (the go-plugin plugin side)', () => {
     expect(await aborted).toBe('aborted; tenant=acme');
   });
 
+  it('runs ProcessStreamChunk chunks through the streamChunk hook in order, and ends the stream on a hook error', async () => {
+    const { target } = await start({
+      hooks: {
+        streamChunk: async (c) => {
+          if (c.sequence === 3) throw new SdkError({ code: 'SDK_HOOK_FAILED', message: 'chunk 3' });
+          await new Promise((r) => setTimeout(r, 10 * (3 - c.sequence))); // later chunks finish first unless ordered
+          return { data: Buffer.from(Buffer.from(c.data).toString().toUpperCase()) };
+        },
+      },
+    });
+    const client = new pluginpb.PluginServiceClient(target, grpc.credentials.createInsecure());
+    const stream = client.processStreamChunk();
+    const got: string[] = [];
+    stream.on('data', (c: pluginpb.StreamChunk) => got.push(`${c.sequence}:${Buffer.from(c.data).toString()}`));
+    const done = new Promise<grpc.ServiceError | undefined>((resolve) => { stream.on('error', resolve); stream.on('end', () => resolve(undefined)); });
+    for (const [i, t] of ['a', 'b', 'c'].entries()) stream.write(pluginpb.StreamChunk.fromPartial({ sequence: i, data: Buffer.from(t) }));
+    stream.write(pluginpb.StreamChunk.fromPartial({ sequence: 3, data: Buffer.from('d') }));
+    stream.end();
+    const err = await done;
+    client.close();
+    expect(got).toEqual(['0:A', '1:B', '2:C']);
+    expect(err?.code).toBe(grpc.status.INTERNAL);
+    expect(err?.details).toBe('SDK_HOOK_FAILED: chunk 3');
+  });
+
   it('puts the socket under PLUGIN_UNIX_SOCKET_DIR', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sockdir-'));
     try {

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { pluginpb } from '@plugway/proto';
-import * as api from './index.js';
 import { pluginServiceImpl, SdkError } from './index.js';
 
 // Calls one unary handler of the implementation in-process.
@@ -10,16 +9,6 @@ function call<Res>(handler: unknown, request: unknown): Promise<{ err: grpc.Serv
   const serverCall = Object.assign(new EventEmitter(), { request, metadata: new grpc.Metadata() }) as unknown as grpc.ServerUnaryCall<unknown, Res>;
   return new Promise((resolve) => (handler as grpc.handleUnaryCall<unknown, Res>)(serverCall, (err, res) => resolve({ err: err as grpc.ServiceError | null, res: res ?? undefined })));
 }
-
-describe('@plugway/plugin-sdk', () => {
-  it('exports exactly these names', () => {
-    expect(Object.keys(api).sort()).toEqual(['SDK_DEFAULT_HANDSHAKE', 'SdkError', 'createPluginLogger', 'hclogTimestamp', 'parsePluginConfig', 'pluginServiceImpl', 'servePlugin']);
-  });
-
-  it('uses the same handshake as the plugin host and AI Studio', () => {
-    expect(api.SDK_DEFAULT_HANDSHAKE).toEqual({ magicCookieKey: 'MICROGATEWAY_PLUGIN', magicCookieValue: 'v1', appProtocolVersion: 1 });
-  });
-});
 
 describe('pluginServiceImpl', () => {
   describe('when a hook throws', () => {
