@@ -28,7 +28,7 @@ export interface RuntimePart {
 }
 
 /** Collects a domain mapper's coded issues (`details.issues[].variable|path`) as config issues. */
-function domainCall<T>(fn: () => T, fallbackPath: string, issues: ConfigIssue[]): T | undefined {
+function domainCall<T>(fn: () => T, fallbackPath: string, issues: ConfigIssue[], env: Env): T | undefined {
   try {
     return fn();
   } catch (e) {
@@ -39,7 +39,7 @@ function domainCall<T>(fn: () => T, fallbackPath: string, issues: ConfigIssue[])
       if (typeof item === 'string') {
         // oci: "VAR: message"
         const m = /^([A-Z0-9_]+): (.*)$/s.exec(item);
-        issues.push(m ? { path: m[1]!, message: m[2]! } : { path: keyVariable(item) ?? fallbackPath, message: item });
+        issues.push(m ? { path: m[1]!, message: m[2]! } : { path: keyVariable(item, env) ?? fallbackPath, message: item });
       } else if (item && typeof item === 'object') {
         const o = item as { variable?: string; path?: string; message?: string };
         issues.push({ path: o.variable ?? o.path ?? fallbackPath, message: o.message ?? e.message });
@@ -49,12 +49,11 @@ function domainCall<T>(fn: () => T, fallbackPath: string, issues: ConfigIssue[])
   }
 }
 
-let currentEnv: Env = {};
 // oci reports a bad PEM as `key "<name>" …`: find the variable that defined that key name.
-function keyVariable(message: string): string | undefined {
+function keyVariable(message: string, env: Env): string | undefined {
   const name = /key "([^"]+)"/.exec(message)?.[1];
   if (!name) return undefined;
-  return Object.keys(currentEnv).find((k) => /^OCI_PLUGINS_(PUBKEY|PUBLIC_KEY)_/.test(k) && k.replace(/^OCI_PLUGINS_(PUBKEY|PUBLIC_KEY)_/, '').toLowerCase() === name);
+  return Object.keys(env).find((k) => /^OCI_PLUGINS_(PUBKEY|PUBLIC_KEY)_/.test(k) && k.replace(/^OCI_PLUGINS_(PUBKEY|PUBLIC_KEY)_/, '').toLowerCase() === name);
 }
 
 const FAIL_MODES = ['open', 'closed'] as const;
@@ -62,10 +61,9 @@ const FAIL_MODES = ['open', 'closed'] as const;
 /** Builds the shared runtime settings from `env`; pushes every problem into `issues` (returns undefined then). */
 export function buildRuntimePart(env: Env, clean: Record<string, string>, names: OciEnvNames, issues: ConfigIssue[]): RuntimePart | undefined {
   const before = issues.length;
-  currentEnv = clean;
-  const policy = domainCall(() => policyOptionsFromEnv(env), 'PLUGIN_COMMAND_ALLOWLIST', issues);
-  const registryAuth = domainCall(() => registryAuthFromEnv(env), 'OCI_PLUGINS_REGISTRY_', issues);
-  const publicKeys = domainCall(() => publicKeysFromEnv(env), 'OCI_PLUGINS_PUBKEY_', issues);
+  const policy = domainCall(() => policyOptionsFromEnv(env), 'PLUGIN_COMMAND_ALLOWLIST', issues, clean);
+  const registryAuth = domainCall(() => registryAuthFromEnv(env), 'OCI_PLUGINS_REGISTRY_', issues, clean);
+  const publicKeys = domainCall(() => publicKeysFromEnv(env), 'OCI_PLUGINS_PUBKEY_', issues, clean);
 
   const schema = z.object({
     [names.cacheDir]: envPath.optional(),
