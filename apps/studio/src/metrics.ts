@@ -25,5 +25,15 @@ export function createMetrics(store: PluginStore, manager: PluginManager): Studi
       for (const p of manager.list()) this.inc({ state: p.state });
     },
   });
+  new Gauge({
+    name: 'studio_plugin_up', help: 'grpc.health.v1 of each running plugin (1 = SERVING)', labelNames: ['plugin', 'slug'] as const, registers: [registry],
+    async collect() {
+      this.reset();
+      await Promise.all(manager.list().filter((p) => p.state === 'running').map(async (p) => {
+        const h = await manager.health(p.id).catch(() => undefined);
+        this.set({ plugin: p.id, slug: p.slug }, h?.health === 'SERVING' ? 1 : 0);
+      }));
+    },
+  });
   return { registry, requests, duration };
 }

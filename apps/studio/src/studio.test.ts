@@ -156,6 +156,7 @@ describe('plugin lifecycle (a real plugin process)', () => {
     const pid1 = c.body.data.status.pid as number;
     const health = await h.api(`/api/v1/plugins/${id}/health`);
     expect(health.body.data).toMatchObject({ state: 'running', health: 'SERVING' });
+    expect((await h.api('/metrics', { token: null })).text).toContain(`studio_plugin_up{plugin="${id}",slug="live-one"} 1`);
     const r = await h.api(`/api/v1/plugins/${id}/reload`, { method: 'POST' });
     expect(r.status).toBe(200);
     const pid2 = (await h.api(`/api/v1/plugins/${id}`)).body.data.status.pid as number;
