@@ -23,8 +23,9 @@ describe('toApiError', () => {
   it('unknown errors are a bare 500 INTERNAL that leaks nothing', () => {
     const e = toApiError(new Error('db password=hunter2 at /secret/path'));
     expect(e).toEqual({ status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } });
-    const r = toApiError(new RuntimeError({ code: 'RUNTIME_CLOSED', message: 'closed' }));
+    const r = toApiError(new RuntimeError({ code: 'RUNTIME_LAUNCH_FAILED', message: 'x' }));
     expect(r.body.error.code).toBe('INTERNAL');
+    expect(toApiError(new RuntimeError({ code: 'RUNTIME_CLOSED', message: 'closed' })).status).toBe(503);
   });
   it('every listed code has a 4xx/5xx status', () => {
     for (const [code, s] of Object.entries(HTTP_STATUS)) expect(statusOf(code)).toBe(s);

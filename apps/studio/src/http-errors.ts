@@ -12,6 +12,8 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   SLUG_TAKEN: 409,
+  CONFLICT: 409,
+  UNAVAILABLE: 503,
   POLICY_DENIED: 403,
   OCI_DISABLED: 422,
   CONFIG_INVALID: 400,
@@ -45,6 +47,8 @@ const RUNTIME_TO_API: Readonly<Record<string, string>> = {
   STUDIO_VALIDATION_FAILED: 'VALIDATION_FAILED',
   STUDIO_NOT_FOUND: 'NOT_FOUND',
   STUDIO_SLUG_TAKEN: 'SLUG_TAKEN',
+  RUNTIME_DUPLICATE_PLUGIN: 'CONFLICT',
+  RUNTIME_CLOSED: 'UNAVAILABLE',
 };
 
 /** Maps any thrown value to an API error; unknown errors become a bare 500 INTERNAL (no message leaks). */

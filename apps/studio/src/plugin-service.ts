@@ -17,6 +17,18 @@ export class PluginService {
   /** Plugins in the store that the manager refused at startup (e.g. the policy changed since). */
   private readonly refused = new Map<number, { code: string; message: string }>();
 
+  /** Operations on one plugin run one at a time (the manager's update is unregister + register). */
+  private readonly locks = new Map<number, Promise<unknown>>();
+
+  private withLock<T>(id: number, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(id, tail);
+    void tail.then(() => { if (this.locks.get(id) === tail) this.locks.delete(id); });
+    return next;
+  }
+
   constructor(private readonly store: PluginStore, private readonly manager: PluginManager, private readonly logger: Logger) {}
 
   private spec(r: PluginRecord) {
@@ -77,7 +89,11 @@ export class PluginService {
     return this.view(await this.mustGet(id));
   }
 
-  async update(id: number, body: UpdatePluginBody): Promise<{ plugin: PluginView; warnings: Finding[] }> {
+  update(id: number, body: UpdatePluginBody): Promise<{ plugin: PluginView; warnings: Finding[] }> {
+    return this.withLock(id, () => this.updateNow(id, body));
+  }
+
+  private async updateNow(id: number, body: UpdatePluginBody): Promise<{ plugin: PluginView; warnings: Finding[] }> {
     const before = await this.mustGet(id);
     const patch: PluginPatch = { ...body } as PluginPatch;
     if (body.command === undefined && body.oci_reference) patch.command = ociCommand(body.oci_reference);
@@ -98,7 +114,11 @@ export class PluginService {
     }
   }
 
-  async remove(id: number): Promise<void> {
+  remove(id: number): Promise<void> {
+    return this.withLock(id, () => this.removeNow(id));
+  }
+
+  private async removeNow(id: number): Promise<void> {
     await this.mustGet(id);
     const sid = String(id);
     if (this.manager.has(sid)) await this.manager.unregister(sid);
@@ -107,7 +127,11 @@ export class PluginService {
     this.logger.info('plugin deleted', { plugin: id });
   }
 
-  async reload(id: number): Promise<{ plugin: PluginView; warnings: Finding[] }> {
+  reload(id: number): Promise<{ plugin: PluginView; warnings: Finding[] }> {
+    return this.withLock(id, () => this.reloadNow(id));
+  }
+
+  private async reloadNow(id: number): Promise<{ plugin: PluginView; warnings: Finding[] }> {
     const row = await this.mustGet(id);
     const sid = String(id);
     let warnings: Finding[];

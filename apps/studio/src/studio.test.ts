@@ -167,6 +167,20 @@ describe('plugin lifecycle (a real plugin process)', () => {
   });
 });
 
+describe('concurrency', () => {
+  it('concurrent PATCH, reload and health on one plugin all succeed', async () => {
+    const c = await h.api('/api/v1/plugins', { method: 'POST', body: plugin({ slug: 'busy-one' }) });
+    const id = c.body.data.id;
+    const calls = [
+      ...Array.from({ length: 5 }, (_, i) => h.api(`/api/v1/plugins/${id}`, { method: 'PATCH', body: { name: `Busy ${i}`, hook_type: i % 2 ? 'auth' : 'pre_auth' } })),
+      h.api(`/api/v1/plugins/${id}/reload`, { method: 'POST' }), h.api(`/api/v1/plugins/${id}/health`),
+    ];
+    const res = await Promise.all(calls);
+    expect(res.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200, 200]);
+    expect((await h.api(`/api/v1/plugins/${id}`)).body.data.name).toBe('Busy 4');
+  });
+});
+
 describe('secrets', () => {
   it('never appear in responses or logs', async () => {
     const secret = 'SECRET-abcdef-0123456789';
