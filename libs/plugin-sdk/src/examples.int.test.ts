@@ -73,20 +73,27 @@ describe('example plugins as real child processes through the plugin host', () =
 
   it('exits by itself when its host is killed with SIGKILL (no orphan plugin)', async () => {
     // A throwaway "host" starts the plugin and is then killed hard, so nothing can shut the plugin down.
-    const host = spawn(process.execPath, ['-e', `
-      const { spawn } = require('node:child_process');
-      const c = spawn(${JSON.stringify(example('header-injector'))}, { env: { PATH: process.env.PATH, MICROGATEWAY_PLUGIN: 'v1' }, stdio: ['ignore', 'pipe', 'ignore'] });
-      c.stdout.once('data', () => console.log(c.pid));
-      setInterval(() => {}, 1000);
-    `], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const pid = Number(await new Promise<string>((resolve) => host.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))));
-    expect(pid).toBeGreaterThan(0);
-    host.kill('SIGKILL');
-    const alive = (): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    const script = [
+      "const { spawn } = require('node:child_process');",
+      `const c = spawn(${JSON.stringify(example('header-injector'))}, { env: { PATH: process.env.PATH, MICROGATEWAY_PLUGIN: 'v1' }, stdio: ['ignore', 'pipe', 'ignore'] });`,
+      "c.stdout.once('data', () => process.stdout.write('pid=' + c.pid + ' '));",
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const host = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let pid = 0;
+    const alive = (p: number): boolean => { try { process.kill(p, 0); return true; } catch { return false; } };
     try {
-      await expect.poll(alive, { timeout: 15_000, interval: 200 }).toBe(false);
+      const first = await new Promise<string>((resolve, reject) => {
+        host.stdout.once('data', (d: Buffer) => resolve(d.toString()));
+        host.once('exit', (code) => reject(new Error(`throwaway host exited ${code}`)));
+      });
+      pid = Number(/pid=(\d+)/.exec(first)?.[1]);
+      expect(pid, `the throwaway host printed ${JSON.stringify(first)}`).toBeGreaterThan(0);
+      host.kill('SIGKILL');
+      await expect.poll(() => alive(pid), { timeout: 15_000, interval: 200 }).toBe(false);
     } finally {
-      if (alive()) process.kill(pid, 'SIGKILL');
+      if (host.exitCode === null && host.signalCode === null) host.kill('SIGKILL');
+      if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
     }
   });
 
