@@ -189,6 +189,14 @@ describe('serve (the go-plugin plugin side)', () => {
     expect(existsSync(dirname(p.address))).toBe(false);
   });
 
+  it('does not hang on a shutdown hook that never finishes, and removes the socket before it runs', async () => {
+    let sockAtHook: boolean | undefined;
+    const { p } = await start({ shutdownGraceMs: 100, hooks: { shutdown: () => { sockAtHook = existsSync(p.address); return new Promise(() => undefined); } } });
+    await p.stop();
+    expect(sockAtHook).toBe(false);
+    expect(p.logger).toBeDefined();
+  });
+
   it('exits 0 on SIGTERM and ignores SIGINT (the host decides), like go-plugin', async () => {
     const { io, target } = await start();
     io.signals.get('SIGINT')!();

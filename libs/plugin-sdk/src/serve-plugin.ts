@@ -94,15 +94,24 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<RunningPlu
   let parentTimer: NodeJS.Timeout | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      const graceMs = opts.shutdownGraceMs ?? 2000;
       health = SERVING.NOT_SERVING;
       if (parentTimer) clearInterval(parentTimer);
-      await opts.hooks.shutdown?.().catch((e: unknown) => logger.warn('shutdown hook failed', { error: e }));
       for (const s of stdio) s.end();
+      // Drain in-flight calls first, then run the shutdown hook (it may flush what those calls produced).
       await new Promise<void>((resolve) => {
-        const hard = setTimeout(() => { server.forceShutdown(); resolve(); }, opts.shutdownGraceMs ?? 2000);
+        const hard = setTimeout(() => { server.forceShutdown(); resolve(); }, graceMs);
         server.tryShutdown(() => { clearTimeout(hard); resolve(); });
+        // The listener is closed now; open connections do not need the socket file, so a host that loses patience
+        // and SIGKILLs us during the drain still finds no socket left behind.
+        socket.cleanup?.();
       });
-      socket.cleanup?.();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        (async () => opts.hooks.shutdown?.())().catch((e: unknown) => logger.warn('shutdown hook failed', { error: e })),
+        new Promise<void>((resolve) => { timer = setTimeout(() => { logger.warn('shutdown hook did not finish in time', { graceMs }); resolve(); }, graceMs); }),
+      ]);
+      clearTimeout(timer);
     })();
     return stopping;
   };
