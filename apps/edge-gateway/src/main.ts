@@ -1,2 +1,38 @@
-// This is the public API of @plugway/edge-gateway; adding an export is a semver decision.
-export {};
+// `npm run start -w @plugway/edge-gateway`: settings from the environment (@plugway/config loadEdgeSettings).
+import { isPlugwayError } from '@plugway/core';
+import { describeSettings, loadEdgeSettings, type EdgeSettings } from '@plugway/config';
+import { startEdgeApp } from './edge-app.js';
+import { createPino, toLoggerPort } from './logger.js';
+
+async function main(): Promise<void> {
+  let settings: EdgeSettings;
+  try {
+    settings = loadEdgeSettings();
+  } catch (e) {
+    if (isPlugwayError(e) && e.code === 'CONFIG_INVALID') {
+      process.stderr.write(`edge-gateway: invalid configuration\n${(e.details?.['issues'] as Array<{ path: string; message: string }>).map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const pino = createPino(settings.logLevel);
+  const logger = toLoggerPort(pino);
+  logger.info('settings', describeSettings(settings));
+  const app = await startEdgeApp(settings, { logger, hostEnv: process.env });
+  logger.info('edge gateway listening', { url: app.url, upstream: settings.upstreamUrl ? new URL(settings.upstreamUrl).origin : undefined });
+  process.on('SIGHUP', () => {
+    logger.info('SIGHUP: reloading plugins');
+    void app.reload().catch((e: unknown) => logger.error('reload failed', { message: (e as Error).message }));
+  });
+  const stop = (sig: string): void => {
+    logger.info('stopping', { signal: sig });
+    void app.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`edge-gateway: failed to start: ${isPlugwayError(e) ? `${e.code}: ${e.message}` : (e as Error)?.message}\n`);
+  process.exit(1);
+});

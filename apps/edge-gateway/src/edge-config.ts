@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { pluginSpecSchema, type PluginSpecInput } from '@plugway/runtime';
+import { EdgeError } from './error.js';
+
+/** The plugin definitions file (`EDGE_CONFIG_FILE`): JSON, `{ "upstream"?: url, "plugins": [PluginSpec…] }`. */
+export const edgeConfigSchema = z.object({
+  upstream: z.url({ protocol: /^https?$/ }).optional(),
+  plugins: z.array(pluginSpecSchema).default([]),
+}).strict().superRefine((c, ctx) => {
+  const seen = new Set<string>();
+  c.plugins.forEach((p, i) => {
+    if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['plugins', i, 'id'], message: `duplicate plugin id "${p.id}"` });
+    seen.add(p.id);
+  });
+});
+export type EdgeConfig = z.output<typeof edgeConfigSchema>;
+
+/**
+ * Reads and validates the plugin definitions file, reporting every issue at once.
+ * @throws EdgeError EDGE_CONFIG_UNREADABLE, EDGE_CONFIG_INVALID (`details.issues: [{ path, message }]`)
+ */
+export async function loadEdgeConfig(path: string): Promise<EdgeConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new EdgeError({ code: 'EDGE_CONFIG_UNREADABLE', message: `cannot read the config file ${path}`, cause: e, details: { path } });
+  }
+  return parseEdgeConfig(text, path);
+}
+
+export function parseEdgeConfig(text: string, path = '<inline>'): EdgeConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new EdgeError({ code: 'EDGE_CONFIG_INVALID', message: `${path} is not valid JSON`, cause: e, details: { path, issues: [{ path: '', message: (e as Error).message }] } });
+  }
+  const r = edgeConfigSchema.safeParse(raw);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    throw new EdgeError({ code: 'EDGE_CONFIG_INVALID', message: `invalid config file ${path}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, details: { path, issues } });
+  }
+  return r.data;
+}
+
+export type { PluginSpecInput };

@@ -1,0 +1,243 @@
+// The edge gateway end to end: a real upstream on port 0, the example plugins as real child processes over go-plugin,
+// real HTTP traffic through the proxy.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PluginSpecInput } from '@plugway/runtime';
+import { startEdgeApp, type EdgeApp, type EdgeAppSettings } from './index.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
+const EXAMPLE = (name: string) => `file://${REPO}/examples/${name}/plugin`;
+const FIXTURE = `file://${REPO}/apps/edge-gateway/src/__fixtures__/proxy-log-plugin`;
+const API_KEY = 'k-test-0123456789';
+
+let work: string;
+let upstream: http.Server;
+let upstreamUrl: string;
+const apps: EdgeApp[] = [];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'edge-'));
+  // Echoes what it received, in a JSON body containing the word "upstream" (the response modifier rewrites it).
+  upstream = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.stringify({ from: 'upstream', method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'yes' }).end(body);
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+});
+afterEach(async () => { for (const a of apps.splice(0)) await a.close(); });
+afterAll(async () => {
+  upstream.closeAllConnections();
+  await new Promise<void>((r) => upstream.close(() => r()));
+  rmSync(work, { recursive: true, force: true });
+});
+
+function settings(extra: Partial<EdgeAppSettings> = {}): EdgeAppSettings {
+  return {
+    runtime: {
+      policy: { allowlist: [`${REPO}/examples/**`, `${REPO}/apps/edge-gateway/src/__fixtures__/**`] },
+      pluginHost: { startupTimeoutMs: 30_000, callTimeoutMs: 5_000, shutdownTimeoutMs: 2_000, maxRestarts: 5, restartWindowMs: 60_000, restartBackoffMs: 50 },
+    },
+    http: { host: '127.0.0.1', port: 0 }, configFile: undefined, upstreamUrl, studio: undefined,
+    ...extra,
+  };
+}
+
+async function start(plugins: PluginSpecInput[], extra: Partial<EdgeAppSettings> = {}): Promise<EdgeApp> {
+  const file = join(work, `edge-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify({ plugins }));
+  const app = await startEdgeApp(settings({ configFile: file, ...extra }), { hostEnv: process.env, defaultMetrics: false });
+  apps.push(app);
+  return app;
+}
+
+const injector = (failMode: 'open' | 'closed' = 'closed'): PluginSpecInput => ({ id: 'inject', name: 'Injector', slug: 'inject', command: EXAMPLE('header-injector'), hookType: 'pre_auth', config: { 'x-team': 'blue' }, failMode });
+const auth: PluginSpecInput = { id: 'auth', name: 'Auth', slug: 'auth', command: EXAMPLE('api-key-auth'), hookType: 'auth', config: { keys: [{ key: API_KEY, user_id: 'alice' }] }, order: 1 };
+const modifier: PluginSpecInput = { id: 'modify', name: 'Modifier', slug: 'modify', command: EXAMPLE('response-modifier'), hookType: 'on_response', config: { header: 'x-plugway-modified', from: 'upstream', to: 'plugway' } };
+
+async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
+  const res = await fetch(url, { headers });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) as Record<string, unknown> : {} };
+}
+
+describe('edge gateway with the example plugins', { timeout: 120_000 }, () => {
+  it('injects a header, authenticates, modifies the response and collects a log after it', async () => {
+    const logFile = join(work, 'proxy.log');
+    const app = await start([injector(), auth, modifier, { id: 'collect', name: 'Collect', slug: 'collect', command: FIXTURE, hookType: 'data_collection', config: { file: logFile } }]);
+
+    const ok = await get(`${app.url}/v1/chat?x=1`, { 'x-api-key': API_KEY, 'x-plugway-user-id': 'mallory' });
+    expect(ok.status).toBe(200);
+    const seen = ok.json['headers'] as Record<string, string>;
+    expect(seen['x-team']).toBe('blue');                  // pre_auth header injector
+    expect(seen['x-plugway-user-id']).toBe('alice');       // from the auth plugin, not the spoofed client header
+    expect(ok.json['url']).toBe('/v1/chat?x=1');
+    expect(ok.json['from']).toBe('plugway');               // on_response body rewrite
+    expect(ok.headers.get('x-plugway-modified')).toBe('true');
+    expect(ok.headers.get('x-upstream')).toBe('yes');
+
+    const bad = await get(`${app.url}/v1/chat`, { 'x-api-key': 'wrong-key' });
+    expect(bad.status).toBe(401);
+    expect(bad.json).toMatchObject({ error: { code: 'EDGE_AUTH_REJECTED', message: 'unknown API key' } });
+    expect(JSON.stringify(bad.json)).not.toContain('wrong-key');
+    expect((await get(`${app.url}/v1/chat`)).json).toMatchObject({ error: { code: 'EDGE_AUTH_REJECTED', message: 'missing API key' } });
+
+    // Data collection runs after the response; poll for the line (bounded).
+    for (let i = 0; i < 100 && !(existsSync(logFile) && readFileSync(logFile, 'utf8').split('\n').length > 3); i++) await new Promise((r) => setTimeout(r, 100));
+    const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { path: string; statusCode: number; headers: string[]; responseBody: string });
+    expect(lines.map((l) => l.statusCode).sort()).toEqual([200, 401, 401]);
+    expect(lines.find((l) => l.statusCode === 200)?.responseBody).toContain('"from":"plugway"');
+    for (const l of lines) expect(l.headers).not.toContain('x-api-key');
+
+    const health = await get(`${app.url}/health`);
+    expect(health.json).toMatchObject({ status: 'ok' });
+    expect((health.json['plugins'] as unknown[]).length).toBe(4);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toMatch(/edge_plugin_hook_calls_total\{plugin="inject",hook="processPreAuth",outcome="ok"\} \d/);
+    expect(metrics).toMatch(/edge_http_requests_total\{method="GET",status="401"\} 2/);
+  });
+
+  it('reloads every plugin under load with zero failed requests', async () => {
+    const app = await start([injector(), auth]);
+    const before = app.manager.list().map((p) => p.pid);
+    let done = false;
+    const failures: string[] = [];
+    let sent = 0;
+    const worker = async (): Promise<void> => {
+      // Bounded: stops when the reload is over or after 1500 requests per worker.
+      for (let i = 0; i < 1500 && !done; i++) {
+        sent++;
+        const r = await get(`${app.url}/load`, { 'x-api-key': API_KEY }).catch((e: unknown) => ({ status: 0, json: { error: String(e) } as Record<string, unknown> }));
+        if (r.status !== 200 || (r.json['headers'] as Record<string, string> | undefined)?.['x-team'] !== 'blue') failures.push(`${r.status} ${JSON.stringify(r.json).slice(0, 200)}`);
+      }
+    };
+    const load = Promise.all([worker(), worker(), worker(), worker()]);
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await fetch(`${app.url}/admin/reload`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const body = await res.json() as { data: { reloaded: Array<{ id: string; state: string }> } };
+    done = true;
+    await load;
+    expect(body.data.reloaded.map((r) => `${r.id}:${r.state}`).sort()).toEqual(['auth:running', 'inject:running']);
+    expect(failures).toEqual([]);
+    expect(sent).toBeGreaterThan(4);
+    const after = app.manager.list().map((p) => p.pid);
+    for (const pid of after) expect(before).not.toContain(pid);
+  });
+
+  it.each([['open'], ['closed']] as const)('honours fail-%s when the plugin is SIGKILLed under load', async (mode) => {
+    const app = await start([injector(mode)]);
+    const pid = app.manager.getStatus('inject').pid!;
+    const statuses = new Map<number, number>();
+    const codes = new Set<string>();
+    let stop = false;
+    const worker = async (): Promise<void> => {
+      for (let i = 0; i < 3000 && !stop; i++) {
+        const r = await get(`${app.url}/crash`);
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        const err = r.json['error'] as { code: string } | undefined;
+        if (err) codes.add(err.code);
+      }
+    };
+    const load = Promise.all([worker(), worker()]);
+    await new Promise((r) => setTimeout(r, 100));
+    process.kill(pid, 'SIGKILL');
+    // Wait (bounded) until the supervisor has a new process serving again.
+    for (let i = 0; i < 300; i++) {
+      const s = app.manager.getStatus('inject');
+      if (s.state === 'running' && s.pid !== pid && s.restarts > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    stop = true;
+    await load;
+    expect(app.manager.getStatus('inject')).toMatchObject({ state: 'running' });
+    if (mode === 'open') {
+      expect([...statuses.keys()]).toEqual([200]);
+    } else {
+      expect([...statuses.keys()].every((s) => s === 200 || s === 502 || s === 503)).toBe(true);
+      expect((statuses.get(502) ?? 0) + (statuses.get(503) ?? 0)).toBeGreaterThan(0);
+      expect([...codes].every((c) => c === 'EDGE_PLUGIN_FAILED' || c === 'EDGE_PLUGIN_UNAVAILABLE')).toBe(true);
+    }
+    // After the restart the header is injected again.
+    expect(((await get(`${app.url}/after`)).json['headers'] as Record<string, string>)['x-team']).toBe('blue');
+  });
+});
+
+describe('edge gateway configuration', { timeout: 120_000 }, () => {
+  it('streams without plugins and answers coded errors for a missing upstream', async () => {
+    const app = await start([]);
+    const res = await fetch(`${app.url}/post`, { method: 'POST', body: 'hello body', headers: { 'content-type': 'text/plain' } });
+    expect(await res.json()).toMatchObject({ from: 'upstream', method: 'POST', body: 'hello body' });
+    const none = await start([], { upstreamUrl: undefined });
+    expect(await get(`${none.url}/x`)).toMatchObject({ status: 503, json: { error: { code: 'EDGE_NO_UPSTREAM' } } });
+    const down = await start([], { upstreamUrl: 'http://127.0.0.1:1' });
+    expect(await get(`${down.url}/x`)).toMatchObject({ status: 502, json: { error: { code: 'EDGE_UPSTREAM_UNAVAILABLE' } } });
+  });
+
+  it('rejects an invalid config file with every issue', async () => {
+    const file = join(work, 'bad.json');
+    writeFileSync(file, JSON.stringify({ plugins: [{ id: 'a', name: 'A', slug: 'Bad Slug', command: 'file://./x', hookType: 'nope' }], extra: 1 }));
+    const err = await startEdgeApp(settings({ configFile: file }), { defaultMetrics: false }).then(() => undefined, (e: unknown) => e as { code: string; details: { issues: Array<{ path: string }> } });
+    expect(err?.code).toBe('EDGE_CONFIG_INVALID');
+    expect(err?.details.issues.map((i) => i.path).sort()).toEqual(['', 'plugins.0.hookType', 'plugins.0.slug']);
+  });
+
+  it('keeps going when one plugin is refused by the policy and reports its code', async () => {
+    const app = await start([injector(), { id: 'evil', name: 'Evil', slug: 'evil', command: 'grpc://10.1.2.3:50051', hookType: 'pre_auth' }, { id: 'rel', name: 'Rel', slug: 'rel', command: 'file://./x', hookType: 'pre_auth' }]);
+    expect(app.manager.list().map((p) => p.id)).toEqual(['inject']);
+    const r = await app.reload();
+    expect(r.file?.failed).toEqual(expect.arrayContaining([
+      expect.objectContaining({ id: 'evil', code: 'RUNTIME_POLICY_DENIED' }),
+      expect.objectContaining({ id: 'rel', code: 'RUNTIME_COMMAND_INVALID', causeCode: expect.stringMatching(/^COMMAND_/) }),
+    ]));
+    expect((await get(`${app.url}/x`)).status).toBe(200);
+  });
+});
+
+describe('studio sync', { timeout: 120_000 }, () => {
+  it('adds, updates and removes plugins from GET /api/v1/plugins with the Bearer token', async () => {
+    const token = 'studio-token-0123456789';
+    let rows: unknown[] = [{ id: 7, name: 'Injector', slug: 'inj', command: EXAMPLE('header-injector'), hook_type: 'pre_auth', is_active: true, config: { 'x-team': 'green' } }];
+    const auths: string[] = [];
+    const studio = http.createServer((req, res) => {
+      auths.push(req.headers.authorization ?? '');
+      if (req.headers.authorization !== `Bearer ${token}`) { res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":"STUDIO_UNAUTHORIZED"}}'); return; }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: rows, meta: { page: 1, page_size: 100, total: rows.length, total_pages: 1 } }));
+    });
+    await new Promise<void>((r) => studio.listen(0, '127.0.0.1', r));
+    const studioUrl = `http://127.0.0.1:${(studio.address() as AddressInfo).port}`;
+    try {
+      const app = await startEdgeApp(settings({ studio: { url: studioUrl, token, syncIntervalMs: 3_600_000 } }), { hostEnv: process.env, defaultMetrics: false });
+      apps.push(app);
+      expect(app.manager.list().map((p) => p.id)).toEqual(['studio-7']);
+      expect(((await get(`${app.url}/s`)).json['headers'] as Record<string, string>)['x-team']).toBe('green');
+
+      rows = [{ ...(rows[0] as object), config: { 'x-team': 'red' } }];
+      expect(await app.syncStudio()).toMatchObject({ updated: ['studio-7'] });
+      expect(((await get(`${app.url}/s`)).json['headers'] as Record<string, string>)['x-team']).toBe('red');
+
+      rows = [];
+      expect(await app.syncStudio()).toMatchObject({ removed: ['studio-7'] });
+      expect(app.manager.list()).toEqual([]);
+      expect(auths.every((a) => a === `Bearer ${token}`)).toBe(true);
+
+      // A studio that refuses the token leaves the current set alone.
+      const wrong = await startEdgeApp(settings({ studio: { url: studioUrl, token: 'wrong-token-0123456789', syncIntervalMs: 3_600_000 } }), { defaultMetrics: false });
+      apps.push(wrong);
+      expect(await wrong.syncStudio()).toBeUndefined();
+      expect(await (await fetch(`${wrong.url}/metrics`)).text()).toMatch(/edge_plugin_syncs_total\{source="studio",result="error"\} 2/);
+    } finally {
+      studio.closeAllConnections();
+      await new Promise<void>((r) => studio.close(() => r()));
+    }
+  });
+});

@@ -1,0 +1,281 @@
+// The reverse proxy: pre_auth → auth → post_auth → upstream → on_response (headers, body) → data_collection (async).
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { NOOP_LOGGER, type Logger } from '@plugway/core';
+import type { PluginManager } from '@plugway/runtime';
+import { EdgeError } from './error.js';
+import { HookRunner, type ChainLink } from './hook-chain.js';
+import { credentialOf, forwardable, readBody, sendError, sendJson, toHeaderMap } from './http-util.js';
+import type { EdgeMetrics } from './metrics.js';
+
+export interface GatewayOptions {
+  manager: PluginManager;
+  /** Where traffic goes; may be changed later with `setUpstream`. */
+  upstreamUrl?: string;
+  logger?: Logger;
+  metrics?: EdgeMetrics;
+  /** Largest request (or response, when on_response plugins run) body buffered for plugins. Default 10 MiB. */
+  maxBodyBytes?: number;
+  /** Bytes of each body handed to data-collection plugins. Default 64 KiB. */
+  captureBytes?: number;
+  /** Called by `POST /admin/reload` (loopback clients only) and SIGHUP in main. */
+  onReload?: () => Promise<unknown>;
+}
+
+/** Headers a client may not set and data-collection plugins never see. */
+const INTERNAL_HEADERS = ['x-plugway-user-id', 'x-plugway-app-id'];
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+
+interface Ctx {
+  requestId: string;
+  started: number;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: Buffer | undefined;
+  signal: AbortSignal;
+  status?: number;
+  responseHeaders?: Record<string, string>;
+  responseBody?: Buffer;
+}
+
+export class Gateway {
+  readonly server: http.Server;
+  private upstream: URL | undefined;
+  private readonly runner: HookRunner;
+  private readonly logger: Logger;
+  private readonly maxBody: number;
+  private readonly capture: number;
+
+  constructor(private readonly opts: GatewayOptions) {
+    this.runner = new HookRunner(opts.manager, opts.metrics);
+    this.logger = opts.logger ?? NOOP_LOGGER;
+    this.maxBody = opts.maxBodyBytes ?? 10 * 1024 * 1024;
+    this.capture = opts.captureBytes ?? 64 * 1024;
+    this.setUpstream(opts.upstreamUrl);
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        this.logger.error('request failed', { message: (e as Error)?.message });
+        sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the request could not be proxied' }));
+      });
+    });
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  setUpstream(url: string | undefined): void {
+    this.upstream = url ? new URL(url) : undefined;
+  }
+
+  async listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => { this.server.off('error', reject); resolve(); });
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Stops accepting connections and waits (up to `graceMs`) for in-flight requests. */
+  async close(graceMs = 5_000): Promise<void> {
+    const t = setTimeout(() => this.server.closeAllConnections(), graceMs);
+    await new Promise<void>((resolve) => { this.server.close(() => resolve()); this.server.closeIdleConnections(); });
+    clearTimeout(t);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = req.url ?? '/';
+    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return this.health(res);
+    if (path === '/metrics' && req.method === 'GET' && this.opts.metrics) {
+      const reg = this.opts.metrics.registry;
+      res.writeHead(200, { 'content-type': reg.contentType }).end(await reg.metrics());
+      return;
+    }
+    if (path === '/admin/reload' && req.method === 'POST') return this.adminReload(req, res);
+    await this.proxy(req, res);
+  }
+
+  private health(res: ServerResponse): void {
+    const plugins = this.opts.manager.list().map((p) => ({ id: p.id, hookType: p.hookType, state: p.state, restarts: p.restarts, ...(p.error ? { error: { code: p.error.code } } : {}) }));
+    const ok = plugins.every((p) => p.state === 'running' || p.state === 'inactive');
+    sendJson(res, 200, { status: ok ? 'ok' : 'degraded', upstream: this.upstream ? 'configured' : 'missing', plugins }, { 'cache-control': 'no-store' });
+  }
+
+  private async adminReload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const from = req.socket.remoteAddress ?? '';
+    if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(from)) {
+      return sendError(res, new EdgeError({ code: 'EDGE_FORBIDDEN', message: 'the admin endpoint only answers loopback clients' }));
+    }
+    if (!this.opts.onReload) return sendError(res, new EdgeError({ code: 'EDGE_NOT_FOUND', message: 'reload is not configured' }));
+    const result = await this.opts.onReload();
+    sendJson(res, 200, { data: result ?? { reloaded: true } });
+  }
+
+  private async proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const ac = new AbortController();
+    res.on('close', () => { if (!res.writableFinished) ac.abort(); });
+    const headers = toHeaderMap(req.headers);
+    for (const h of INTERNAL_HEADERS) delete headers[h];
+    const ctx: Ctx = {
+      requestId: headers['x-request-id'] || randomUUID(), started: performance.now(), method: req.method ?? 'GET', path: req.url ?? '/',
+      headers, body: undefined, signal: ac.signal,
+    };
+    ctx.headers['x-request-id'] = ctx.requestId;
+    res.on('finish', () => this.finished(ctx, res.statusCode));
+    if (!this.upstream) return sendError(res, new EdgeError({ code: 'EDGE_NO_UPSTREAM', message: 'no upstream is configured' }));
+
+    const pre = this.runner.chain('pre_auth');
+    const auth = this.runner.chain('auth');
+    const post = this.runner.chain('post_auth');
+    const collect = this.runner.chain('data_collection');
+    // Plugins see the body, so it is buffered only when a request-side hook (or data collection) runs; otherwise it streams.
+    if (pre.length || auth.length || post.length || collect.length) {
+      const body = await readBody(req, this.maxBody);
+      if (!body) return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the request body is larger than ${this.maxBody} bytes` }));
+      ctx.body = body;
+    }
+    const pluginRequest = () => ({ method: ctx.method, path: ctx.path, headers: ctx.headers, body: ctx.body ?? Buffer.alloc(0), remoteAddr: req.socket.remoteAddress ?? '', context: { requestId: ctx.requestId } });
+
+    for (const link of pre) if (!(await this.requestHook(link, 'processPreAuth', pluginRequest(), ctx, res))) return;
+
+    let identity: { userId: string; appId: string; claims: Record<string, string> } | undefined;
+    if (auth.length) {
+      let rejected: string | undefined;
+      const { credential, authType } = credentialOf(ctx.headers);
+      for (const link of auth) {
+        const r = await this.runner.call(link, 'authenticate', { credential, authType, request: pluginRequest() }, ctx.signal);
+        if (r.kind === 'stop') return sendError(res, r.error);
+        if (r.kind === 'skip') continue;
+        if (r.response.authenticated) { identity = { userId: r.response.userId, appId: r.response.appId, claims: r.response.claims }; break; }
+        rejected ??= r.response.errorMessage || 'authentication failed';
+      }
+      if (!identity && rejected !== undefined) {
+        res.setHeader('www-authenticate', 'Bearer');
+        return sendError(res, new EdgeError({ code: 'EDGE_AUTH_REJECTED', message: rejected }));
+      }
+    }
+
+    for (const link of post) {
+      const enriched = { request: pluginRequest(), userId: identity?.userId ?? '', appId: identity?.appId ?? '', authClaims: identity?.claims ?? {}, authenticated: Boolean(identity) };
+      if (!(await this.requestHook(link, 'processPostAuth', enriched, ctx, res))) return;
+    }
+    if (identity?.userId) ctx.headers['x-plugway-user-id'] = identity.userId;
+    if (identity?.appId) ctx.headers['x-plugway-app-id'] = identity.appId;
+    await this.forward(req, res, ctx);
+  }
+
+  /** One pre_auth / post_auth plugin: applies its modifications; answers the client and returns false when it blocks or fails closed. */
+  private async requestHook(link: ChainLink, method: 'processPreAuth' | 'processPostAuth', request: Parameters<HookRunner['call']>[2], ctx: Ctx, res: ServerResponse): Promise<boolean> {
+    const r = await this.runner.call(link, method, request as never, ctx.signal);
+    if (r.kind === 'stop') { sendError(res, r.error); return false; }
+    if (r.kind === 'skip') return true;
+    const out = r.response as { modified: boolean; statusCode: number; headers: Record<string, string>; body: Uint8Array; block: boolean; errorMessage: string };
+    if (out.block) {
+      const status = out.statusCode >= 400 && out.statusCode <= 599 ? out.statusCode : 403;
+      if (out.body.length) {
+        res.writeHead(status, { 'content-type': 'application/octet-stream', ...forwardable(out.headers), 'content-length': out.body.length }).end(Buffer.from(out.body));
+      } else {
+        sendError(res, new EdgeError({ code: 'EDGE_REQUEST_BLOCKED', message: out.errorMessage || `blocked by plugin ${link.id}`, details: { plugin: link.id } }), status);
+      }
+      return false;
+    }
+    if (out.modified) {
+      if (Object.keys(out.headers).length) ctx.headers = { ...out.headers, 'x-request-id': ctx.requestId };
+      if (out.body.length) ctx.body = Buffer.from(out.body);
+    }
+    return true;
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
+    const up = this.upstream!;
+    const headers: Record<string, string> = forwardable(ctx.headers);
+    headers['host'] = up.host;
+    headers['x-forwarded-for'] = [ctx.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
+    headers['x-forwarded-host'] = ctx.headers['host'] ?? '';
+    headers['x-forwarded-proto'] = 'http';
+    if (ctx.body) { headers['content-length'] = String(ctx.body.length); delete headers['transfer-encoding']; }
+    const lib = up.protocol === 'https:' ? https : http;
+    return new Promise<void>((resolve) => {
+      const upReq = lib.request({
+        protocol: up.protocol, hostname: up.hostname.replace(/^\[|\]$/g, ''), port: up.port || undefined, method: ctx.method,
+        path: up.pathname.replace(/\/$/, '') + ctx.path, headers, signal: ctx.signal,
+      });
+      upReq.on('error', (e) => {
+        if (!ctx.signal.aborted) this.logger.warn('upstream request failed', { requestId: ctx.requestId, message: e.message });
+        sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the upstream did not answer' }));
+        resolve();
+      });
+      upReq.on('response', (upRes) => { this.respond(upRes, res, ctx).then(resolve, (e: unknown) => { upRes.destroy(); sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: (e as Error).message })); resolve(); }); });
+      if (ctx.body) upReq.end(ctx.body);
+      else req.pipe(upReq);
+    });
+  }
+
+  private async respond(upRes: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
+    const status = upRes.statusCode ?? 502;
+    let headers = forwardable(toHeaderMap(upRes.headers));
+    const chain = this.runner.chain('on_response');
+    const context = { requestId: ctx.requestId };
+    if (chain.length === 0) {
+      // Streaming path: no plugin needs the whole body.
+      res.writeHead(status, headers);
+      const captured: Buffer[] = [];
+      let size = 0;
+      upRes.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
+      upRes.pipe(res);
+      await new Promise<void>((resolve) => { res.on('close', resolve); upRes.on('error', () => { res.destroy(); resolve(); }); });
+      ctx.responseHeaders = headers;
+      ctx.responseBody = Buffer.concat(captured);
+      return;
+    }
+    for (const link of chain) {
+      const r = await this.runner.call(link, 'onBeforeWriteHeaders', { headers, statusCode: status, context }, ctx.signal);
+      if (r.kind === 'stop') { upRes.destroy(); return sendError(res, r.error); }
+      if (r.kind === 'ok' && r.response.modified && Object.keys(r.response.headers).length) headers = r.response.headers;
+    }
+    let body = await readBody(upRes, this.maxBody);
+    if (!body) return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the upstream response is larger than ${this.maxBody} bytes` }), 502);
+    for (const link of chain) {
+      const current: Buffer = body;
+      const r = await this.runner.call(link, 'onBeforeWrite', { body: current, headers, statusCode: status, context }, ctx.signal);
+      if (r.kind === 'stop') return sendError(res, r.error);
+      if (r.kind === 'ok' && r.response.modified) {
+        body = Buffer.from(r.response.body);
+        if (Object.keys(r.response.headers).length) headers = r.response.headers;
+      }
+    }
+    const out = forwardable(headers);
+    delete out['content-length'];
+    res.writeHead(status, { ...out, 'content-length': String(body.length) });
+    res.end(body);
+    ctx.responseHeaders = out;
+    ctx.responseBody = body;
+  }
+
+  /** Metrics, and the data-collection hooks fired after the response (never awaited by the client). */
+  private finished(ctx: Ctx, status: number): void {
+    const seconds = (performance.now() - ctx.started) / 1000;
+    this.opts.metrics?.requests.inc({ method: ctx.method, status: String(status) });
+    this.opts.metrics?.duration.observe({ method: ctx.method, status: String(status) }, seconds);
+    const chain = this.runner.chain('data_collection');
+    if (!chain.length) return;
+    const safe = (h: Record<string, string> = {}) => Object.fromEntries(Object.entries(h).filter(([k]) => !SECRET_HEADERS.has(k)));
+    const latencyMs = Math.round(seconds * 1000);
+    const now = Date.now();
+    const log = {
+      requestId: ctx.requestId, method: ctx.method, path: ctx.path, statusCode: status, latencyMs: String(latencyMs),
+      requestBody: (ctx.body ?? Buffer.alloc(0)).subarray(0, this.capture), responseBody: (ctx.responseBody ?? Buffer.alloc(0)).subarray(0, this.capture),
+      requestHeaders: safe(ctx.headers), responseHeaders: safe(ctx.responseHeaders), timestampUnixMs: String(now),
+    };
+    for (const link of chain) {
+      // Fire and forget: a slow or failing collector never delays or fails the response.
+      const open = { ...link, failMode: 'open' as const };
+      void this.runner.call(open, 'handleProxyLog', log);
+      void this.runner.call(open, 'handleAnalytics', { requestId: ctx.requestId, latencyMs: String(latencyMs), statusCode: status, timestampUnixMs: String(now) });
+    }
+  }
+}
+
+export function createGateway(opts: GatewayOptions): Gateway {
+  return new Gateway(opts);
+}

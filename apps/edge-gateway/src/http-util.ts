@@ -1,0 +1,62 @@
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { EDGE_STATUS, type EdgeError } from './error.js';
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) a proxy must not forward. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/** Node headers → the plugin protocol's map<string,string> (lower-case names, repeated values joined). */
+export function toHeaderMap(h: IncomingHttpHeaders | OutgoingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+  }
+  return out;
+}
+
+/** Drops hop-by-hop headers and those named in `Connection`. */
+export function forwardable(h: Record<string, string>): Record<string, string> {
+  const named = new Set((h['connection'] ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (!HOP_BY_HOP.has(k) && !named.has(k)) out[k] = v;
+  return out;
+}
+
+/** Reads a body up to `limit` bytes; undefined when it is larger. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) { over = true; chunks.length = 0; return; }
+      if (!over) chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Answers `{ error: { code, message, details } }` with the code's status (or the one given). */
+export function sendError(res: ServerResponse, err: EdgeError, status = EDGE_STATUS[err.code]): void {
+  if (res.headersSent) { res.destroy(); return; }
+  const body = JSON.stringify({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extra });
+  res.end(body);
+}
+
+/** Credential for the auth hook: `Authorization: Bearer …` or `x-api-key`. */
+export function credentialOf(h: Record<string, string>): { credential: string; authType: string } {
+  const auth = h['authorization'] ?? '';
+  const m = /^Bearer\s+(.+)$/i.exec(auth);
+  if (m) return { credential: m[1]!.trim(), authType: 'bearer' };
+  if (h['x-api-key']) return { credential: h['x-api-key'], authType: 'api_key' };
+  return { credential: '', authType: auth ? auth.split(' ')[0]!.toLowerCase() : '' };
+}

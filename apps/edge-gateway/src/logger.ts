@@ -1,0 +1,16 @@
+import pino, { type DestinationStream } from 'pino';
+import { redact, type Logger, type LogFields } from '@plugway/core';
+
+const REDACT_PATHS = ['authorization', 'headers.authorization', 'token', 'config', '*.config', 'password', '*.password'];
+
+export type PinoLogger = pino.Logger;
+
+export function createPino(level: string, destination?: DestinationStream): PinoLogger {
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }, base: { service: 'edge-gateway' } }, destination ?? pino.destination(1));
+}
+
+/** Adapts pino to the libs' Logger port; fields pass through core's `redact` first. */
+export function toLoggerPort(p: PinoLogger): Logger {
+  const wrap = (fn: 'debug' | 'info' | 'warn' | 'error') => (msg: string, fields?: LogFields) => p[fn](fields ? redact(fields) : {}, msg);
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error'), child: (f: LogFields) => toLoggerPort(p.child(redact(f))) };
+}

@@ -1,0 +1,30 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PluginManager } from '@plugway/runtime';
+
+export interface EdgeMetrics {
+  registry: Registry;
+  requests: Counter<'method' | 'status'>;
+  duration: Histogram<'method' | 'status'>;
+  hookCalls: Counter<'plugin' | 'hook' | 'outcome'>;
+  hookDuration: Histogram<'hook'>;
+  syncs: Counter<'source' | 'result'>;
+}
+
+/** A private prom-client registry for one gateway: traffic, hook calls by outcome, sync results, plugin states. */
+export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics?: boolean } = {}): EdgeMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'edge_' });
+  const requests = new Counter({ name: 'edge_http_requests_total', help: 'Proxied requests by final status', labelNames: ['method', 'status'] as const, registers: [registry] });
+  const duration = new Histogram({ name: 'edge_http_request_duration_seconds', help: 'Proxied request duration', labelNames: ['method', 'status'] as const, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] });
+  const hookCalls = new Counter({ name: 'edge_plugin_hook_calls_total', help: 'Plugin hook calls by outcome (ok, failed, timeout)', labelNames: ['plugin', 'hook', 'outcome'] as const, registers: [registry] });
+  const hookDuration = new Histogram({ name: 'edge_plugin_hook_duration_seconds', help: 'Plugin hook call duration', labelNames: ['hook'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 1], registers: [registry] });
+  const syncs = new Counter({ name: 'edge_plugin_syncs_total', help: 'Plugin set syncs (file, studio) by result', labelNames: ['source', 'result'] as const, registers: [registry] });
+  new Gauge({
+    name: 'edge_plugin_state', help: 'Registered plugins by runtime state', labelNames: ['state'] as const, registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of manager.list()) this.inc({ state: p.state });
+    },
+  });
+  return { registry, requests, duration, hookCalls, hookDuration, syncs };
+}

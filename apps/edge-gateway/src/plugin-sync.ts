@@ -1,0 +1,121 @@
+// Keeps the manager's plugin set equal to a desired list (config file + studio), applying only the differences.
+import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
+import type { PluginManager, PluginSpecInput } from '@plugway/runtime';
+import { z } from 'zod';
+import { EdgeError } from './error.js';
+
+export interface SyncReport {
+  added: string[];
+  removed: string[];
+  updated: string[];
+  unchanged: string[];
+  failed: Array<{ id: string; code: string; causeCode?: string }>;
+}
+
+/** Applies desired plugin sets from named sources; a source's plugins are replaced only by that source. */
+export class PluginSync {
+  private readonly applied = new Map<string, string>();
+  private readonly sources = new Map<string, PluginSpecInput[]>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly logger: Logger;
+
+  constructor(private readonly manager: PluginManager, logger?: Logger) {
+    this.logger = logger ?? NOOP_LOGGER;
+  }
+
+  /** Sets one source's plugins and applies the union of all sources (serialised: one apply at a time). */
+  setSource(source: string, specs: PluginSpecInput[]): Promise<SyncReport> {
+    this.sources.set(source, specs);
+    const run = this.queue.then(() => this.apply());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Reloads every running plugin (new instance, atomic switch, drain the old one): no request is dropped. */
+  reloadAll(): Promise<Array<{ id: string; state: string }>> {
+    const run = this.queue.then(async () => {
+      const out: Array<{ id: string; state: string }> = [];
+      for (const p of this.manager.list()) out.push({ id: p.id, state: (await this.manager.reload(p.id)).state });
+      return out;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async apply(): Promise<SyncReport> {
+    const desired = new Map<string, PluginSpecInput>();
+    for (const specs of this.sources.values()) for (const s of specs) desired.set(s.id, s);
+    const report: SyncReport = { added: [], removed: [], updated: [], unchanged: [], failed: [] };
+    for (const id of [...this.applied.keys()]) {
+      if (desired.has(id)) continue;
+      this.applied.delete(id);
+      if (this.manager.has(id)) await this.manager.unregister(id);
+      report.removed.push(id);
+    }
+    for (const [id, spec] of desired) {
+      const fp = JSON.stringify(spec);
+      const before = this.applied.get(id);
+      if (before === fp && this.manager.has(id)) { report.unchanged.push(id); continue; }
+      try {
+        if (this.manager.has(id)) {
+          await this.manager.update(id, spec);
+          report.updated.push(id);
+        } else {
+          await this.manager.register(spec);
+          report.added.push(id);
+        }
+        this.applied.set(id, fp);
+      } catch (e) {
+        // A refused plugin (bad command, policy denial) does not stop the others; it is retried on the next sync.
+        this.applied.delete(id);
+        const code = isPlugwayError(e) ? e.code : 'UNKNOWN';
+        const causeCode = isPlugwayError(e) && typeof e.details?.['causeCode'] === 'string' ? e.details['causeCode'] : undefined;
+        report.failed.push({ id, code, ...(causeCode ? { causeCode } : {}) });
+        this.logger.error('plugin refused', { plugin: id, code, ...(causeCode ? { causeCode } : {}) });
+      }
+    }
+    return report;
+  }
+}
+
+const studioPluginSchema = z.object({
+  id: z.union([z.number(), z.string()]),
+  name: z.string(),
+  slug: z.string(),
+  command: z.string(),
+  hook_type: z.string(),
+  is_active: z.boolean(),
+  config: z.record(z.string(), z.unknown()).default({}),
+}).loose();
+const studioPageSchema = z.object({ data: z.array(studioPluginSchema), meta: z.object({ total_pages: z.number() }).loose() }).loose();
+
+/**
+ * Reads every plugin from a studio (`GET {url}/api/v1/plugins`, Bearer token, all pages) as specs with ids `studio-<id>`.
+ * @throws EdgeError EDGE_SYNC_FAILED (`details.status` or `details.issues`; never the token)
+ */
+export async function fetchStudioPlugins(studio: { url: string; token: string }, opts: { signal?: AbortSignal; pageSize?: number } = {}): Promise<PluginSpecInput[]> {
+  const out: PluginSpecInput[] = [];
+  const pageSize = opts.pageSize ?? 100;
+  for (let page = 1, pages = 1; page <= pages && page <= 1000; page++) {
+    const url = new URL(`api/v1/plugins?page=${page}&page_size=${pageSize}`, studio.url.endsWith('/') ? studio.url : `${studio.url}/`);
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { authorization: `Bearer ${studio.token}`, accept: 'application/json' }, ...(opts.signal ? { signal: opts.signal } : { signal: AbortSignal.timeout(15_000) }) });
+    } catch (e) {
+      throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `studio ${url.origin} is unreachable`, cause: e, details: { url: url.origin } });
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `studio answered ${res.status} for the plugin list`, details: { url: url.origin, status: res.status } });
+    }
+    const parsed = studioPageSchema.safeParse(await res.json().catch(() => undefined));
+    if (!parsed.success) {
+      throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: 'the studio plugin list has an unexpected shape', details: { url: url.origin, issues: parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })) } });
+    }
+    pages = parsed.data.meta.total_pages;
+    for (const p of parsed.data.data) {
+      out.push({ id: `studio-${p.id}`, name: p.name, slug: p.slug, command: p.command, hookType: p.hook_type as PluginSpecInput['hookType'], isActive: p.is_active, config: p.config });
+    }
+  }
+  return out;
+}
