@@ -1,7 +1,7 @@
 // No bad input reaches a 5xx: random bodies, commands, ids and queries against the real app.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './testing/harness.js';
+import { DEMO_PLUGIN, startHarness, type Harness } from './testing/harness.js';
 
 let h: Harness;
 // A fixed resolver keeps the policy's DNS step offline and deterministic.
@@ -35,7 +35,7 @@ describe('robustness', () => {
     }), { numRuns: 150 });
   });
   it('random PATCH bodies, ids and queries never produce a 5xx', async () => {
-    const c = await h.api('/api/v1/plugins', { method: 'POST', body: { name: 'Target', slug: 'fuzz-target', command: 'file:///usr/local/plugins/x', hook_type: 'auth', is_active: false } });
+    const c = await h.api('/api/v1/plugins', { method: 'POST', body: { name: 'Target', slug: 'fuzz-target', command: `file://${DEMO_PLUGIN}`, hook_type: 'auth', is_active: false } });
     expect(c.status).toBe(201);
     await fc.assert(fc.asyncProperty(bodies, fc.oneof(fc.constant(String(c.body.data.id)), fc.string({ maxLength: 12 }).map(encodeURIComponent)), fc.string({ maxLength: 20 }), async (body, id, q) => {
       const p = await h.api(`/api/v1/plugins/${id}`, { method: 'PATCH', body });

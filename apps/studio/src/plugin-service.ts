@@ -13,6 +13,11 @@ export interface PluginView extends Omit<PluginRecord, 'config'> {
   status: Omit<PluginStatus, 'id' | 'name' | 'slug' | 'hookType' | 'warnings'> | { state: 'unregistered'; error?: { code: string; message: string } };
 }
 
+// Commands are shown exactly as stored (the edge runs what it syncs), unless they carry userinfo or secret-looking query values.
+function shownCommand(cmd: string): string {
+  return /^[a-z]+:\/\/[^/?#]*@|[?&][^=&]*(pass|secret|token|credential)[^=&]*=/i.test(cmd) ? redactUrl(cmd) : cmd;
+}
+
 export class PluginService {
   /** Plugins in the store that the manager refused at startup (e.g. the policy changed since). */
   private readonly refused = new Map<number, { code: string; message: string }>();
@@ -45,7 +50,7 @@ export class PluginService {
       const err = this.refused.get(r.id);
       status = { state: 'unregistered', ...(err ? { error: err } : {}) };
     }
-    return { ...r, command: redactUrl(r.command), config: redact(r.config), status };
+    return { ...r, command: shownCommand(r.command), config: redact(r.config), status };
   }
 
   /** Registers every stored plugin (startup); a refused one is kept in the store and reported in its status. */

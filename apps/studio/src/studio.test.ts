@@ -219,3 +219,13 @@ describe('observability', () => {
     expect(r.body.error.code).toBe('ROUTE_NOT_FOUND');
   });
 });
+
+describe('command display', () => {
+  it('shows the stored command verbatim (no URL normalisation)', async () => {
+    // `//` inside the path would be collapsed by a URL round trip
+    const command = `file://${DEMO_PLUGIN.replace('/examples/', '/examples//')}`;
+    const r = await h.api('/api/v1/plugins', { method: 'POST', body: plugin({ slug: 'verbatim', command }) });
+    expect(r.status, r.text).toBeLessThan(500);
+    if (r.status === 201) expect(r.body.data.command).toBe(command);
+  });
+});
