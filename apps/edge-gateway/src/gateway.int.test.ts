@@ -13,6 +13,7 @@ import { startEdgeApp, type EdgeApp, type EdgeAppSettings } from './index.js';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
 const EXAMPLE = (name: string) => `file://${REPO}/examples/${name}/plugin`;
 const FIXTURE = `file://${REPO}/apps/edge-gateway/src/__fixtures__/proxy-log-plugin`;
+const SLOW = `file://${REPO}/apps/edge-gateway/src/__fixtures__/slow-plugin`;
 const API_KEY = 'k-test-0123456789';
 
 let work: string;
@@ -169,6 +170,21 @@ describe('edge gateway with the example plugins', { timeout: 120_000 }, () => {
     }
     // After the restart the header is injected again.
     expect(((await get(`${app.url}/after`)).json['headers'] as Record<string, string>)['x-team']).toBe('blue');
+  });
+});
+
+describe('timeouts and blocking', { timeout: 120_000 }, () => {
+  it('answers 503 EDGE_PLUGIN_TIMEOUT for a fail-closed plugin that is too slow and skips a fail-open one', async () => {
+    const fast = { startupTimeoutMs: 30_000, callTimeoutMs: 1_500, shutdownTimeoutMs: 2_000, maxRestarts: 5, restartWindowMs: 60_000, restartBackoffMs: 50 };
+    const runtime = { ...settings().runtime, pluginHost: fast };
+    const closed = await start([{ id: 'slow', name: 'Slow', slug: 'slow', command: SLOW, hookType: 'pre_auth', config: { delayMs: 4000 }, failMode: 'closed' }], { runtime });
+    expect(await get(`${closed.url}/t`, { 'x-slow': 'yes' })).toMatchObject({ status: 503, json: { error: { code: 'EDGE_PLUGIN_TIMEOUT', details: { plugin: 'slow', hook: 'processPreAuth' } } } });
+    expect((await get(`${closed.url}/t`)).status).toBe(200);
+    expect(await get(`${closed.url}/t`, { 'x-block': 'yes' })).toMatchObject({ status: 429, json: { error: { code: 'EDGE_REQUEST_BLOCKED', message: 'slow down' } } });
+
+    const open = await start([{ id: 'slow', name: 'Slow', slug: 'slow', command: SLOW, hookType: 'pre_auth', config: { delayMs: 4000 }, failMode: 'open' }], { runtime });
+    expect((await get(`${open.url}/t`, { 'x-slow': 'yes' })).status).toBe(200);
+    expect(await (await fetch(`${open.url}/metrics`)).text()).toMatch(/edge_plugin_hook_calls_total\{plugin="slow",hook="processPreAuth",outcome="timeout"\} 1/);
   });
 });
 
