@@ -9,7 +9,7 @@ export default mergeConfig(
       coverage: {
         provider: 'v8',
         include: ['src/**/*.ts'],
-        exclude: ['src/**/*.test.ts', 'src/**/*.types.ts'],
+        exclude: ['src/**/*.test.ts', 'src/**/*.types.ts', 'src/__fixtures__/**'],
         reporter: ['text', 'json-summary'],
         reportsDirectory: '.test-results/coverage',
         thresholds: { lines: 100 },

@@ -1,3 +1,4 @@
+// PLUGIN_COMMAND_ALLOWLIST and OCI_PLUGINS_ALLOWED_REGISTRIES entries, compiled once by createPolicy.
 import { normalize } from 'node:path';
 import { cidrContains, parseCidr, type Cidr, type Ip } from './ip.js';
 
@@ -6,6 +7,9 @@ export type AllowEntry =
   | { kind: 'cidr'; text: string; cidr: Cidr; port?: number }
   | { kind: 'host'; text: string; host: string; wildcard: boolean; port?: number }
   | { kind: 'oci'; text: string; registry: RegExp; repository: RegExp };
+
+/** A registry pattern: exact host, host:port, or `*.domain` (any subdomain, any port). */
+export interface RegistryPattern { text: string; host: string; wildcard: boolean; port?: number }
 
 function globToRegExp(glob: string): RegExp {
   let re = '';
@@ -19,52 +23,85 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-const HOST_RE = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+const LABEL = '[a-z0-9]([a-z0-9-]*[a-z0-9])?';
+const HOST_RE = new RegExp(`^(\\*\\.)?${LABEL}(\\.${LABEL})*$`);
+
+function port(text: string | undefined): number | undefined | null {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  return n >= 1 && n <= 65535 ? n : null;
+}
 
 /** Compiles one allowlist entry; returns an error message for a malformed one (fail closed). */
 export function compileEntry(raw: string): AllowEntry | string {
   const text = raw.trim();
-  let path = text.startsWith('file://') ? text.slice('file://'.length) : text;
+  const path = text.startsWith('file://') ? text.slice('file://'.length) : text;
   if (path.startsWith('/')) {
     if (path.split('/').includes('..')) return `path pattern "${text}" contains ".."`;
-    path = normalize(path);
-    return { kind: 'path', text, re: globToRegExp(path) };
+    if (path.includes('\0')) return `path pattern "${text}" contains a NUL byte`;
+    return { kind: 'path', text, re: globToRegExp(normalize(path)) };
   }
-  if (text.startsWith('grpc://')) {
-    let rest = text.slice('grpc://'.length).toLowerCase();
-    if (rest.endsWith('/*')) rest = rest.slice(0, -2);
-    // CIDR or address, optionally with :port for a single address
-    if (rest.includes('/') || /^[\d.]+(:\d+)?$/.test(rest) || rest.startsWith('[') || rest.includes('::')) {
-      const portM = /^(\[[^\]]+\]|[\d.]+):(\d{1,5})$/.exec(rest);
-      const cidr = parseCidr(portM ? portM[1]! : rest);
-      const port = portM ? Number(portM[2]) : undefined;
-      if (!cidr || (port !== undefined && (port < 1 || port > 65535))) return `"${text}" is not a valid grpc:// CIDR or address`;
-      return { kind: 'cidr', text, cidr, ...(port !== undefined ? { port } : {}) };
-    }
-    const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(rest);
-    const host = m?.[1]?.replace(/\.$/, '');
-    const port = m?.[2] !== undefined ? Number(m[2]) : undefined;
-    if (!host || !HOST_RE.test(host) || (port !== undefined && (port < 1 || port > 65535))) return `"${text}" is not a valid grpc:// host pattern`;
-    return { kind: 'host', text, host: host.replace(/^\*\./, ''), wildcard: host.startsWith('*.'), ...(port !== undefined ? { port } : {}) };
-  }
+  if (text.startsWith('grpc://')) return compileGrpc(text);
   if (text.startsWith('oci://')) {
     const rest = text.slice('oci://'.length).toLowerCase();
     const slash = rest.indexOf('/');
     const reg = slash === -1 ? rest : rest.slice(0, slash);
     const repo = slash === -1 ? '**' : rest.slice(slash + 1) || '**';
-    if (!/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/.test(reg) || !/^[a-z0-9._/*-]+$/.test(repo)) return `"${text}" is not a valid oci:// pattern`;
-    return { kind: 'oci', text, registry: globToRegExp(reg.replace(/^\*\./, '*.')), repository: globToRegExp(repo === '*' ? '**' : repo) };
+    if (typeof compileRegistryPattern(reg) === 'string' || !/^[a-z0-9._/*-]+$/.test(repo)) return `"${text}" is not a valid oci:// pattern (oci://registry[:port]/repository-glob)`;
+    return { kind: 'oci', text, registry: globToRegExp(reg), repository: globToRegExp(repo === '*' ? '**' : repo) };
   }
   return `"${text}" is neither an absolute path glob, a grpc:// pattern nor an oci:// pattern`;
 }
 
+function compileGrpc(text: string): AllowEntry | string {
+  let rest = text.slice('grpc://'.length).toLowerCase();
+  if (rest.endsWith('/*')) rest = rest.slice(0, -2);
+  // An address or CIDR: anything with a slash, a bracket, "::" or only digits and dots.
+  if (rest.includes('/') || /^[\d.]+(:\d+)?$/.test(rest) || rest.startsWith('[') || rest.includes('::')) {
+    const m = /^(\[[^\]]+\]|[\d.]+):(\d{1,5})$/.exec(rest);
+    const cidr = parseCidr(m ? m[1]! : rest);
+    const p = port(m?.[2]);
+    if (!cidr || p === null) return `"${text}" is not a valid grpc:// CIDR or address (grpc://10.0.0.0/8, grpc://[fd00::]/8, grpc://10.0.0.5:50051)`;
+    return { kind: 'cidr', text, cidr, ...(p !== undefined ? { port: p } : {}) };
+  }
+  const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(rest);
+  const host = m?.[1]?.replace(/\.$/, '');
+  const p = port(m?.[2]);
+  if (!host || !HOST_RE.test(host) || p === null) return `"${text}" is not a valid grpc:// host pattern (grpc://host[:port], grpc://*.domain, grpc://host/*)`;
+  return { kind: 'host', text, host: host.replace(/^\*\./, ''), wildcard: host.startsWith('*.'), ...(p !== undefined ? { port: p } : {}) };
+}
+
+/** Compiles an OCI_PLUGINS_ALLOWED_REGISTRIES entry; returns an error message for a malformed one. */
+export function compileRegistryPattern(raw: string): RegistryPattern | string {
+  const text = raw.trim().toLowerCase();
+  const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(text);
+  const host = m?.[1]?.replace(/\.$/, '');
+  const p = port(m?.[2]);
+  if (!host || !HOST_RE.test(host) || p === null) return `"${raw}" is not a registry host, host:port or *.domain`;
+  return { text, host: host.replace(/^\*\./, ''), wildcard: host.startsWith('*.'), ...(p !== undefined ? { port: p } : {}) };
+}
+
+/** Wildcards match subdomains only (`*.example.com` never matches `example.com` or `evil-example.com`). */
 export function hostMatches(pattern: { host: string; wildcard: boolean }, host: string): boolean {
   return pattern.wildcard ? host.endsWith(`.${pattern.host}`) : host === pattern.host;
 }
 
-/** Allowlist entries that grant a grpc target (by name, or by any of its addresses). */
-export function grpcGrants(entries: AllowEntry[], host: string, port: number, ip: Ip | undefined): AllowEntry[] {
-  return entries.filter((e) =>
-    (e.kind === 'host' && hostMatches(e, host) && (e.port === undefined || e.port === port)) ||
-    (e.kind === 'cidr' && ip !== undefined && cidrContains(e.cidr, ip) && (e.port === undefined || e.port === port)));
+/** A registry `host[:port]` against a pattern; a pattern without a port matches any port. */
+export function registryMatches(pattern: RegistryPattern, host: string, registryPort: number | undefined): boolean {
+  return hostMatches(pattern, host) && (pattern.port === undefined || pattern.port === registryPort);
+}
+
+/** Allowlist entries that grant a grpc target by its name (and port). */
+export function nameGrants(entries: readonly AllowEntry[], host: string, targetPort: number): AllowEntry[] {
+  return entries.filter((e) => e.kind === 'host' && hostMatches(e, host) && (e.port === undefined || e.port === targetPort));
+}
+
+/** Allowlist entries that grant a grpc target by one of its addresses (and port). */
+export function addressGrants(entries: readonly AllowEntry[], ip: Ip, targetPort: number): AllowEntry[] {
+  return entries.filter((e) => e.kind === 'cidr' && cidrContains(e.cidr, ip) && (e.port === undefined || e.port === targetPort));
+}
+
+/** The metadata endpoint needs an exact grant: a non-wildcard host entry or a /32 (/128), never a wide range. */
+export function exactGrant(grants: readonly AllowEntry[]): boolean {
+  return grants.some((g) => (g.kind === 'host' ? !g.wildcard : g.kind === 'cidr' && g.cidr.bits === (g.cidr.family === 4 ? 32 : 128)));
 }

@@ -1,5 +1,5 @@
 import { PolicyError } from './error.js';
-import { compileEntry } from './allowlist.js';
+import { compileEntry, compileRegistryPattern } from './allowlist.js';
 import type { PolicyOptions } from './options.js';
 
 const TRUE = new Set(['true', '1', 'yes', 'on']);
@@ -10,10 +10,11 @@ function list(v: string | undefined): string[] {
 }
 
 /**
- * Maps the environment record passed in to PolicyOptions:
- * `ALLOW_INTERNAL_NETWORK_ACCESS` (bool, default false), `PLUGIN_BLOCK_INTERNAL_URLS` (bool, default true),
- * `PLUGIN_COMMAND_ALLOWLIST` (comma list), `OCI_PLUGINS_ALLOWED_REGISTRIES` (comma list).
- * Every malformed value is reported at once. @throws PolicyError POLICY_INVALID_CONFIG
+ * Maps an environment record (passed in; this lib never reads `process.env`) to PolicyOptions:
+ * `ALLOW_INTERNAL_NETWORK_ACCESS` (boolean, default false), `PLUGIN_BLOCK_INTERNAL_URLS` (boolean, default true),
+ * `PLUGIN_COMMAND_ALLOWLIST` and `OCI_PLUGINS_ALLOWED_REGISTRIES` (comma lists). Booleans are true/false/1/0/yes/no/on/off
+ * (any case); empty or unset means the default.
+ * @throws PolicyError POLICY_INVALID_CONFIG listing every bad value in `details.issues` ({ variable, message })
  */
 export function policyOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): PolicyOptions {
   const issues: Array<{ variable: string; message: string }> = [];
@@ -27,14 +28,15 @@ export function policyOptionsFromEnv(env: Readonly<Record<string, string | undef
   };
   const allowInternalNetworkAccess = bool('ALLOW_INTERNAL_NETWORK_ACCESS', false);
   const blockInternalUrls = bool('PLUGIN_BLOCK_INTERNAL_URLS', true);
-  const allowlist = list(env.PLUGIN_COMMAND_ALLOWLIST);
+  const allowlist = list(env['PLUGIN_COMMAND_ALLOWLIST']);
   for (const e of allowlist) {
     const c = compileEntry(e);
     if (typeof c === 'string') issues.push({ variable: 'PLUGIN_COMMAND_ALLOWLIST', message: c });
   }
-  const allowedRegistries = list(env.OCI_PLUGINS_ALLOWED_REGISTRIES).map((s) => s.toLowerCase());
+  const allowedRegistries = list(env['OCI_PLUGINS_ALLOWED_REGISTRIES']).map((s) => s.toLowerCase());
   for (const r of allowedRegistries) {
-    if (!/^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/.test(r)) issues.push({ variable: 'OCI_PLUGINS_ALLOWED_REGISTRIES', message: `"${r}" is not a registry host, host:port or *.domain` });
+    const c = compileRegistryPattern(r);
+    if (typeof c === 'string') issues.push({ variable: 'OCI_PLUGINS_ALLOWED_REGISTRIES', message: c });
   }
   if (issues.length) {
     throw new PolicyError({ code: 'POLICY_INVALID_CONFIG', message: `invalid security policy settings: ${issues.map((i) => `${i.variable}: ${i.message}`).join('; ')}`, details: { issues } });

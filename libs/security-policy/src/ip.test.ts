@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { classifyIp, formatIp, parseCidr, parseIp, parseIpv4Loose } from './index.js';
-import { cidrContains, embeddedV4, parseIpv6 } from './ip.js';
+import { cidrContains, embeddedV4, looksNumeric, parseIpv6 } from './ip.js';
 
 describe('parseIpv4Loose (WHATWG IPv4 forms)', () => {
   it.each([
@@ -66,5 +66,26 @@ describe('property: private IPv4 addresses are internal in every spelling', () =
       const spellings = [`${a}.${b}.${c}.${d}`, String(n), `0x${n.toString(16)}`, `0${a.toString(8)}.${b}.${c}.${d}`, `${a}.${(b << 16) + (c << 8) + d}`, `::ffff:${a}.${b}.${c}.${d}`];
       for (const s of spellings) expect(classifyIp(parseIp(s)!), s).not.toBe('public');
     }));
+  });
+});
+
+describe('formatIp (RFC 5952)', () => {
+  it.each([
+    ['1:0:0:2:0:0:0:3', '1:0:0:2::3'], ['1:0:2:3:4:5:6:7', '1:0:2:3:4:5:6:7'], ['0:0:0:0:0:0:0:0', '::'], ['1:0:0:0:0:0:0:0', '1::'],
+    ['fd00:0:0:0:0:0:0:1', 'fd00::1'], ['2606:4700:0:0:0:0:0:1111', '2606:4700::1111'], ['::ffff:127.0.0.1', '::ffff:7f00:1'], ['1:0:0:2:2:0:0:3', '1::2:2:0:0:3'],
+  ])('%s → %s', (ip, out) => {
+    expect(formatIp(parseIp(ip)!)).toBe(out);
+  });
+});
+
+describe('looksNumeric (WHATWG "ends in a number")', () => {
+  it.each([['1.2.3.4.5', true], ['example.123', true], ['a.0x1f', true], ['a.0x', true], ['12.', true], ['example.com', false], ['1a.com', false], ['0x1g', false]])('%s → %s', (h, yes) => {
+    expect(looksNumeric(h)).toBe(yes);
+  });
+});
+
+describe('parseCidr strictness', () => {
+  it.each(['010.0.0.0/8', '0x7f.0.0.1/8', '127.1/8', '256.0.0.0/8', '1.2.3.4/-1'])('rejects the ambiguous or invalid %s', (c) => {
+    expect(parseCidr(c)).toBeUndefined();
   });
 });

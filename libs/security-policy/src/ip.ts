@@ -57,11 +57,33 @@ export function parseIp(host: string): Ip | undefined {
   return v4 === undefined ? undefined : { family: 4, value: v4 };
 }
 
+/** Formats an address canonically (dotted quad; RFC 5952 IPv6: lowercase, longest zero run of 2+ groups as `::`). */
 export function formatIp(ip: Ip): string {
   if (ip.family === 4) return [24, 16, 8, 0].map((s) => (ip.value >>> s) & 255).join('.');
-  const groups: string[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(((ip.value >> BigInt(i * 16)) & 0xffffn).toString(16));
-  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::').replace(/:{3,}/, '::');
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((ip.value >> BigInt(i * 16)) & 0xffffn));
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; i++) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+/**
+ * True when the WHATWG URL parser would treat the host as an IPv4 address ("ends in a number"): its last label
+ * (ignoring one trailing dot) is all digits or `0x` hex. Such a host that does not parse is invalid, never a name.
+ */
+export function looksNumeric(host: string): boolean {
+  const labels = host.split('.');
+  if (labels.length > 1 && labels[labels.length - 1] === '') labels.pop();
+  const last = labels[labels.length - 1]!;
+  return /^\d+$/.test(last) || /^0x[0-9a-f]*$/i.test(last);
 }
 
 export type IpClass =
@@ -95,7 +117,7 @@ const V6 = (s: string): bigint => parseIpv6(s)!;
 const V6_RANGES: Array<{ base: bigint; bits: number; cls: IpClass }> = [
   { base: V6('fd00:ec2::254'), bits: 128, cls: 'metadata' },
   { base: 0n, bits: 128, cls: 'unspecified' }, { base: 1n, bits: 128, cls: 'loopback' },
-  { base: V6('100::'), bits: 64, cls: 'reserved' }, { base: V6('2001:db8::'), bits: 32, cls: 'documentation' },
+  { base: V6('100::'), bits: 64, cls: 'reserved' }, { base: V6('64:ff9b:1::'), bits: 48, cls: 'reserved' }, { base: V6('2001:db8::'), bits: 32, cls: 'documentation' },
   { base: V6('2001::'), bits: 32, cls: 'reserved' }, // Teredo: hides an IPv4 peer
   { base: V6('fc00::'), bits: 7, cls: 'unique-local' }, { base: V6('fe80::'), bits: 10, cls: 'link-local' },
   { base: V6('fec0::'), bits: 10, cls: 'site-local' }, { base: V6('ff00::'), bits: 8, cls: 'multicast' },
@@ -131,7 +153,8 @@ export function parseCidr(text: string): Cidr | undefined {
     const bits = m[2] === undefined ? 128 : Number(m[2]);
     return bits <= 128 ? { family: 6, base: v6, bits, text } : undefined;
   }
-  if (!/^\d+\.\d+\.\d+\.\d+$/.test(addr)) return undefined;
+  // Configuration is strict: four plain decimal octets (no octal/hex spellings that read differently to humans).
+  if (!/^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/.test(addr)) return undefined;
   const v4n = parseIpv4Loose(addr);
   const bits = m[2] === undefined ? 32 : Number(m[2]);
   return v4n === undefined || bits > 32 ? undefined : { family: 4, base: v4n, bits, text };

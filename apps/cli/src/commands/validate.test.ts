@@ -5,6 +5,8 @@ import { runCli } from '../cli.js';
 import { memoryIo } from '../testing-io.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+// security-policy requires file:// plugins to exist and be executable: use a real example plugin.
+const EXAMPLE_PLUGIN = `${REPO_ROOT}examples/header-injector/plugin`;
 
 interface Finding {
   code: string;
@@ -49,11 +51,11 @@ function runProcess(args: string[], env: Record<string, string> = {}): Promise<{
 describe('plugway validate (in-process)', () => {
   describe('when the command is allowed', () => {
     it('an absolute file path exits 0 with decision allow', async () => {
-      const { code, json } = await validateJson('file:///usr/local/bin/my-plugin');
+      const { code, json } = await validateJson(`file://${EXAMPLE_PLUGIN}`);
       expect(code).toBe(0);
       expect(json.ok).toBe(true);
       expect(json.decision).toMatch(/^allow/);
-      expect(json.command).toMatchObject({ scheme: 'file', path: '/usr/local/bin/my-plugin' });
+      expect(json.command).toMatchObject({ scheme: 'file', path: EXAMPLE_PLUGIN });
       expect(json.violations).toEqual([]);
     });
 
@@ -162,7 +164,7 @@ describe('plugway validate (in-process)', () => {
 
 describe('plugway validate (child process, node --import tsx apps/cli/src/main.ts)', () => {
   it('allowed file path: exit 0 and JSON on stdout', async () => {
-    const r = await runProcess(['validate', 'file:///usr/local/bin/my-plugin', '--json']);
+    const r = await runProcess(['validate', `file://${EXAMPLE_PLUGIN}`, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, decision: expect.stringMatching(/^allow/), command: { scheme: 'file' } });

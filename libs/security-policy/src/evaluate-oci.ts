@@ -1,0 +1,51 @@
+import type { OciCommand } from '@plugway/command';
+import { registryMatches } from './allowlist.js';
+import { addressesOf, classFinding, dedupe, internalAllowed, METADATA_NAMES, normalizeHost } from './findings.js';
+import { classifyIp, formatIp } from './ip.js';
+import type { Decision, Finding, Policy, Resolver } from './policy.js';
+
+function splitRegistry(registry: string): { host: string; port: number | undefined } {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(registry);
+  return { host: normalizeHost(m?.[1] ?? registry), port: m?.[2] === undefined ? undefined : Number(m[2]) };
+}
+
+/**
+ * oci://: the registry must be allowed (OCI_PLUGINS_ALLOWED_REGISTRIES or an oci:// allowlist entry), and its host
+ * follows the internal-network rules, with the registry allowlists counting as an explicit grant. Nothing is pulled.
+ * The OCI client connects by name, so a registry name that does not resolve here is a warning, not a denial.
+ */
+export async function evaluateOci(cmd: OciCommand, p: Policy, resolve: Resolver, signal: AbortSignal | undefined): Promise<Decision> {
+  const registry = String(cmd.reference.registry).toLowerCase();
+  const { host, port } = splitRegistry(registry);
+  const warnings: Finding[] = [];
+  const listed = p.registries.filter((r) => registryMatches(r, host, port));
+  const granted = p.entries.filter((e) => e.kind === 'oci' && e.registry.test(registry) && e.repository.test(String(cmd.reference.repository)));
+  if (p.registries.length && !listed.length && !granted.length) {
+    return { allowed: false, warnings, violations: [{ code: 'POLICY_REGISTRY_NOT_ALLOWED', message: `registry ${registry} is not in OCI_PLUGINS_ALLOWED_REGISTRIES (${p.registries.map((r) => r.text).join(', ')})`, details: { registry } }] };
+  }
+  const found = await addressesOf(host, resolve, signal);
+  if (!found.ok) {
+    if (found.finding.code !== 'POLICY_DNS_FAILED') return { allowed: false, warnings, violations: [found.finding] };
+    warnings.push({ code: 'POLICY_WARN_REGISTRY_UNRESOLVED', message: `registry ${registry} does not resolve here (${found.finding.message}); its addresses were not checked`, details: { registry } });
+    if (METADATA_NAMES.has(host)) return { allowed: false, warnings, violations: [{ code: 'POLICY_METADATA_ADDRESS', message: `${host} is a cloud metadata endpoint`, details: { host } }] };
+    return { allowed: true, warnings, target: { kind: 'oci', registry } };
+  }
+  // Exact (non-wildcard) registry grants may reach a metadata address; ranges and wildcards never do.
+  const exact = listed.some((r) => !r.wildcard);
+  const violations: Finding[] = [];
+  if (METADATA_NAMES.has(host) && !exact) violations.push({ code: 'POLICY_METADATA_ADDRESS', message: `${host} is a cloud metadata endpoint`, details: { host } });
+  for (const ip of found.addrs) {
+    const cls = classifyIp(ip);
+    if (cls === 'public') continue;
+    const address = formatIp(ip);
+    if (cls === 'metadata') {
+      if (exact) warnings.push({ code: 'POLICY_WARN_METADATA_ALLOWED', message: `registry ${registry} (${address}, metadata endpoint) is allowed exactly by OCI_PLUGINS_ALLOWED_REGISTRIES`, details: { registry, address } });
+      else violations.push(classFinding(cls, registry, address, false));
+    } else if (listed.length || granted.length) warnings.push({ code: 'POLICY_WARN_INTERNAL_ALLOWLISTED', message: `registry ${registry} (${address}) is internal (${cls}), allowed by the registry allowlist`, details: { registry, address, class: cls } });
+    else if (internalAllowed(p)) warnings.push({ code: 'POLICY_WARN_INTERNAL_ALLOWED', message: `registry ${registry} (${address}) is internal (${cls}), allowed because internal network access is enabled`, details: { registry, address, class: cls } });
+    else violations.push(classFinding(cls, registry, address, found.local));
+  }
+  if (violations.length) return { allowed: false, violations: dedupe(violations), warnings: dedupe(warnings) };
+  const addresses = found.addrs.map(formatIp);
+  return { allowed: true, warnings: dedupe(warnings), target: { kind: 'oci', registry, address: addresses[0]!, addresses } };
+}
