@@ -3,7 +3,7 @@ import { normalize } from 'node:path';
 import { cidrContains, parseCidr, type Cidr, type Ip } from './ip.js';
 
 export type AllowEntry =
-  | { kind: 'path'; text: string; re: RegExp }
+  | { kind: 'path'; text: string; re: RegExp; base: string; tail: string }
   | { kind: 'cidr'; text: string; cidr: Cidr; port?: number }
   | { kind: 'host'; text: string; host: string; wildcard: boolean; port?: number }
   | { kind: 'oci'; text: string; registry: RegExp; repository: RegExp };
@@ -11,7 +11,7 @@ export type AllowEntry =
 /** A registry pattern: exact host, host:port, or `*.domain` (any subdomain, any port). */
 export interface RegistryPattern { text: string; host: string; wildcard: boolean; port?: number }
 
-function globToRegExp(glob: string): RegExp {
+export function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
@@ -39,7 +39,11 @@ export function compileEntry(raw: string): AllowEntry | string {
   if (path.startsWith('/')) {
     if (path.split('/').includes('..')) return `path pattern "${text}" contains ".."`;
     if (path.includes('\0')) return `path pattern "${text}" contains a NUL byte`;
-    return { kind: 'path', text, re: globToRegExp(normalize(path)) };
+    const norm = normalize(path);
+    // The literal directory before the first wildcard: if it is itself a symlink, real paths are matched below its target.
+    const firstWild = norm.search(/[*?]/);
+    const cut = firstWild === -1 ? norm.lastIndexOf('/') : norm.lastIndexOf('/', firstWild);
+    return { kind: 'path', text, re: globToRegExp(norm), base: norm.slice(0, cut) || '/', tail: norm.slice(cut) };
   }
   if (text.startsWith('grpc://')) return compileGrpc(text);
   if (text.startsWith('oci://')) {

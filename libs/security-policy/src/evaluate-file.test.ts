@@ -25,6 +25,8 @@ describe('file:// paths (real temp files, dirs and symlinks)', () => {
     symlinkSync(join(root, 'std/p'), join(root, 'plugins/to-std'));
     symlinkSync(join(root, 'plugins/loop'), join(root, 'plugins/loop'));
     symlinkSync(join(root, 'nowhere'), join(root, 'plugins/dangling'));
+    symlinkSync(join(root, 'std'), join(root, 'std-link'));
+    symlinkSync(join(root, 'plugins'), join(root, 'plugins-link'));
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   const glob = (): PolicyOptions => ({ allowlist: [`${root}/plugins/*`], pluginDirs: [`${root}/std`] });
@@ -84,6 +86,13 @@ describe('file:// paths (real temp files, dirs and symlinks)', () => {
     expect(codes(await decide(`${root}/elsewhere/tool`, warn))).toEqual(['POLICY_WARN_NOT_ALLOWLISTED', 'POLICY_WARN_OUTSIDE_PLUGIN_DIRS']);
     expect(codes(await decide(`${root}/plugins/to-std`, warn))).toEqual(['POLICY_WARN_SYMLINK', 'POLICY_WARN_NOT_ALLOWLISTED']);
     expect(codes(await decide(`${root}/plugins/escape`, warn))).toEqual(['POLICY_PATH_SYMLINK_ESCAPE']);
+  });
+  it('trusted locations behind a symlink still trust what is really inside them', async () => {
+    expect(await decide(`${root}/std-link/p`, { pluginDirs: [`${root}/std-link`] })).toMatchObject({ allowed: true, target: { path: `${root}/std/p` }, warnings: [{ code: 'POLICY_WARN_SYMLINK' }] });
+    expect(await decide(`${root}/plugins-link/ok`, { allowlist: [`${root}/plugins-link/*`] })).toMatchObject({ allowed: true, target: { path: `${root}/plugins/ok` } });
+    expect(codes(await decide(`${root}/plugins-link/escape`, { allowlist: [`${root}/plugins-link/*`] }))).toEqual(['POLICY_PATH_SYMLINK_ESCAPE']);
+    expect(await decide(`${root}/plugins/ok`, { allowlist: [`${root}/plugins/ok`] })).toMatchObject({ allowed: true, warnings: [] });
+    expect(codes(await decide(`${root}/plugins/ok`, { allowlist: ['/*'] }))).toEqual(['POLICY_NOT_ALLOWLISTED']);
   });
   it('grpc-only allowlists do not restrict file:// paths', async () => {
     expect(codes(await decide(`${root}/elsewhere/tool`, { allowlist: ['grpc://10.0.0.0/8'] }))).toEqual(['POLICY_WARN_OUTSIDE_PLUGIN_DIRS']);

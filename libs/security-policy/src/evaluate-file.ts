@@ -2,6 +2,7 @@ import { constants as fsc } from 'node:fs';
 import { access, realpath as fsRealpath, stat } from 'node:fs/promises';
 import { isAbsolute, normalize, sep } from 'node:path';
 import type { FileCommand } from '@plugway/command';
+import { globToRegExp } from './allowlist.js';
 import type { Decision, Finding, Policy } from './policy.js';
 
 function inDir(path: string, dir: string): boolean {
@@ -23,8 +24,15 @@ export async function evaluateFile(cmd: FileCommand, p: Policy, realpath: (path:
   if (raw.split('/').includes('..')) return deny('POLICY_PATH_TRAVERSAL', `${raw} contains ".." segments; use the canonical absolute path`, { path: raw });
   const path = normalize(raw);
   const globs = p.entries.filter((e) => e.kind === 'path');
-  const globbed = (x: string): boolean => globs.some((g) => g.re.test(x));
-  const standard = (x: string): boolean => p.options.pluginDirs.some((d) => inDir(x, d));
+  // Trusted locations may themselves sit behind symlinks (/opt/plugins -> /data/plugins): their real forms count too.
+  const canon = async (d: string): Promise<string> => { try { return await realpath(d); } catch { return d; } };
+  const realGlobs = await Promise.all(globs.map(async (g) => {
+    const base = await canon(g.base);
+    return base === g.base ? g.re : globToRegExp(base.replace(/\/$/, '') + g.tail);
+  }));
+  const dirs = [...p.options.pluginDirs, ...(await Promise.all(p.options.pluginDirs.map(canon)))];
+  const globbed = (x: string): boolean => globs.some((g) => g.re.test(x)) || realGlobs.some((re) => re.test(x));
+  const standard = (x: string): boolean => dirs.some((d) => inDir(x, d));
   const trusted = (x: string): boolean => globbed(x) || standard(x);
   let real: string;
   try {

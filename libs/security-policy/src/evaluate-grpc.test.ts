@@ -35,7 +35,7 @@ describe('grpc:// targets with the default policy', () => {
   });
 
   it.each([
-    ['1.2.3.4.5'], ['256.0.0.1'], ['08.0.0.1'], ['0x1g.0.0.1'], ['1.2.3.999999999999'], ['exa mple.com'], ['a..b'], [''], ['%'], ['host:name'], ['a/b'],
+    ['1.2.3.4.5'], ['256.0.0.1'], ['08.0.0.1'], ['0x1g.0.0.1'], ['1.2.3.999999999999'], ['exa mple.com'], ['a..b'], [''], ['%'], ['host:name'], ['a/b'], ['ⓛocalhost'], ['lоcalhost'],
   ])('a host %j that is neither a name nor an address is POLICY_INVALID_ADDRESS (never resolved)', async (host) => {
     let asked = false;
     const d = await evaluateCommand(grpc(host), createPolicy(), { resolve: async () => { asked = true; return [{ address: '93.184.216.34', family: 4 }]; } });
