@@ -78,6 +78,59 @@ describe('PluginManager with file:// plugins', () => {
     expect(failures).toBe(0);
   });
 
+  it('updates config atomically: every call is answered by the old or the new config, none fails; a refused update changes nothing', async () => {
+    const m = manager();
+    await m.register({ id: 'u', name: 'U', slug: 'u', command: EXAMPLE('header-injector'), hookType: 'pre_auth', config: { 'x-v': 'old' } });
+    const seen = new Set<string>();
+    let failures = 0;
+    let calls = 0;
+    let stop = false;
+    const load = (async () => {
+      while (!stop && calls < 5000) {
+        const out = await m.callHook('u', 'processPreAuth', { headers: {} });
+        calls++;
+        if (out.status !== 'ok') failures++;
+        else seen.add(out.response.headers['x-v'] ?? 'none');
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 100));
+    const { plugin } = await m.update('u', { config: { 'x-v': 'new' } });
+    await new Promise((r) => setTimeout(r, 100));
+    stop = true;
+    await load;
+    expect(plugin.state).toBe('running');
+    expect(failures).toBe(0);
+    expect([...seen].sort()).toEqual(['new', 'old']);
+    expect(m.chain('pre_auth')).toEqual([{ id: 'u', failMode: 'closed', config: { 'x-v': 'new' } }]);
+    expect((await codeOf(m.update('u', { command: 'file://./rel' }))).code).toBe('RUNTIME_COMMAND_INVALID');
+    const out = await m.callHook('u', 'processPreAuth', { headers: {} });
+    expect(out.status === 'ok' && out.response.headers['x-v']).toBe('new');
+  });
+
+  it('runs a hook chain in order, feeding each answer to the next plugin, skipping fail-open failures', async () => {
+    const m = manager();
+    await m.register({ id: 'a', name: 'A', slug: 'a', command: EXAMPLE('header-injector'), hookType: 'pre_auth', config: { 'x-a': '1' }, order: 1 });
+    await m.register({ id: 'b', name: 'B', slug: 'b', command: EXAMPLE('header-injector'), hookType: 'pre_auth', config: { 'x-b': '2' }, order: 2 });
+    const next = (req: { headers?: Record<string, string | undefined> }, res: { headers: Record<string, string> }) => ({ ...req, headers: res.headers });
+    const r = await m.runChain('pre_auth', 'processPreAuth', { headers: { h: '0' } }, { next });
+    expect(r.status).toBe('completed');
+    expect(r.steps.map((s) => s.id)).toEqual(['a', 'b']);
+    expect(r.request).toEqual({ headers: { h: '0', 'x-a': '1', 'x-b': '2' } });
+    // A plugin that could not start: fail-open is skipped, fail-closed stops the chain.
+    const broken = join(work, 'broken.sh');
+    writeFileSync(broken, '#!/bin/sh\nexit 1\n');
+    chmodSync(broken, 0o755);
+    await m.register({ id: '0', name: 'Z', slug: 'z', command: `file://${broken}`, hookType: 'pre_auth', failMode: 'open' });
+    const skipped = await m.runChain('pre_auth', 'processPreAuth', {}, {});
+    expect(skipped.status).toBe('completed');
+    expect(skipped.steps.map((s) => `${s.id}:${s.outcome.status}`)).toEqual(['0:failed', 'a:ok', 'b:ok']);
+    await m.update('0', { failMode: 'closed' });
+    expect(await m.runChain('pre_auth', 'processPreAuth', {}, {})).toMatchObject({ status: 'stopped', reason: 'failed', by: { id: '0' } });
+    await m.unregister('0');
+    const stopped = await m.runChain('pre_auth', 'processPreAuth', {}, { next: () => undefined });
+    expect(stopped).toMatchObject({ status: 'stopped', reason: 'plugin', by: { id: 'a' } });
+  });
+
   it('restarts a crashed plugin and initialises it again', async () => {
     const m = manager();
     await m.register({ id: 'c', name: 'C', slug: 'c', command: EXAMPLE('header-injector'), hookType: 'pre_auth', config: { 'x-k': 'v' } });

@@ -45,6 +45,18 @@ export interface PluginStatus {
   error?: { code: string; message: string; causeCode?: string };
 }
 
+export interface RunChainOptions<M extends HookMethod> {
+  signal?: AbortSignal;
+  next?: (request: pluginpb.DeepPartial<HookRequest<M>>, response: HookResponse<M>, pluginId: string) => pluginpb.DeepPartial<HookRequest<M>> | undefined;
+}
+
+export interface ChainStep<R> { id: string; failMode: FailMode; outcome: HookOutcome<R> }
+
+/** Result of `runChain`: completed (possibly with fail-open skips in `steps`) or stopped by a plugin or a fail-closed failure. */
+export type ChainResult<R> =
+  | { status: 'completed'; steps: Array<ChainStep<R>>; request: unknown }
+  | { status: 'stopped'; reason: 'failed' | 'timeout' | 'plugin'; by: ChainStep<R>; steps: Array<ChainStep<R>>; request: unknown };
+
 export interface CheckResult {
   command: PluginCommand;
   decision: Decision;
@@ -249,18 +261,42 @@ export class PluginManager {
     return this.status(entry);
   }
 
-  /** Changes a plugin's spec (command, config, activity …) and restarts it when needed. */
+  /**
+   * Changes a plugin's spec (command, config, hook, activity …). The new definition is validated and policy-checked first
+   * (a refused update changes nothing), then a new instance is started, the entry is switched atomically and the old
+   * instance is stopped after its in-flight calls finish — the hook chain is never without the plugin in between.
+   * @throws RuntimeError RUNTIME_INVALID_SPEC, RUNTIME_COMMAND_INVALID, RUNTIME_POLICY_DENIED, RUNTIME_OCI_DISABLED, RUNTIME_PLUGIN_NOT_FOUND, RUNTIME_CLOSED
+   */
   async update(id: string, patch: Partial<PluginSpecInput>): Promise<{ plugin: PluginStatus; warnings: Finding[] }> {
+    this.assertOpen();
     const entry = this.get(id);
-    const next = { ...entry.spec, ...patch, id };
-    await this.unregister(id);
-    try {
-      return await this.register(next);
-    } catch (e) {
-      // Put the previous definition back so a rejected update changes nothing.
-      await this.register(entry.spec).catch(() => undefined);
-      throw e;
+    const parsed = pluginSpecSchema.safeParse({ ...entry.spec, ...patch, id });
+    if (!parsed.success) {
+      throw new RuntimeError({ code: 'RUNTIME_INVALID_SPEC', message: 'invalid plugin spec', details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
     }
+    const spec = parsed.data;
+    const { command, decision } = await this.checkAllowed(spec.command);
+    const next: Entry = { spec, command, warnings: decision.warnings, state: spec.isActive ? 'starting' : 'inactive' };
+    if (spec.isActive) {
+      try {
+        next.instance = await this.startInstance(next, decision);
+        next.state = 'running';
+      } catch (e) {
+        next.state = 'error';
+        next.error = codeOf(e);
+        this.logger.error('plugin failed to start after an update', { plugin: id, code: next.error.code });
+      }
+    }
+    if (this.closed || this.entries.get(id) !== entry) {
+      // Removed (or replaced) while the new instance was starting: do not resurrect it.
+      await next.instance?.stop(0);
+      throw new RuntimeError({ code: this.closed ? 'RUNTIME_CLOSED' : 'RUNTIME_PLUGIN_NOT_FOUND', message: `plugin ${id} changed while it was being updated` });
+    }
+    this.entries.set(id, next);
+    entry.state = 'stopped';
+    this.logger.info('plugin updated', { plugin: id, state: next.state, pid: next.instance?.pid });
+    await entry.instance?.stop();
+    return { plugin: this.status(next), warnings: decision.warnings };
   }
 
   async unregister(id: string): Promise<void> {
@@ -304,6 +340,32 @@ export class PluginManager {
       return { status: 'failed', durationMs: 0, error: new PluginHostError({ code: 'PLUGIN_UNAVAILABLE', message: `plugin ${id} is not running` }) };
     }
     return inst.call(method, request, opts);
+  }
+
+  /**
+   * Runs one hook type's chain (active plugins in `order`, then id) with `method`, honouring each plugin's fail mode:
+   * a failed or timed-out fail-open plugin is skipped, a fail-closed one stops the chain. `next` turns a plugin's answer
+   * into the request for the following plugin, or returns undefined to stop the chain (e.g. the plugin blocked).
+   * Never throws; the caller maps the result onto its protocol.
+   */
+  async runChain<M extends HookMethod>(hookType: HookType, method: M, request: pluginpb.DeepPartial<HookRequest<M>>, opts: RunChainOptions<M> = {}): Promise<ChainResult<HookResponse<M>>> {
+    const steps: Array<ChainStep<HookResponse<M>>> = [];
+    let current = request;
+    for (const link of this.chain(hookType)) {
+      const outcome = await this.callHook(link.id, method, current, opts.signal ? { signal: opts.signal } : {});
+      const step = { id: link.id, failMode: link.failMode, outcome };
+      steps.push(step);
+      if (outcome.status !== 'ok') {
+        if (link.failMode === 'open') continue;
+        return { status: 'stopped', reason: outcome.status, by: step, steps, request: current };
+      }
+      if (opts.next) {
+        const n = opts.next(current, outcome.response, link.id);
+        if (n === undefined) return { status: 'stopped', reason: 'plugin', by: step, steps, request: current };
+        current = n;
+      }
+    }
+    return { status: 'completed', steps, request: current };
   }
 
   async close(): Promise<void> {
