@@ -103,6 +103,11 @@ describe('file:// paths (real temp files, dirs and symlinks)', () => {
     const ok = await evaluateCommand(file('/usr/local/plugins/x'), createPolicy({ pluginDirs: ['/usr/local/plugins', `${root}/plugins`] }), { realpath: async () => `${root}/plugins/ok` });
     expect(ok).toMatchObject({ allowed: true, target: { path: `${root}/plugins/ok` }, warnings: [{ code: 'POLICY_WARN_SYMLINK' }] });
   });
+  it('aborts with POLICY_ABORTED when the signal fires during the file checks', async () => {
+    const ac = new AbortController();
+    const p = evaluateCommand(file(`${root}/plugins/ok`), createPolicy(glob()), { signal: ac.signal, realpath: async (x) => { if (x.endsWith('/ok')) ac.abort(); return x; } });
+    await expect(p).rejects.toMatchObject({ code: 'POLICY_ABORTED' });
+  });
   it('parses with @plugway/command and decides the same way', async () => {
     expect(await evaluateCommand(parseCommand(`file://${root}/plugins/ok`), createPolicy(glob()))).toMatchObject({ allowed: true, warnings: [] });
   });

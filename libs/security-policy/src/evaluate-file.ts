@@ -3,6 +3,7 @@ import { access, realpath as fsRealpath, stat } from 'node:fs/promises';
 import { isAbsolute, normalize, sep } from 'node:path';
 import type { FileCommand } from '@plugway/command';
 import { globToRegExp } from './allowlist.js';
+import { aborted } from './findings.js';
 import type { Decision, Finding, Policy } from './policy.js';
 
 function inDir(path: string, dir: string): boolean {
@@ -18,7 +19,7 @@ function deny(code: string, message: string, details: Record<string, unknown>, w
  * file://: the real path (symlinks resolved) is what runs, so it is what gets checked. A path trusted by where it
  * is (allowlist glob or plugin dir) whose real path is not trusted is a symlink escape.
  */
-export async function evaluateFile(cmd: FileCommand, p: Policy, realpath: (path: string) => Promise<string> = fsRealpath): Promise<Decision> {
+export async function evaluateFile(cmd: FileCommand, p: Policy, realpath: (path: string) => Promise<string> = fsRealpath, signal?: AbortSignal): Promise<Decision> {
   const raw = String(cmd.path);
   if (!isAbsolute(raw) || raw.includes('\0')) return deny('POLICY_PATH_INVALID', `${JSON.stringify(raw)} is not an absolute path`, { path: raw });
   if (raw.split('/').includes('..')) return deny('POLICY_PATH_TRAVERSAL', `${raw} contains ".." segments; use the canonical absolute path`, { path: raw });
@@ -40,6 +41,7 @@ export async function evaluateFile(cmd: FileCommand, p: Policy, realpath: (path:
   } catch (e) {
     return deny('POLICY_PATH_NOT_FOUND', `${path} does not exist or cannot be resolved`, { path, errno: (e as NodeJS.ErrnoException).code });
   }
+  if (signal?.aborted) throw aborted();
   const warnings: Finding[] = [];
   if (real !== path) {
     if (trusted(path) && !trusted(real)) return deny('POLICY_PATH_SYMLINK_ESCAPE', `${path} resolves through a symlink to ${real}, outside the allowed locations`, { path, realpath: real });

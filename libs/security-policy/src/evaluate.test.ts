@@ -106,6 +106,20 @@ describe('property: evaluation of random input', () => {
     }), { numRuns: 200 });
   });
 
+  it('no ULA, link-local, multicast or loopback IPv6 literal is ever allowed by the default policy', async () => {
+    const def = createPolicy();
+    const group = fc.integer({ min: 0, max: 0xffff }).map((g) => g.toString(16));
+    const v6 = fc.oneof(
+      fc.tuple(fc.integer({ min: 0xfc00, max: 0xfdff }), fc.array(group, { minLength: 7, maxLength: 7 })),
+      fc.tuple(fc.integer({ min: 0xfe80, max: 0xfebf }), fc.array(group, { minLength: 7, maxLength: 7 })),
+      fc.tuple(fc.integer({ min: 0xff00, max: 0xffff }), fc.array(group, { minLength: 7, maxLength: 7 })),
+    ).map(([first, rest]) => [first.toString(16), ...rest].join(':'));
+    await fc.assert(fc.asyncProperty(v6, async (ip) => {
+      const d = await evaluateCommand(grpc(ip), def, { resolve });
+      expect(d.allowed, ip).toBe(false);
+    }), { numRuns: 200 });
+  });
+
   it('a name is denied as soon as one of its addresses is internal', async () => {
     const def = createPolicy();
     await fc.assert(fc.asyncProperty(fc.array(fc.constantFrom('93.184.216.34', '2606:4700::1111', '8.8.8.8'), { maxLength: 4 }), fc.constantFrom('10.1.1.1', '::1', 'fd00::1', '169.254.169.254', '::ffff:192.168.0.1'), fc.nat(4), async (pub, bad, at) => {

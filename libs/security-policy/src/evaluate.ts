@@ -19,7 +19,7 @@ export const defaultResolver: Resolver = async (host) =>
 export async function evaluateCommand(cmd: PluginCommand, policy: Policy, opts: EvaluateOptions = {}): Promise<Decision> {
   if (opts.signal?.aborted) throw aborted();
   const scheme = (cmd as { scheme?: unknown } | null | undefined)?.scheme;
-  if (scheme === 'file') return evaluateFile(cmd as Extract<PluginCommand, { scheme: 'file' }>, policy, opts.realpath);
+  if (scheme === 'file') return evaluateFile(cmd as Extract<PluginCommand, { scheme: 'file' }>, policy, opts.realpath, opts.signal);
   if (scheme === 'grpc') return evaluateGrpc(cmd as Extract<PluginCommand, { scheme: 'grpc' }>, policy, opts.resolve ?? defaultResolver, opts.signal);
   if (scheme === 'oci' && typeof (cmd as { reference?: unknown }).reference === 'object' && (cmd as { reference?: unknown }).reference !== null) {
     return evaluateOci(cmd as Extract<PluginCommand, { scheme: 'oci' }>, policy, opts.resolve ?? defaultResolver, opts.signal);
