@@ -1,0 +1,84 @@
+// main.ts as a real process (tsx): environment settings, traffic, SIGHUP reload, SIGTERM shutdown, bad configuration.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
+let work: string;
+let upstream: http.Server;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'edge-main-'));
+  upstream = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ headers: req.headers })));
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  upstream.closeAllConnections();
+  upstream.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function run(env: Record<string, string>): { child: ChildProcess; lines: string[]; waitFor: (re: RegExp) => Promise<string>; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/edge-gateway/src/main.ts'], {
+    cwd: REPO, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const lines: string[] = [];
+  const waiters: Array<{ re: RegExp; resolve: (l: string) => void }> = [];
+  const onData = (buf: Buffer) => {
+    for (const l of buf.toString('utf8').split('\n').filter(Boolean)) {
+      lines.push(l);
+      for (const w of waiters.splice(0)) { if (w.re.test(l)) w.resolve(l); else waiters.push(w); }
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const waitFor = (re: RegExp) => {
+    const hit = lines.find((l) => re.test(l));
+    return hit ? Promise.resolve(hit) : new Promise<string>((resolve, reject) => {
+      waiters.push({ re, resolve });
+      void exited.then(() => reject(new Error(`process exited before ${re}: ${lines.join('\n')}`)));
+    });
+  };
+  return { child, lines, waitFor, exited };
+}
+
+describe('edge-gateway main', { timeout: 120_000 }, () => {
+  it('serves with plugins from EDGE_CONFIG_FILE, reloads on SIGHUP and stops cleanly on SIGTERM', async () => {
+    const configFile = join(work, 'edge.json');
+    writeFileSync(configFile, JSON.stringify({ plugins: [{ id: 'inject', name: 'I', slug: 'inject', command: `file://${REPO}/examples/header-injector/plugin`, hookType: 'pre_auth', config: { 'x-main': 'yes' } }] }));
+    const p = run({
+      PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EDGE_CONFIG_FILE: configFile, PLUGIN_COMMAND_ALLOWLIST: `${REPO}/examples/**`,
+      EDGE_UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache'),
+    });
+    const listening = JSON.parse(await p.waitFor(/edge gateway listening/)) as { url: string };
+    const headers = async () => ((await (await fetch(`${listening.url}/a`)).json()) as { headers: Record<string, string> }).headers;
+    expect((await headers())['x-main']).toBe('yes');
+
+    writeFileSync(configFile, JSON.stringify({ plugins: [{ id: 'inject', name: 'I', slug: 'inject', command: `file://${REPO}/examples/header-injector/plugin`, hookType: 'pre_auth', config: { 'x-main': 'reloaded' } }] }));
+    p.child.kill('SIGHUP');
+    await p.waitFor(/plugins reloaded/);
+    expect((await headers())['x-main']).toBe('reloaded');
+
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('exits 2 listing every invalid variable (names, never values)', async () => {
+    const p = run({ PORT: 'nope', EDGE_STUDIO_URL: 'http://127.0.0.1:1', EDGE_STUDIO_TOKEN: 'short-secret' });
+    expect(await p.exited).toBe(2);
+    const out = p.lines.join('\n');
+    expect(out).toContain('invalid configuration');
+    expect(out).toContain('PORT');
+    expect(out).toContain('EDGE_STUDIO_TOKEN');
+    expect(out).not.toContain('short-secret');
+  });
+});
