@@ -20,6 +20,7 @@ describe('grpc:// targets with the default policy', () => {
     ['grpc://[::ffff:7f00:1]:80', 'POLICY_LOOPBACK_ADDRESS'], ['grpc://[::127.0.0.1]:80', 'POLICY_LOOPBACK_ADDRESS'],
     ['grpc://[64:ff9b::a00:1]:80', 'POLICY_INTERNAL_ADDRESS'], ['grpc://[2002:a00:1::1]:80', 'POLICY_INTERNAL_ADDRESS'],
     ['grpc://169.254.169.254:80', 'POLICY_METADATA_ADDRESS'], ['grpc://[fd00:ec2::254]:80', 'POLICY_METADATA_ADDRESS'], ['grpc://[::ffff:169.254.169.254]:80', 'POLICY_METADATA_ADDRESS'],
+    ['grpc://100.100.100.200:80', 'POLICY_METADATA_ADDRESS'], ['grpc://192.0.0.192:80', 'POLICY_METADATA_ADDRESS'], ['grpc://metadata.tencentyun.com:80', 'POLICY_METADATA_ADDRESS'],
     ['grpc://[fe80::1]:80', 'POLICY_INTERNAL_ADDRESS'], ['grpc://[fd12::1]:80', 'POLICY_INTERNAL_ADDRESS'], ['grpc://[fc00::1]:80', 'POLICY_INTERNAL_ADDRESS'],
     ['grpc://[ff02::1]:80', 'POLICY_INTERNAL_ADDRESS'], ['grpc://[::]:80', 'POLICY_INTERNAL_ADDRESS'],
     ['grpc://localhost:50051', 'POLICY_LOCALHOST'], ['grpc://localhost.:50051', 'POLICY_LOCALHOST'], ['grpc://foo.localhost:1', 'POLICY_LOCALHOST'],

@@ -12,15 +12,16 @@ export async function evaluateGrpc(cmd: GrpcCommand, p: Policy, resolve: Resolve
   if (!Number.isInteger(cmd.port) || cmd.port < 1 || cmd.port > 65535) {
     return { allowed: false, warnings, violations: [{ code: 'POLICY_INVALID_ADDRESS', message: `port ${String(cmd.port)} is not 1-65535`, details: { host, port: cmd.port } }] };
   }
-  const found = await addressesOf(host, resolve, signal);
-  if (!found.ok) return { allowed: false, warnings, violations: [found.finding] };
-  const { addrs, local } = found;
   const grpcEntries = p.entries.filter((e) => e.kind === 'cidr' || e.kind === 'host');
   const restricted = grpcEntries.length > 0;
   const byName = nameGrants(grpcEntries, host, cmd.port);
+  // A metadata name is denied by name, before (and whatever) DNS says.
   if (METADATA_NAMES.has(host) && !exactGrant(byName)) {
-    violations.push({ code: 'POLICY_METADATA_ADDRESS', message: `${host} is a cloud metadata endpoint`, details: { host } });
+    return { allowed: false, warnings, violations: [{ code: 'POLICY_METADATA_ADDRESS', message: `${host} is a cloud metadata endpoint`, details: { host } }] };
   }
+  const found = await addressesOf(host, resolve, signal);
+  if (!found.ok) return { allowed: false, warnings, violations: [found.finding] };
+  const { addrs, local } = found;
   for (const ip of addrs) {
     const address = formatIp(ip);
     const grants = [...byName, ...addressGrants(grpcEntries, ip, cmd.port)];

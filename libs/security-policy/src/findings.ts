@@ -4,7 +4,7 @@ import { looksNumeric, parseIp, type Ip, type IpClass } from './ip.js';
 import type { Finding, Policy, Resolver } from './policy.js';
 
 export const LOCAL_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
-export const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.internal']);
+export const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.internal', 'metadata.tencentyun.com']);
 export const LOOPBACK_ADDRESSES: Ip[] = [parseIp('127.0.0.1')!, parseIp('::1')!];
 
 /** Lowercase, brackets off, trailing dots off (`LOCALHOST.` is `localhost`). */

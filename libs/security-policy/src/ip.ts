@@ -94,7 +94,9 @@ interface V4Range { base: number; bits: number; cls: IpClass }
 const v4 = (a: string, bits: number, cls: IpClass): V4Range => ({ base: parseIpv4Loose(a)!, bits, cls });
 // Most specific first.
 const V4_RANGES: V4Range[] = [
-  v4('169.254.169.254', 32, 'metadata'), v4('255.255.255.255', 32, 'broadcast'),
+  // Cloud metadata: AWS/GCP/Azure/OpenStack, Alibaba Cloud, Oracle Cloud (the latter two sit inside other internal ranges).
+  v4('169.254.169.254', 32, 'metadata'), v4('100.100.100.200', 32, 'metadata'), v4('192.0.0.192', 32, 'metadata'),
+  v4('255.255.255.255', 32, 'broadcast'),
   v4('0.0.0.0', 8, 'unspecified'), v4('10.0.0.0', 8, 'private'), v4('100.64.0.0', 10, 'cgnat'), v4('127.0.0.0', 8, 'loopback'),
   v4('169.254.0.0', 16, 'link-local'), v4('172.16.0.0', 12, 'private'), v4('192.0.0.0', 24, 'protocol-assignments'),
   v4('192.0.2.0', 24, 'documentation'), v4('192.168.0.0', 16, 'private'), v4('198.18.0.0', 15, 'benchmark'),
