@@ -29,7 +29,8 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = JSON.stringify({ from: 'upstream', method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'yes' }).end(body);
+      res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'yes', 'set-cookie': ['a=1; Path=/', 'b=2; Path=/'], 'content-length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
     });
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
@@ -85,6 +86,7 @@ describe('edge gateway with the example plugins', { timeout: 120_000 }, () => {
     expect(ok.json['from']).toBe('plugway');               // on_response body rewrite
     expect(ok.headers.get('x-plugway-modified')).toBe('true');
     expect(ok.headers.get('x-upstream')).toBe('yes');
+    expect(ok.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);   // repeated headers survive the plugin map
 
     const bad = await get(`${app.url}/v1/chat`, { 'x-api-key': 'wrong-key' });
     expect(bad.status).toBe(401);
@@ -193,10 +195,26 @@ describe('edge gateway configuration', { timeout: 120_000 }, () => {
     const app = await start([]);
     const res = await fetch(`${app.url}/post`, { method: 'POST', body: 'hello body', headers: { 'content-type': 'text/plain' } });
     expect(await res.json()).toMatchObject({ from: 'upstream', method: 'POST', body: 'hello body' });
+    expect(res.headers.getSetCookie()).toHaveLength(2);
+    const head = await fetch(`${app.url}/h`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get('content-length'))).toBeGreaterThan(0);
     const none = await start([], { upstreamUrl: undefined });
     expect(await get(`${none.url}/x`)).toMatchObject({ status: 503, json: { error: { code: 'EDGE_NO_UPSTREAM' } } });
     const down = await start([], { upstreamUrl: 'http://127.0.0.1:1' });
     expect(await get(`${down.url}/x`)).toMatchObject({ status: 502, json: { error: { code: 'EDGE_UPSTREAM_UNAVAILABLE' } } });
+  });
+
+  it('gives data-collection plugins the start of a streamed request body', async () => {
+    const logFile = join(work, 'stream.log');
+    const app = await start([{ id: 'collect', name: 'Collect', slug: 'collect', command: FIXTURE, hookType: 'data_collection', config: { file: logFile } }]);
+    const res = await fetch(`${app.url}/upload`, { method: 'POST', body: 'x'.repeat(200_000), headers: { 'content-type': 'text/plain', authorization: 'Bearer secret-token-value' } });
+    expect(((await res.json()) as { body: string }).body).toHaveLength(200_000);
+    for (let i = 0; i < 100 && !existsSync(logFile); i++) await new Promise((r) => setTimeout(r, 100));
+    const line = JSON.parse(readFileSync(logFile, 'utf8').trim().split('\n')[0]!) as { path: string; headers: string[]; requestBytes: number };
+    expect(line.path).toBe('/upload');
+    expect(line.requestBytes).toBe(64 * 1024);
+    expect(line.headers).not.toContain('authorization');
   });
 
   it('rejects an invalid config file with every issue', async () => {

@@ -39,6 +39,8 @@ interface Ctx {
   status?: number;
   responseHeaders?: Record<string, string>;
   responseBody?: Buffer;
+  /** First bytes of a streamed request body, for data collection. */
+  requestCapture?: Buffer;
 }
 
 export class Gateway {
@@ -127,9 +129,9 @@ export class Gateway {
     const pre = this.runner.chain('pre_auth');
     const auth = this.runner.chain('auth');
     const post = this.runner.chain('post_auth');
-    const collect = this.runner.chain('data_collection');
-    // Plugins see the body, so it is buffered only when a request-side hook (or data collection) runs; otherwise it streams.
-    if (pre.length || auth.length || post.length || collect.length) {
+    // Plugins see the body, so it is buffered only when a request-side hook runs; otherwise it streams (data collection
+    // gets the first `captureBytes`, copied on the way through).
+    if (pre.length || auth.length || post.length) {
       const body = await readBody(req, this.maxBody);
       if (!body) return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the request body is larger than ${this.maxBody} bytes` }));
       ctx.body = body;
@@ -207,7 +209,13 @@ export class Gateway {
       });
       upReq.on('response', (upRes) => { this.respond(upRes, res, ctx).then(resolve, (e: unknown) => { upRes.destroy(); sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: (e as Error).message })); resolve(); }); });
       if (ctx.body) upReq.end(ctx.body);
-      else req.pipe(upReq);
+      else {
+        const captured: Buffer[] = [];
+        let size = 0;
+        req.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
+        req.on('end', () => { ctx.requestCapture = Buffer.concat(captured); });
+        req.pipe(upReq);
+      }
     });
   }
 
@@ -216,9 +224,16 @@ export class Gateway {
     let headers = forwardable(toHeaderMap(upRes.headers));
     const chain = this.runner.chain('on_response');
     const context = { requestId: ctx.requestId };
-    if (chain.length === 0) {
+    for (const link of chain) {
+      const r = await this.runner.call(link, 'onBeforeWriteHeaders', { headers, statusCode: status, context }, ctx.signal);
+      if (r.kind === 'stop') { upRes.destroy(); return sendError(res, r.error); }
+      if (r.kind === 'ok' && r.response.modified && Object.keys(r.response.headers).length) headers = r.response.headers;
+    }
+    // Responses without a body (HEAD, 204, 304) skip the body hooks; their Content-Length must stay as it is.
+    const bodiless = ctx.method === 'HEAD' || status === 204 || status === 304;
+    if (chain.length === 0 || bodiless) {
       // Streaming path: no plugin needs the whole body.
-      res.writeHead(status, headers);
+      res.writeHead(status, withRepeated(forwardable(headers), upRes.headers));
       const captured: Buffer[] = [];
       let size = 0;
       upRes.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
@@ -227,11 +242,6 @@ export class Gateway {
       ctx.responseHeaders = headers;
       ctx.responseBody = Buffer.concat(captured);
       return;
-    }
-    for (const link of chain) {
-      const r = await this.runner.call(link, 'onBeforeWriteHeaders', { headers, statusCode: status, context }, ctx.signal);
-      if (r.kind === 'stop') { upRes.destroy(); return sendError(res, r.error); }
-      if (r.kind === 'ok' && r.response.modified && Object.keys(r.response.headers).length) headers = r.response.headers;
     }
     let body = await readBody(upRes, this.maxBody);
     if (!body) return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the upstream response is larger than ${this.maxBody} bytes` }), 502);
@@ -246,7 +256,7 @@ export class Gateway {
     }
     const out = forwardable(headers);
     delete out['content-length'];
-    res.writeHead(status, { ...out, 'content-length': String(body.length) });
+    res.writeHead(status, { ...withRepeated(out, upRes.headers), 'content-length': String(body.length) });
     res.end(body);
     ctx.responseHeaders = out;
     ctx.responseBody = body;
@@ -264,7 +274,7 @@ export class Gateway {
     const now = Date.now();
     const log = {
       requestId: ctx.requestId, method: ctx.method, path: ctx.path, statusCode: status, latencyMs: String(latencyMs),
-      requestBody: (ctx.body ?? Buffer.alloc(0)).subarray(0, this.capture), responseBody: (ctx.responseBody ?? Buffer.alloc(0)).subarray(0, this.capture),
+      requestBody: (ctx.body ?? ctx.requestCapture ?? Buffer.alloc(0)).subarray(0, this.capture), responseBody: (ctx.responseBody ?? Buffer.alloc(0)).subarray(0, this.capture),
       requestHeaders: safe(ctx.headers), responseHeaders: safe(ctx.responseHeaders), timestampUnixMs: String(now),
     };
     for (const link of chain) {
@@ -274,6 +284,19 @@ export class Gateway {
       void this.runner.call(open, 'handleAnalytics', { requestId: ctx.requestId, latencyMs: String(latencyMs), statusCode: status, timestampUnixMs: String(now) });
     }
   }
+}
+
+/**
+ * The plugin protocol carries headers as map<string,string>; repeated upstream headers (Set-Cookie) were joined for it.
+ * Restores the original list for every header whose joined value no plugin changed.
+ */
+function withRepeated(map: Record<string, string>, raw: IncomingMessage['headers']): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = { ...map };
+  for (const [k, v] of Object.entries(map)) {
+    const orig = raw[k];
+    if (Array.isArray(orig) && orig.join(', ') === v) out[k] = orig;
+  }
+  return out;
 }
 
 export function createGateway(opts: GatewayOptions): Gateway {
