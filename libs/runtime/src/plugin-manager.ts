@@ -325,10 +325,14 @@ export class PluginManager {
     return this.status(this.get(id));
   }
 
-  /** Running plugins of one hook type, in chain order (order, then id). */
+  /**
+   * Active plugins of one hook type, in chain order (order, then id). A plugin still starting for the first time is not
+   * part of the chain yet (traffic behaves as before it was added); one that failed or crashed stays in, so a fail-closed
+   * plugin keeps refusing traffic instead of being bypassed.
+   */
   chain(hookType: HookType): Array<{ id: string; failMode: FailMode; config: Record<string, unknown> }> {
     return [...this.entries.values()]
-      .filter((e) => e.spec.hookType === hookType && e.spec.isActive)
+      .filter((e) => e.spec.hookType === hookType && e.spec.isActive && !(e.state === 'starting' && !e.instance))
       .sort((a, b) => a.spec.order - b.spec.order || a.spec.id.localeCompare(b.spec.id))
       .map((e) => ({ id: e.spec.id, failMode: e.spec.failMode ?? this.settings.defaultFailMode, config: e.spec.config }));
   }
