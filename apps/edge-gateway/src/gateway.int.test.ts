@@ -199,6 +199,16 @@ describe('edge gateway configuration', { timeout: 120_000 }, () => {
     const head = await fetch(`${app.url}/h`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(Number(head.headers.get('content-length'))).toBeGreaterThan(0);
+    const abs = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const u = new URL(app.url);
+      http.request({ host: u.hostname, port: u.port, path: 'http://example.com/x', method: 'GET' }, (r) => {
+        let body = '';
+        r.on('data', (c: Buffer) => { body += c.toString(); });
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      }).on('error', reject).end();
+    });
+    expect(abs.status).toBe(400);
+    expect(JSON.parse(abs.body)).toMatchObject({ error: { code: 'EDGE_BAD_REQUEST' } });
     const none = await start([], { upstreamUrl: undefined });
     expect(await get(`${none.url}/x`)).toMatchObject({ status: 503, json: { error: { code: 'EDGE_NO_UPSTREAM' } } });
     const down = await start([], { upstreamUrl: 'http://127.0.0.1:1' });
@@ -234,6 +244,10 @@ describe('edge gateway configuration', { timeout: 120_000 }, () => {
       expect.objectContaining({ id: 'rel', code: 'RUNTIME_COMMAND_INVALID', causeCode: expect.stringMatching(/^COMMAND_/) }),
     ]));
     expect((await get(`${app.url}/x`)).status).toBe(200);
+    // With a request-side plugin the body is buffered for it, up to 10 MiB.
+    const big = await fetch(`${app.url}/big`, { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024 + 1) });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ error: { code: 'EDGE_BODY_TOO_LARGE' } });
   });
 });
 

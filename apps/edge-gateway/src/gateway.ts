@@ -125,6 +125,8 @@ export class Gateway {
     ctx.headers['x-request-id'] = ctx.requestId;
     res.on('finish', () => this.finished(ctx, res.statusCode));
     if (!this.upstream) return sendError(res, new EdgeError({ code: 'EDGE_NO_UPSTREAM', message: 'no upstream is configured' }));
+    // Only origin-form targets ("/path?query"); absolute-form (forward-proxy style) requests are not relayed.
+    if (!ctx.path.startsWith('/')) return sendError(res, new EdgeError({ code: 'EDGE_BAD_REQUEST', message: 'the request target must be a path (origin-form)' }));
 
     const pre = this.runner.chain('pre_auth');
     const auth = this.runner.chain('auth');
@@ -133,7 +135,8 @@ export class Gateway {
     // gets the first `captureBytes`, copied on the way through).
     if (pre.length || auth.length || post.length) {
       const body = await readBody(req, this.maxBody);
-      if (!body) return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the request body is larger than ${this.maxBody} bytes` }));
+      if (body === 'closed') { res.destroy(); return; }
+      if (body === 'too-large') return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the request body is larger than ${this.maxBody} bytes` }));
       ctx.body = body;
     }
     const pluginRequest = () => ({ method: ctx.method, path: ctx.path, headers: ctx.headers, body: ctx.body ?? Buffer.alloc(0), remoteAddr: req.socket.remoteAddress ?? '', context: { requestId: ctx.requestId } });
@@ -243,8 +246,10 @@ export class Gateway {
       ctx.responseBody = Buffer.concat(captured);
       return;
     }
-    let body = await readBody(upRes, this.maxBody);
-    if (!body) return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the upstream response is larger than ${this.maxBody} bytes` }), 502);
+    const read = await readBody(upRes, this.maxBody);
+    if (read === 'closed') return sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the upstream closed the response early' }));
+    if (read === 'too-large') return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the upstream response is larger than ${this.maxBody} bytes` }), 502);
+    let body: Buffer = read;
     for (const link of chain) {
       const current: Buffer = body;
       const r = await this.runner.call(link, 'onBeforeWrite', { body: current, headers, statusCode: status, context }, ctx.signal);

@@ -22,19 +22,21 @@ export function forwardable(h: Record<string, string>): Record<string, string> {
   return out;
 }
 
-/** Reads a body up to `limit` bytes; undefined when it is larger. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
+/** Reads a body up to `limit` bytes: `too-large` when it is larger, `closed` when the peer went away before the end. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'closed'> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let over = false;
+    let ended = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > limit) { over = true; chunks.length = 0; return; }
       if (!over) chunks.push(c);
     });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => { ended = true; resolve(over ? 'too-large' : Buffer.concat(chunks)); });
+    req.on('error', () => resolve('closed'));
+    req.on('close', () => { if (!ended) resolve('closed'); });
   });
 }
 
