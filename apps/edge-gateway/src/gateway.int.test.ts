@@ -254,7 +254,8 @@ describe('edge gateway configuration', { timeout: 120_000 }, () => {
 describe('studio sync', { timeout: 120_000 }, () => {
   it('adds, updates and removes plugins from GET /api/v1/plugins with the Bearer token', async () => {
     const token = 'studio-token-0123456789';
-    let rows: unknown[] = [{ id: 7, name: 'Injector', slug: 'inj', command: EXAMPLE('header-injector'), hook_type: 'pre_auth', is_active: true, config: { 'x-team': 'green' } }];
+    const agent = { id: 8, name: 'Agent', slug: 'agent', command: EXAMPLE('header-injector'), hook_type: 'pre_auth', plugin_type: 'agent', is_active: true, config: {} };
+    let rows: unknown[] = [{ id: 7, name: 'Injector', slug: 'inj', command: EXAMPLE('header-injector'), hook_type: 'pre_auth', plugin_type: 'gateway', is_active: true, config: { 'x-team': 'green' } }, agent];
     const auths: string[] = [];
     const studio = http.createServer((req, res) => {
       auths.push(req.headers.authorization ?? '');
@@ -269,7 +270,7 @@ describe('studio sync', { timeout: 120_000 }, () => {
       expect(app.manager.list().map((p) => p.id)).toEqual(['studio-7']);
       expect(((await get(`${app.url}/s`)).json['headers'] as Record<string, string>)['x-team']).toBe('green');
 
-      rows = [{ ...(rows[0] as object), config: { 'x-team': 'red' } }];
+      rows = [{ ...(rows[0] as object), config: { 'x-team': 'red' } }, agent];
       expect(await app.syncStudio()).toMatchObject({ updated: ['studio-7'] });
       expect(((await get(`${app.url}/s`)).json['headers'] as Record<string, string>)['x-team']).toBe('red');
 

@@ -86,11 +86,13 @@ const studioPluginSchema = z.object({
   hook_type: z.string(),
   is_active: z.boolean(),
   config: z.record(z.string(), z.unknown()).default({}),
+  plugin_type: z.string().optional(),
 }).loose();
 const studioPageSchema = z.object({ data: z.array(studioPluginSchema), meta: z.object({ total_pages: z.number() }).loose() }).loose();
 
 /**
- * Reads every plugin from a studio (`GET {url}/api/v1/plugins`, Bearer token, all pages) as specs with ids `studio-<id>`.
+ * Reads the gateway plugins (`plugin_type` gateway or absent) from a studio (`GET {url}/api/v1/plugins`, Bearer token,
+ * all pages) as specs with ids `studio-<id>`.
  * @throws EdgeError EDGE_SYNC_FAILED (`details.status` or `details.issues`; never the token)
  */
 export async function fetchStudioPlugins(studio: { url: string; token: string }, opts: { signal?: AbortSignal; pageSize?: number } = {}): Promise<PluginSpecInput[]> {
@@ -114,6 +116,8 @@ export async function fetchStudioPlugins(studio: { url: string; token: string },
     }
     pages = parsed.data.meta.total_pages;
     for (const p of parsed.data.data) {
+      // Only gateway plugins run on the edge; ai_studio / agent plugins belong to the studio.
+      if (p.plugin_type !== undefined && p.plugin_type !== 'gateway') continue;
       out.push({ id: `studio-${p.id}`, name: p.name, slug: p.slug, command: p.command, hookType: p.hook_type as PluginSpecInput['hookType'], isActive: p.is_active, config: p.config });
     }
   }
