@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { pluginSpecSchema, type PluginSpecInput } from '@plugway/runtime';
 import { EdgeError } from './error.js';
 
-/** The plugin definitions file (`EDGE_CONFIG_FILE`): JSON, `{ "upstream"?: url, "plugins": [PluginSpec…] }`. */
+/** The plugin definitions file (named by the EDGE_CONFIG_FILE variable): JSON, `{ "upstream"?: url, "plugins": [PluginSpec…] }`. */
 export const edgeConfigSchema = z.object({
   upstream: z.url({ protocol: /^https?$/ }).optional(),
   plugins: z.array(pluginSpecSchema).default([]),
