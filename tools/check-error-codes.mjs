@@ -18,6 +18,22 @@ function walk(dir, out = []) {
   return out;
 }
 
+// Environment variable names look like codes; the config lib (the only env reader) and every `env.X` / `env['X']`
+// access tell them apart.
+const envNames = new Set();
+for (const group of ['libs', 'apps']) {
+  for (const proj of existsSync(join(root, group)) ? readdirSync(join(root, group)) : []) {
+    const src = join(root, group, proj, 'src');
+    if (!existsSync(src)) continue;
+    for (const file of walk(src)) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/env(?:\.|\[\s*['"`])([A-Z][A-Z0-9_]+)/g)) envNames.add(m[1]);
+      if (proj === 'config') for (const m of text.matchAll(CODE)) if (!m[1].startsWith('CONFIG_')) envNames.add(m[1]);
+    }
+  }
+}
+for (const n of ['PLUGIN_BLOCK_INTERNAL_URLS', 'PLUGIN_PROTOCOL_VERSIONS', 'PLUGIN_MIN_PORT', 'PLUGIN_MAX_PORT', 'PLUGIN_UNIX_SOCKET_DIR', 'PLUGIN_CLIENT_CERT']) envNames.add(n);
+
 const sections = [];
 for (const group of ['libs', 'apps']) {
   for (const proj of readdirSync(join(root, group)).sort()) {
@@ -27,6 +43,7 @@ for (const group of ['libs', 'apps']) {
     for (const file of walk(src)) {
       for (const m of readFileSync(file, 'utf8').matchAll(CODE)) {
         if (m[1].split('_').length < 2 && !['INTERNAL'].includes(m[1])) continue;
+        if (envNames.has(m[1]) || /_DEFAULT_|_PREFIX$/.test(m[1])) continue;
         if (!codes.has(m[1])) codes.set(m[1], relative(root, file));
       }
     }
