@@ -23,7 +23,7 @@ describe('classifyIp', () => {
     ['192.0.2.1', 'documentation'], ['198.18.0.1', 'benchmark'], ['192.0.0.8', 'protocol-assignments'],
     ['::1', 'loopback'], ['::', 'unspecified'], ['fd00::1', 'unique-local'], ['fc00::1', 'unique-local'], ['fe80::1', 'link-local'], ['fe80::1%eth0', 'link-local'],
     ['fec0::1', 'site-local'], ['ff02::1', 'multicast'], ['fd00:ec2::254', 'metadata'], ['2001:db8::1', 'documentation'], ['2001::1', 'reserved'], ['100::1', 'reserved'],
-    ['::ffff:127.0.0.1', 'loopback'], ['::ffff:7f00:1', 'loopback'], ['::ffff:10.0.0.1', 'private'], ['::ffff:8.8.8.8', 'public'],
+    ['::ffff:127.0.0.1', 'loopback'], ['::ffff:7f00:1', 'loopback'], ['::ffff:10.0.0.1', 'private'], ['::ffff:8.8.8.8', 'public'], ['::ffff:0:7f00:1', 'loopback'], ['::ffff:0:10.0.0.1', 'private'], ['::ffff:0:8.8.8.8', 'public'],
     ['::10.0.0.1', 'private'], ['64:ff9b::a00:1', 'private'], ['64:ff9b::808:808', 'public'], ['2002:0a00:0001::', 'private'], ['2002:0808:0808::1', 'public'],
     ['2606:4700::1111', 'public'], ['[::1]', 'loopback'],
   ])('%s is %s', (ip, cls) => {

@@ -125,13 +125,14 @@ const V6_RANGES: Array<{ base: bigint; bits: number; cls: IpClass }> = [
   { base: V6('fec0::'), bits: 10, cls: 'site-local' }, { base: V6('ff00::'), bits: 8, cls: 'multicast' },
 ];
 
-/** The IPv4 address an IPv6 address embeds (mapped, compatible, NAT64, 6to4), if any. */
+/** The IPv4 address an IPv6 address embeds (mapped, SIIT-translated, compatible, NAT64, 6to4), if any. */
 const MAPPED = V6('::ffff:0:0');
+const TRANSLATED = V6('::ffff:0:0:0'); // RFC 2765 IPv4-translated (SIIT), ::ffff:0:a.b.c.d
 const NAT64 = V6('64:ff9b::');
 const SIX_TO_FOUR = V6('2002::');
 
 export function embeddedV4(value: bigint): number | undefined {
-  if (inV6(value, MAPPED, 96)) return Number(value & 0xffffffffn);
+  if (inV6(value, MAPPED, 96) || inV6(value, TRANSLATED, 96)) return Number(value & 0xffffffffn);
   if (inV6(value, NAT64, 96)) return Number(value & 0xffffffffn);
   if (inV6(value, 0n, 96) && value > 1n) return Number(value & 0xffffffffn);
   if (inV6(value, SIX_TO_FOUR, 16)) return Number((value >> 80n) & 0xffffffffn);
