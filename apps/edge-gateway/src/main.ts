@@ -1,8 +1,8 @@
 // `npm run start -w @plugway/edge-gateway`: settings from the environment (@plugway/config loadEdgeSettings).
 import { isPlugwayError } from '@plugway/core';
 import { describeSettings, loadEdgeSettings, type EdgeSettings } from '@plugway/config';
+import { createPino, toLoggerPort } from '@plugway/runtime';
 import { startEdgeApp } from './edge-app.js';
-import { createPino, toLoggerPort } from './logger.js';
 
 async function main(): Promise<void> {
   let settings: EdgeSettings;
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const pino = createPino(settings.logLevel);
+  const pino = createPino('edge-gateway', settings.logLevel);
   const logger = toLoggerPort(pino);
   logger.info('settings', describeSettings(settings));
   const app = await startEdgeApp(settings, { logger, hostEnv: process.env });

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '@plugway/core';
-import type { PinoLogger } from './logger.js';
+import type { PinoLogger } from '@plugway/runtime';
 import { ADMIN_PAGE } from './admin-page.js';
 import { tokenMatches } from './api-token.js';
 import { toApiError } from './http-errors.js';

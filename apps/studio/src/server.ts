@@ -2,10 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { DestinationStream } from 'pino';
 import { describeSettings, type StudioSettings } from '@plugway/config';
-import { createPluginManager, type PluginManager, type Resolver } from '@plugway/runtime';
+import { createPino, createPluginManager, toLoggerPort, type PinoLogger, type PluginManager, type Resolver } from '@plugway/runtime';
 import { resolveApiToken } from './api-token.js';
 import { createApp } from './app.js';
-import { createPino, toLoggerPort, type PinoLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { PluginService } from './plugin-service.js';
 import { openStore } from './store/open-store.js';
@@ -37,7 +36,7 @@ export interface RunningStudio {
 
 /** Opens the store, registers stored plugins, serves the API; resolves once listening. */
 export async function startStudio(settings: StudioSettings, opts: StartOptions = {}): Promise<RunningStudio> {
-  const pino = createPino(settings.logLevel, opts.logDestination);
+  const pino = createPino('studio', settings.logLevel, opts.logDestination);
   const logger = toLoggerPort(pino);
   pino.info({ settings: describeSettings(settings) }, 'studio starting');
   const tok = resolveApiToken(settings.apiToken);

@@ -4,5 +4,7 @@ export { createOciPuller } from './oci-puller.js';
 export type { ManagerDeps, OciPuller, Resolver, PluginState, PluginStatus, CheckResult, RunChainOptions, ChainStep, ChainResult } from './plugin-manager.js';
 export { runtimeSettingsSchema, pluginSpecSchema, failModeSchema, HOOK_TYPES } from './options.js';
 export type { RuntimeSettings, RuntimeSettingsInput, PluginSpec, PluginSpecInput, HookType, FailMode } from './options.js';
+export { createPino, toLoggerPort } from './logger.js';
+export type { PinoLogger } from './logger.js';
 export { RuntimeError } from './error.js';
 export type { RuntimeErrorCode } from './error.js';

@@ -1,13 +1,14 @@
 import pino, { type DestinationStream } from 'pino';
 import { redact, type Logger, type LogFields } from '@plugway/core';
 
-/** Paths pino censors on top of the key-name redaction done by `redact`. */
+/** Paths pino censors on top of the key-name redaction done by core's `redact`. */
 const REDACT_PATHS = ['req.headers.authorization', 'headers.authorization', 'authorization', 'token', 'config', '*.config', 'password', '*.password'];
 
 export type PinoLogger = pino.Logger;
 
-export function createPino(level: string, destination?: DestinationStream): PinoLogger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }, base: { service: 'studio' } }, destination ?? pino.destination(1));
+/** The pino logger of a runtime (`service` names it in every line); writes to stdout unless given a destination. */
+export function createPino(service: string, level: string, destination?: DestinationStream): PinoLogger {
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }, base: { service } }, destination ?? pino.destination(1));
 }
 
 /** Adapts pino to the libs' Logger port; fields pass through core's `redact` first. */
