@@ -1,3 +1,4 @@
+import { GO_PLUGIN_CORE_PROTOCOL_VERSION, GO_PLUGIN_HANDSHAKE } from '@plugway/proto';
 import { PluginHostError } from './error.js';
 
 /** The go-plugin handshake: a magic cookie the plugin checks, and the app protocol version. */
@@ -10,13 +11,13 @@ export interface HandshakeConfig {
 
 /** AI Studio / microgateway's handshake (go-plugin `HandshakeConfig`). */
 export const DEFAULT_HANDSHAKE: Readonly<HandshakeConfig> = Object.freeze({
-  magicCookieKey: 'MICROGATEWAY_PLUGIN',
-  magicCookieValue: 'v1',
-  appProtocolVersions: [1],
+  magicCookieKey: GO_PLUGIN_HANDSHAKE.magicCookieKey,
+  magicCookieValue: GO_PLUGIN_HANDSHAKE.magicCookieValue,
+  appProtocolVersions: [GO_PLUGIN_HANDSHAKE.appProtocolVersion],
 });
 
 /** go-plugin's core protocol version; anything else is refused. */
-export const CORE_PROTOCOL_VERSION = 1;
+export const CORE_PROTOCOL_VERSION = GO_PLUGIN_CORE_PROTOCOL_VERSION;
 
 export interface HandshakeLine {
   coreVersion: number;

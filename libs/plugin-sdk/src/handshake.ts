@@ -1,4 +1,5 @@
 import type { Logger } from '@plugway/core';
+import { GO_PLUGIN_HANDSHAKE } from '@plugway/proto';
 import { SdkError } from './error.js';
 import type { ServeOptions } from './serve-plugin.js';
 
@@ -9,8 +10,8 @@ export interface HandshakeOptions {
   appProtocolVersion: number;
 }
 
-/** AI Studio / microgateway's handshake, identical to @plugway/plugin-host's DEFAULT_HANDSHAKE. */
-export const SDK_DEFAULT_HANDSHAKE: Readonly<HandshakeOptions> = Object.freeze({ magicCookieKey: 'MICROGATEWAY_PLUGIN', magicCookieValue: 'v1', appProtocolVersion: 1 });
+/** AI Studio / microgateway's handshake, the one @plugway/plugin-host launches with (both from @plugway/proto). */
+export const SDK_DEFAULT_HANDSHAKE: Readonly<HandshakeOptions> = GO_PLUGIN_HANDSHAKE;
 
 // go-plugin's own words, so operators recognise the situation from Go plugins too.
 export const NOT_A_PROGRAM = 'This binary is a plugin. These are not meant to be executed directly.\nPlease execute the program that consumes these plugins, which will\nload any plugins automatically\n';
@@ -42,11 +43,11 @@ export function checkServeOptions(opts: ServeOptions): HandshakeOptions {
 }
 
 /**
- * go-plugin's negotiation: answer with our version when the host offers it. When it does not, go-plugin still
- * serves its own version and lets the host refuse the handshake ("Incompatible API version"); so do we, with a log.
+ * go-plugin's negotiation: the plugin answers with its own version. When the host did not offer it, go-plugin still
+ * serves that version and lets the host refuse the handshake ("Incompatible API version"); so do we, with a log.
  */
-export function negotiateVersion(offered: string | undefined, ours: number, logger: Logger): number {
-  if (!offered) return ours;
+export function warnOnVersionMismatch(offered: string | undefined, ours: number, logger: Logger): void {
+  if (!offered) return;
   const versions: number[] = [];
   for (const s of offered.split(',')) {
     if (/^\s*\d+\s*$/.test(s)) versions.push(Number(s));
@@ -55,5 +56,4 @@ export function negotiateVersion(offered: string | undefined, ours: number, logg
   if (!versions.includes(ours)) {
     logger.warn('the host offers no app protocol version this plugin speaks; serving ours for the host to refuse', { code: 'SDK_PROTOCOL_MISMATCH', offered: versions, ours });
   }
-  return ours;
 }

@@ -1,11 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { gopluginpb, healthpb, pluginpb } from '@plugway/proto';
+import { GO_PLUGIN_CORE_PROTOCOL_VERSION, GO_PLUGIN_HEALTH_SERVICE, gopluginpb, healthpb, pluginpb } from '@plugway/proto';
 import type { Logger } from '@plugway/core';
 import { createPluginLogger } from './plugin-logger.js';
 import { pluginServiceImpl, type PluginServiceOptions } from './plugin-service.js';
-import { checkServeOptions, negotiateVersion, NOT_A_PROGRAM, type HandshakeOptions } from './handshake.js';
+import { checkServeOptions, warnOnVersionMismatch, NOT_A_PROGRAM, type HandshakeOptions } from './handshake.js';
 import { listen, type Listening } from './listen.js';
 
 export interface ServeOptions extends PluginServiceOptions {
@@ -71,7 +71,9 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<RunningPlu
   }
   const name = typeof opts.manifest?.name === 'string' ? opts.manifest.name : undefined;
   const logger = opts.logger ?? createPluginLogger({ ...(name ? { name } : {}), write: (l) => io.stderr(l) });
-  const version = negotiateVersion(env.PLUGIN_PROTOCOL_VERSIONS, hs.appProtocolVersion, logger);
+  // go-plugin serves its own app version even when the host did not offer it, and lets the host refuse.
+  const version = hs.appProtocolVersion;
+  warnOnVersionMismatch(env.PLUGIN_PROTOCOL_VERSIONS, version, logger);
 
   const server = new grpc.Server();
   server.addService(pluginpb.PluginServiceService, pluginServiceImpl({ ...opts, logger }));
@@ -79,7 +81,7 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<RunningPlu
   let health = SERVING.SERVING;
   server.addService(healthpb.HealthService, {
     check: (call: grpc.ServerUnaryCall<healthpb.HealthCheckRequest, healthpb.HealthCheckResponse>, cb: grpc.sendUnaryData<healthpb.HealthCheckResponse>) =>
-      ['', 'plugin'].includes(call.request.service) ? cb(null, { status: health }) : cb({ code: grpc.status.NOT_FOUND, details: `unknown service "${call.request.service}"` }),
+      ['', GO_PLUGIN_HEALTH_SERVICE].includes(call.request.service) ? cb(null, { status: health }) : cb({ code: grpc.status.NOT_FOUND, details: `unknown service "${call.request.service}"` }),
     watch: (call: grpc.ServerWritableStream<healthpb.HealthCheckRequest, healthpb.HealthCheckResponse>) => { call.write({ status: health }); call.end(); },
   });
   const stdio = new Set<grpc.ServerWritableStream<unknown, unknown>>();
@@ -125,7 +127,7 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<RunningPlu
 
   const listening: Listening = await listen(server, opts.network ?? 'unix', env, { mkdtemp: mkdtempSync, rm: (d) => rmSync(d, { recursive: true, force: true }), tmpdir });
   socket.cleanup = listening.cleanup;
-  const handshakeLine = `1|${version}|${listening.network}|${listening.address}|grpc`;
+  const handshakeLine = `${GO_PLUGIN_CORE_PROTOCOL_VERSION}|${version}|${listening.network}|${listening.address}|grpc`;
   io.stdout(handshakeLine + '\n');
   io.onSignal('SIGTERM', () => stopAndExit('SIGTERM'));
   io.onSignal('SIGINT', () => logger.debug('plugin received interrupt; ignoring it (the host decides when plugins stop)'));
