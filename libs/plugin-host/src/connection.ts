@@ -23,10 +23,6 @@ export type HookMethod = keyof HookTypes;
 export type HookRequest<M extends HookMethod> = HookTypes[M][0];
 export type HookResponse<M extends HookMethod> = HookTypes[M][1];
 
-export const HOOK_METHODS: readonly HookMethod[] = [
-  'initialize', 'ping', 'shutdown', 'processPreAuth', 'authenticate', 'processPostAuth', 'processRestResponse',
-  'onBeforeWriteHeaders', 'onBeforeWrite', 'handleProxyLog', 'handleAnalytics', 'getConfigSchema', 'getManifest',
-];
 
 /** Result of one hook call: a normal answer the caller branches on (fail-open or fail-closed is its choice). */
 export type HookOutcome<R> =
@@ -67,9 +63,10 @@ const REQUEST_CODECS: Record<HookMethod, Fns> = {
   getConfigSchema: pluginpb.GetConfigSchemaRequest, getManifest: pluginpb.GetManifestRequest,
 };
 
+export const HOOK_METHODS = Object.freeze(Object.keys(REQUEST_CODECS)) as readonly HookMethod[];
+
 export interface GrpcConnectionOptions {
   id: string;
-  kind: 'process' | 'remote';
   target: string;
   credentials: grpc.ChannelCredentials;
   channelOptions?: grpc.ChannelOptions;
@@ -96,6 +93,7 @@ export class GrpcConnection extends EventEmitter {
     this.healthClient = new healthpb.HealthClient(opts.target, opts.credentials, { ...channelOptions, channelOverride: this.plugin.getChannel() });
   }
 
+  get id(): string { return this.opts.id; }
   get closed(): boolean { return this.isClosed; }
 
   /** Waits until the channel is connected. @throws PluginHostError PLUGIN_CONNECT_FAILED */
@@ -132,9 +130,9 @@ export class GrpcConnection extends EventEmitter {
       return { status: 'failed', durationMs: took(), error: new PluginHostError({ code: 'PLUGIN_CALL_ABORTED', message: 'call aborted before it started' }) };
     }
     const deadlineMs = opts.deadlineMs ?? this.opts.callTimeoutMs;
-    const fn = (this.plugin as unknown as Record<string, UnaryFn>)[method]!.bind(this.plugin);
+    const fn = (this.plugin as unknown as Record<string, UnaryFn>)[method]!;
     return new Promise((resolve) => {
-      const call = fn(codec.fromPartial(request), new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => {
+      const call = fn.call(this.plugin, codec.fromPartial(request), new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => {
         opts.signal?.removeEventListener('abort', onAbort);
         if (!err) return resolve({ status: 'ok', response: res as HookResponse<M>, durationMs: took() });
         const details = { plugin: this.opts.id, method, grpcCode: err.code };

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { gopluginpb } from '@plugway/proto';
+import { GO_PLUGIN_HEALTH_SERVICE, gopluginpb } from '@plugway/proto';
 import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import { PluginHostError } from './error.js';
 import { DEFAULT_HANDSHAKE, parseHandshakeLine, type HandshakeConfig, type HandshakeLine } from './handshake.js';
@@ -50,7 +50,7 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
   try {
     child = spawn(opts.path, opts.args ?? [], { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (cause) {
-    throw new PluginHostError({ code: 'PLUGIN_SPAWN_FAILED', message: `could not start plugin ${opts.path}: ${(cause as Error).message}`, cause, details: { path: opts.path } });
+    throw spawnFailed(opts.path, cause as Error);
   }
   track(child);
   const stderrTail: string[] = [];
@@ -71,20 +71,25 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
 
   const target = info.network === 'unix' ? `unix:${info.address}` : info.address;
   const conn = new ProcessConnection(child, {
-    id, kind: 'process', target, credentials: grpc.credentials.createInsecure(),
-    callTimeoutMs: opts.callTimeoutMs ?? 5_000, healthService: 'plugin',
+    id, target, credentials: grpc.credentials.createInsecure(),
+    callTimeoutMs: opts.callTimeoutMs ?? 5_000, healthService: GO_PLUGIN_HEALTH_SERVICE,
   }, opts.shutdownTimeoutMs ?? 3_000, logger);
   try {
-    await conn.waitReady(Math.max(1000, startupTimeoutMs));
-    const status = await conn.health({ deadlineMs: Math.max(1000, startupTimeoutMs) });
+    const readyMs = Math.max(1000, startupTimeoutMs);
+    await conn.waitReady(readyMs);
+    const status = await conn.health({ deadlineMs: readyMs });
     if (status === 'NOT_SERVING') {
-      throw new PluginHostError({ code: 'PLUGIN_UNHEALTHY', message: `plugin ${opts.path} is not serving health service "plugin"`, details: { path: opts.path } });
+      throw new PluginHostError({ code: 'PLUGIN_UNHEALTHY', message: `plugin ${opts.path} is not serving health service "${GO_PLUGIN_HEALTH_SERVICE}"`, details: { path: opts.path } });
     }
   } catch (e) {
     await conn.close();
     throw e;
   }
   return conn;
+}
+
+function spawnFailed(path: string, cause: Error): PluginHostError {
+  return new PluginHostError({ code: 'PLUGIN_SPAWN_FAILED', message: `could not start plugin ${path}: ${cause.message}`, cause, details: { path } });
 }
 
 function readHandshake(child: ChildProcess, handshake: HandshakeConfig, timeoutMs: number, stderrTail: string[], path: string, logger: Logger): Promise<HandshakeLine> {
@@ -112,7 +117,7 @@ function readHandshake(child: ChildProcess, handshake: HandshakeConfig, timeoutM
         details: { path, exitCode: code, signal, stderr: stderrTail.slice() },
       })), 50);
     };
-    const onError = (err: Error): void => finish(new PluginHostError({ code: 'PLUGIN_SPAWN_FAILED', message: `could not start plugin ${path}: ${err.message}`, cause: err, details: { path } }));
+    const onError = (err: Error): void => finish(spawnFailed(path, err));
     child.once('exit', onExit);
     child.once('error', onError);
     rl.on('line', (line) => {
@@ -160,7 +165,6 @@ class ProcessConnection extends GrpcConnection implements PluginConnection {
     });
   }
 
-  get id(): string { return this.opts.id; }
   get pid(): number | undefined { return this.child.pid; }
 
   /** Graceful stop: controller Shutdown, then SIGTERM, then SIGKILL; always reaps the child. */

@@ -1,6 +1,7 @@
 import { isIPv6 } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import { GO_PLUGIN_HEALTH_SERVICE } from '@plugway/proto';
 import { PluginHostError } from './error.js';
 import { GrpcConnection, type PluginConnection } from './connection.js';
 
@@ -29,7 +30,6 @@ export interface RemoteOptions {
 class RemoteConnection extends GrpcConnection implements PluginConnection {
   readonly kind = 'remote' as const;
   readonly pid = undefined;
-  get id(): string { return this.opts.id; }
   async close(): Promise<void> {
     this.closeChannel();
     this.emit('exit', { code: null, signal: null, expected: true });
@@ -54,8 +54,8 @@ export async function connectRemote(opts: RemoteOptions): Promise<PluginConnecti
     if (opts.tls) channelOptions['grpc.ssl_target_name_override'] = opts.serverName;
   }
   const conn = new RemoteConnection({
-    id: opts.id ?? randomUUID(), kind: 'remote', target, credentials, channelOptions,
-    callTimeoutMs: opts.callTimeoutMs ?? 5_000, healthService: opts.healthService ?? 'plugin',
+    id: opts.id ?? randomUUID(), target, credentials, channelOptions,
+    callTimeoutMs: opts.callTimeoutMs ?? 5_000, healthService: opts.healthService ?? GO_PLUGIN_HEALTH_SERVICE,
   });
   try {
     await conn.waitReady(opts.connectTimeoutMs ?? 5_000);
