@@ -1,4 +1,5 @@
 import { fail, quote } from './error.js';
+import { formatIpv4, looksNumeric, parseIpv4Loose } from './ipv4.js';
 
 export interface ParsedHost {
   host: string;
@@ -19,8 +20,14 @@ export function parseHost(input: string, code: HostCode = 'COMMAND_INVALID_HOST'
     fail(code, `The host ${quote(input)} contains non-ASCII characters; write internationalised names in punycode (xn--…).`);
   }
   let h = input.toLowerCase();
+  if (looksNumeric(h)) {
+    const value = parseIpv4Loose(h);
+    if (value === undefined) {
+      fail(code, `${quote(input)} is not a valid IPv4 address; write four decimal numbers 0–255, e.g. 192.0.2.10.`);
+    }
+    return { host: formatIpv4(value), hostKind: 'ipv4' };
+  }
   if (h.endsWith('.')) h = h.slice(0, -1);
-  if (endsInNumber(h)) return { host: parseIpv4(h, input, code), hostKind: 'ipv4' };
   if (h.length > 253 || !h.split('.').every((l) => LABEL_RE.test(l))) {
     fail(
       code,
@@ -43,44 +50,4 @@ export function parseIpv6(inner: string, code: HostCode = 'COMMAND_INVALID_HOST'
     fail(code, `${quote(`[${inner}]`)} is not a valid IPv6 address (zone ids such as %eth0 are not supported); write e.g. [::1] or [fd00::1].`);
   }
   return url.hostname.slice(1, -1);
-}
-
-// WHATWG "ends in a number": the last label is all digits or a 0x-prefixed hex number.
-function endsInNumber(h: string): boolean {
-  const last = h.slice(h.lastIndexOf('.') + 1);
-  return /^(?:\d+|0x[0-9a-f]*)$/.test(last);
-}
-
-function parseIpv4Part(part: string): number | undefined {
-  let radix = 10;
-  let digits = part;
-  if (part.startsWith('0x')) {
-    radix = 16;
-    digits = part.slice(2);
-  } else if (part.length > 1 && part.startsWith('0')) {
-    radix = 8;
-    digits = part.slice(1);
-  }
-  if (digits === '') return 0;
-  const ok = radix === 16 ? /^[0-9a-f]+$/ : radix === 8 ? /^[0-7]+$/ : /^\d+$/;
-  return ok.test(digits) ? parseInt(digits, radix) : undefined;
-}
-
-function parseIpv4(h: string, input: string, code: HostCode): string {
-  const parts = h.split('.');
-  const nums = parts.map((p) => (p === '' ? undefined : parseIpv4Part(p)));
-  const last = nums[nums.length - 1]!;
-  const valid =
-    parts.length <= 4 &&
-    nums.every((n) => n !== undefined) &&
-    nums.slice(0, -1).every((n) => n! <= 255) &&
-    last < 256 ** (5 - parts.length);
-  if (!valid) {
-    fail(code, `${quote(input)} is not a valid IPv4 address; write four decimal numbers 0–255, e.g. 192.0.2.10.`);
-  }
-  let value = last;
-  nums.slice(0, -1).forEach((n, i) => {
-    value += n! * 256 ** (3 - i);
-  });
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
 }

@@ -14,8 +14,11 @@ describe('@plugway/command public surface', () => {
         "MAX_NAME_LENGTH",
         "OCI_OPTION_NAMES",
         "commandToString",
+        "formatIpv4",
         "formatOciReference",
+        "looksNumeric",
         "parseCommand",
+        "parseIpv4Loose",
         "parseOciReference",
         "pluginCommandSchema",
       ]

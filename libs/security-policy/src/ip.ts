@@ -1,32 +1,11 @@
 // IP parsing and classification on plain integers (IPv4 as number, IPv6 as bigint). No DNS here.
 import { isIPv6 } from 'node:net';
+import { formatIpv4, looksNumeric, parseIpv4Loose } from '@plugway/command';
+
+// The WHATWG IPv4 rules live in @plugway/command (the parser normalises hosts with them); re-exported here.
+export { looksNumeric, parseIpv4Loose };
 
 export type Ip = { family: 4; value: number } | { family: 6; value: bigint };
-
-/**
- * Parses an IPv4 host the way the WHATWG URL parser does: 1–4 parts, each decimal, octal (leading 0) or hex (0x),
- * the last part filling the remaining bytes (`127.1`, `2130706433`, `0x7f.1`, `0177.0.0.1`). Undefined when the
- * host is not numeric (a name) or out of range.
- */
-export function parseIpv4Loose(host: string): number | undefined {
-  let parts = host.split('.');
-  if (parts.length > 1 && parts[parts.length - 1] === '') parts = parts.slice(0, -1);
-  if (parts.length === 0 || parts.length > 4) return undefined;
-  const nums: number[] = [];
-  for (const p of parts) {
-    let n: number;
-    if (/^0x[0-9a-f]*$/i.test(p)) n = p.length === 2 ? 0 : parseInt(p.slice(2), 16);
-    else if (/^0[0-7]+$/.test(p)) n = parseInt(p.slice(1), 8);
-    else if (/^(0|[1-9]\d*)$/.test(p)) n = Number(p);
-    else return undefined;
-    nums.push(n);
-  }
-  const last = nums.pop()!;
-  if (nums.some((n) => n > 255) || last >= 256 ** (4 - nums.length)) return undefined;
-  let v = 0;
-  nums.forEach((n, i) => { v += n * 256 ** (3 - i); });
-  return v + last;
-}
 
 /** Parses an IPv6 literal (brackets and zone id allowed) to a 128-bit bigint. */
 export function parseIpv6(text: string): bigint | undefined {
@@ -59,7 +38,7 @@ export function parseIp(host: string): Ip | undefined {
 
 /** Formats an address canonically (dotted quad; RFC 5952 IPv6: lowercase, longest zero run of 2+ groups as `::`). */
 export function formatIp(ip: Ip): string {
-  if (ip.family === 4) return [24, 16, 8, 0].map((s) => (ip.value >>> s) & 255).join('.');
+  if (ip.family === 4) return formatIpv4(ip.value);
   const groups: number[] = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((ip.value >> BigInt(i * 16)) & 0xffffn));
   let best = -1;
@@ -73,17 +52,6 @@ export function formatIp(ip: Ip): string {
   const hex = groups.map((g) => g.toString(16));
   if (best < 0) return hex.join(':');
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
-}
-
-/**
- * True when the WHATWG URL parser would treat the host as an IPv4 address ("ends in a number"): its last label
- * (ignoring one trailing dot) is all digits or `0x` hex. Such a host that does not parse is invalid, never a name.
- */
-export function looksNumeric(host: string): boolean {
-  const labels = host.split('.');
-  if (labels.length > 1 && labels[labels.length - 1] === '') labels.pop();
-  const last = labels[labels.length - 1]!;
-  return /^\d+$/.test(last) || /^0x[0-9a-f]*$/i.test(last);
 }
 
 export type IpClass =
