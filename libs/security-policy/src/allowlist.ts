@@ -68,21 +68,26 @@ function compileGrpc(text: string): AllowEntry | string {
     if (!cidr || p === null) return `"${text}" is not a valid grpc:// CIDR or address (grpc://10.0.0.0/8, grpc://[fd00::]/8, grpc://10.0.0.5:50051)`;
     return { kind: 'cidr', text, cidr, ...(p !== undefined ? { port: p } : {}) };
   }
-  const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(rest);
+  const hp = hostPortPattern(rest);
+  if (!hp) return `"${text}" is not a valid grpc:// host pattern (grpc://host[:port], grpc://*.domain, grpc://host/*)`;
+  return { kind: 'host', text, ...hp };
+}
+
+/** `host`, `host:port` or `*.domain` (one trailing dot ignored); undefined when malformed. */
+function hostPortPattern(text: string): Omit<RegistryPattern, 'text'> | undefined {
+  const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(text);
   const host = m?.[1]?.replace(/\.$/, '');
   const p = port(m?.[2]);
-  if (!host || !HOST_RE.test(host) || p === null) return `"${text}" is not a valid grpc:// host pattern (grpc://host[:port], grpc://*.domain, grpc://host/*)`;
-  return { kind: 'host', text, host: host.replace(/^\*\./, ''), wildcard: host.startsWith('*.'), ...(p !== undefined ? { port: p } : {}) };
+  if (!host || !HOST_RE.test(host) || p === null) return undefined;
+  return { host: host.replace(/^\*\./, ''), wildcard: host.startsWith('*.'), ...(p !== undefined ? { port: p } : {}) };
 }
 
 /** Compiles an OCI_PLUGINS_ALLOWED_REGISTRIES entry; returns an error message for a malformed one. */
 export function compileRegistryPattern(raw: string): RegistryPattern | string {
   const text = raw.trim().toLowerCase();
-  const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(text);
-  const host = m?.[1]?.replace(/\.$/, '');
-  const p = port(m?.[2]);
-  if (!host || !HOST_RE.test(host) || p === null) return `"${raw}" is not a registry host, host:port or *.domain`;
-  return { text, host: host.replace(/^\*\./, ''), wildcard: host.startsWith('*.'), ...(p !== undefined ? { port: p } : {}) };
+  const hp = hostPortPattern(text);
+  if (!hp) return `"${raw}" is not a registry host, host:port or *.domain`;
+  return { text, ...hp };
 }
 
 /** Wildcards match subdomains only (`*.example.com` never matches `example.com` or `evil-example.com`). */
@@ -97,7 +102,7 @@ export function registryMatches(pattern: RegistryPattern, host: string, registry
 
 /** Allowlist entries that grant a grpc target by its name (and port). */
 export function nameGrants(entries: readonly AllowEntry[], host: string, targetPort: number): AllowEntry[] {
-  return entries.filter((e) => e.kind === 'host' && hostMatches(e, host) && (e.port === undefined || e.port === targetPort));
+  return entries.filter((e) => e.kind === 'host' && registryMatches(e, host, targetPort));
 }
 
 /** Allowlist entries that grant a grpc target by one of its addresses (and port). */

@@ -1,6 +1,6 @@
 import type { GrpcCommand } from '@plugway/command';
 import { addressGrants, exactGrant, nameGrants } from './allowlist.js';
-import { addressesOf, classFinding, dedupe, internalAllowed, METADATA_NAMES, normalizeHost } from './findings.js';
+import { addressesOf, classFinding, dedupe, deny, internalAllowed, METADATA_NAMES, metadataNameFinding, normalizeHost } from './findings.js';
 import { classifyIp, formatIp } from './ip.js';
 import type { Decision, Finding, Policy, Resolver } from './policy.js';
 
@@ -10,20 +10,21 @@ export async function evaluateGrpc(cmd: GrpcCommand, p: Policy, resolve: Resolve
   const warnings: Finding[] = [];
   const violations: Finding[] = [];
   if (!Number.isInteger(cmd.port) || cmd.port < 1 || cmd.port > 65535) {
-    return { allowed: false, warnings, violations: [{ code: 'POLICY_INVALID_ADDRESS', message: `port ${String(cmd.port)} is not 1-65535`, details: { host, port: cmd.port } }] };
+    return deny({ code: 'POLICY_INVALID_ADDRESS', message: `port ${String(cmd.port)} is not 1-65535`, details: { host, port: cmd.port } }, warnings);
   }
   const grpcEntries = p.entries.filter((e) => e.kind === 'cidr' || e.kind === 'host');
   const restricted = grpcEntries.length > 0;
   const byName = nameGrants(grpcEntries, host, cmd.port);
   // A metadata name is denied by name, before (and whatever) DNS says.
   if (METADATA_NAMES.has(host) && !exactGrant(byName)) {
-    return { allowed: false, warnings, violations: [{ code: 'POLICY_METADATA_ADDRESS', message: `${host} is a cloud metadata endpoint`, details: { host } }] };
+    return deny(metadataNameFinding(host), warnings);
   }
   const found = await addressesOf(host, resolve, signal);
-  if (!found.ok) return { allowed: false, warnings, violations: [found.finding] };
+  if (!found.ok) return deny(found.finding, warnings);
   const { addrs, local } = found;
-  for (const ip of addrs) {
-    const address = formatIp(ip);
+  const addresses = addrs.map(formatIp);
+  for (const [i, ip] of addrs.entries()) {
+    const address = addresses[i]!;
     const grants = [...byName, ...addressGrants(grpcEntries, ip, cmd.port)];
     if (restricted && grants.length === 0) {
       if (p.options.allowlistMode === 'enforce') {
@@ -46,6 +47,5 @@ export async function evaluateGrpc(cmd: GrpcCommand, p: Policy, resolve: Resolve
     }
   }
   if (violations.length) return { allowed: false, violations: dedupe(violations), warnings: dedupe(warnings) };
-  const first = addrs[0]!;
-  return { allowed: true, warnings: dedupe(warnings), target: { kind: 'grpc', host, port: cmd.port, address: formatIp(first), family: first.family, addresses: addrs.map(formatIp) } };
+  return { allowed: true, warnings: dedupe(warnings), target: { kind: 'grpc', host, port: cmd.port, address: addresses[0]!, family: addrs[0]!.family, addresses } };
 }

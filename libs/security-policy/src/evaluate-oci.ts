@@ -1,6 +1,6 @@
 import type { OciCommand } from '@plugway/command';
 import { registryMatches } from './allowlist.js';
-import { addressesOf, classFinding, dedupe, internalAllowed, METADATA_NAMES, normalizeHost } from './findings.js';
+import { addressesOf, classFinding, dedupe, deny, internalAllowed, METADATA_NAMES, metadataNameFinding, normalizeHost } from './findings.js';
 import { classifyIp, formatIp } from './ip.js';
 import type { Decision, Finding, Policy, Resolver } from './policy.js';
 
@@ -21,19 +21,19 @@ export async function evaluateOci(cmd: OciCommand, p: Policy, resolve: Resolver,
   const listed = p.registries.filter((r) => registryMatches(r, host, port));
   const granted = p.entries.filter((e) => e.kind === 'oci' && e.registry.test(registry) && e.repository.test(String(cmd.reference.repository)));
   if (p.registries.length && !listed.length && !granted.length) {
-    return { allowed: false, warnings, violations: [{ code: 'POLICY_REGISTRY_NOT_ALLOWED', message: `registry ${registry} is not in OCI_PLUGINS_ALLOWED_REGISTRIES (${p.registries.map((r) => r.text).join(', ')})`, details: { registry } }] };
+    return deny({ code: 'POLICY_REGISTRY_NOT_ALLOWED', message: `registry ${registry} is not in OCI_PLUGINS_ALLOWED_REGISTRIES (${p.registries.map((r) => r.text).join(', ')})`, details: { registry } }, warnings);
   }
   const found = await addressesOf(host, resolve, signal);
   if (!found.ok) {
-    if (found.finding.code !== 'POLICY_DNS_FAILED') return { allowed: false, warnings, violations: [found.finding] };
+    if (found.finding.code !== 'POLICY_DNS_FAILED') return deny(found.finding, warnings);
     warnings.push({ code: 'POLICY_WARN_REGISTRY_UNRESOLVED', message: `registry ${registry} does not resolve here (${found.finding.message}); its addresses were not checked`, details: { registry } });
-    if (METADATA_NAMES.has(host)) return { allowed: false, warnings, violations: [{ code: 'POLICY_METADATA_ADDRESS', message: `${host} is a cloud metadata endpoint`, details: { host } }] };
+    if (METADATA_NAMES.has(host)) return deny(metadataNameFinding(host), warnings);
     return { allowed: true, warnings, target: { kind: 'oci', registry } };
   }
   // Exact (non-wildcard) registry grants may reach a metadata address; ranges and wildcards never do.
   const exact = listed.some((r) => !r.wildcard);
   const violations: Finding[] = [];
-  if (METADATA_NAMES.has(host) && !exact) violations.push({ code: 'POLICY_METADATA_ADDRESS', message: `${host} is a cloud metadata endpoint`, details: { host } });
+  if (METADATA_NAMES.has(host) && !exact) violations.push(metadataNameFinding(host));
   for (const ip of found.addrs) {
     const cls = classifyIp(ip);
     if (cls === 'public') continue;

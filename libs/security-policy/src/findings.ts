@@ -1,7 +1,7 @@
 // Shared pieces of the grpc:// and oci:// network checks.
 import { PolicyError } from './error.js';
 import { looksNumeric, parseIp, type Ip, type IpClass } from './ip.js';
-import type { Finding, Policy, Resolver } from './policy.js';
+import type { Decision, Finding, Policy, Resolver } from './policy.js';
 
 export const LOCAL_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
 export const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.internal', 'metadata.tencentyun.com']);
@@ -19,6 +19,16 @@ export function isLocalName(host: string): boolean {
 /** Either switch lets internal (never metadata) targets through with a warning. */
 export function internalAllowed(p: Policy): boolean {
   return p.options.allowInternalNetworkAccess || !p.options.blockInternalUrls;
+}
+
+/** A denial for one reason. */
+export function deny(violation: Finding, warnings: Finding[] = []): Decision {
+  return { allowed: false, warnings, violations: [violation] };
+}
+
+/** A host denied by its name alone: one of the cloud metadata endpoint names. */
+export function metadataNameFinding(host: string): Finding {
+  return { code: 'POLICY_METADATA_ADDRESS', message: `${host} is a cloud metadata endpoint`, details: { host } };
 }
 
 export function classFinding(cls: IpClass, host: string, address: string, local: boolean): Finding {
