@@ -19,12 +19,6 @@ Output: ALLOW, ALLOW (with warnings) or DENY with one line per reason and its co
            an input error prints { ok: false, error: { code, message } }
 Exit codes: 0 allowed (with or without warnings), 1 denied, 2 usage error, unparsable command or invalid policy settings.`;
 
-interface Finding {
-  code: string;
-  message: string;
-  details?: unknown;
-}
-
 function usageError(message: string, json: boolean, io: CliIo): number {
   if (json) io.stdout(JSON.stringify({ ok: false, error: { code: 'CLI_USAGE', message } }));
   else io.stderr(`plugway validate: ${message}\nRun "plugway validate --help" for usage.`);
@@ -64,8 +58,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (isPlugwayError(e)) return inputError(e, json, io);
     throw e;
   }
-  const warnings: Finding[] = decision.warnings;
-  const violations: Finding[] = decision.allowed ? [] : decision.violations;
+  const warnings = decision.warnings;
+  const violations = decision.allowed ? [] : decision.violations;
   const verdict = !decision.allowed ? 'deny' : warnings.length > 0 ? 'allow-with-warnings' : 'allow';
   const target = decision.allowed ? decision.target : undefined;
   if (json) {
