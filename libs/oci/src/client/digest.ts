@@ -23,7 +23,7 @@ export function parseDigest(digest: string): { algorithm: DigestAlgorithm; hex: 
 }
 
 /** True when `reference` has the shape of a digest (it may still be invalid). */
-export function looksLikeDigest(reference: string): boolean {
+function looksLikeDigest(reference: string): boolean {
   return reference.includes(':');
 }
 

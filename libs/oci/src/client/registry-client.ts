@@ -150,15 +150,11 @@ export class RegistryClient {
     }
     const header = res.headers.get('docker-content-digest') ?? undefined;
     const expected = byDigest ? reference : header;
-    let digest = digestOf(bytes);
-    if (expected !== undefined) {
-      const { algorithm } = parseDigest(expected);
-      const actual = digestOf(bytes, algorithm);
-      if (actual !== expected) {
-        throw ociError('OCI_DIGEST_MISMATCH', `manifest ${repo}:${reference} has digest ${actual}, expected ${expected}`,
-          { registry: this.registry, repository: repo, reference, expected, actual });
-      }
-      digest = expected;
+    // Hashed once, with the algorithm of the digest it must match (sha256 when there is none to match).
+    const digest = digestOf(bytes, expected === undefined ? 'sha256' : parseDigest(expected).algorithm);
+    if (expected !== undefined && digest !== expected) {
+      throw ociError('OCI_DIGEST_MISMATCH', `manifest ${repo}:${reference} has digest ${digest}, expected ${expected}`,
+        { registry: this.registry, repository: repo, reference, expected, actual: digest });
     }
     let json: unknown;
     try {
@@ -176,6 +172,16 @@ export class RegistryClient {
         { registry: this.registry, repository: repo, reference, mediaType: mediaType ?? null });
     }
     return { digest, mediaType, size: bytes.byteLength, bytes, json: obj };
+  }
+
+  /** getManifest, or undefined when the manifest does not exist (one GET where HEAD + GET would take two). */
+  async findManifest(repo: string, reference: string, opts: GetManifestOptions = {}): Promise<FetchedManifest | undefined> {
+    try {
+      return await this.getManifest(repo, reference, opts);
+    } catch (e) {
+      if (e instanceof OciError && e.code === 'OCI_MANIFEST_NOT_FOUND') return undefined;
+      throw e;
+    }
   }
 
   /** HEAD a manifest: digest, media type and size, or undefined when it does not exist. */
@@ -441,13 +447,8 @@ export class RegistryClient {
       await discard(res);
       deadline.dispose();
       const tag = `${algorithm}-${hex}`;
-      let index: FetchedManifest;
-      try {
-        index = await this.getManifest(repo, tag, { accept: [MEDIA_TYPE_OCI_INDEX], ...(opts.signal ? { signal: opts.signal } : {}) });
-      } catch (e) {
-        if (e instanceof OciError && e.code === 'OCI_MANIFEST_NOT_FOUND') return [];
-        throw e;
-      }
+      const index = await this.findManifest(repo, tag, { accept: [MEDIA_TYPE_OCI_INDEX], ...(opts.signal ? { signal: opts.signal } : {}) });
+      if (!index) return [];
       manifests = (index.json as unknown as ImageIndex).manifests ?? [];
     } else {
       let body: Uint8Array;

@@ -139,7 +139,7 @@ export async function discard(res: Response): Promise<void> {
 interface RegistryErrorEntry { code: string; message: string }
 
 /** Parses the distribution spec's `{ errors: [{ code, message, detail }] }` body (detail is dropped). */
-export function parseRegistryErrors(text: string): RegistryErrorEntry[] {
+function parseRegistryErrors(text: string): RegistryErrorEntry[] {
   try {
     const body = JSON.parse(text) as { errors?: unknown };
     if (!Array.isArray(body.errors)) return [];

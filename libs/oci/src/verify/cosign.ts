@@ -1,7 +1,7 @@
 import { sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { OciError } from '../error.js';
 import type { RegistryClient } from '../client/registry-client.js';
-import { digestOf, parseDigest } from '../client/digest.js';
+import { parseDigest } from '../client/digest.js';
 import { MEDIA_TYPE_OCI_MANIFEST } from '../client/media-types.js';
 import type { ImageManifest } from '../client/types.js';
 
@@ -20,6 +20,11 @@ export function signatureTag(digest: string): string {
 /** The simplesigning payload cosign signs for an image digest. */
 export function simpleSigningPayload(dockerReference: string, digest: string): Uint8Array {
   return Buffer.from(JSON.stringify({ critical: { identity: { 'docker-reference': dockerReference }, image: { 'docker-manifest-digest': digest }, type: COSIGN_TYPE }, optional: null }));
+}
+
+/** Signs like cosign: Ed25519 keys sign the message itself; ECDSA and RSA sign its SHA-256. */
+export function signBytes(key: KeyObject, payload: Uint8Array): Buffer {
+  return key.asymmetricKeyType === 'ed25519' ? cryptoSign(null, payload, key) : cryptoSign('sha256', payload, key);
 }
 
 function verifyBytes(key: KeyObject, payload: Uint8Array, signature: Buffer): boolean {
@@ -43,9 +48,9 @@ export interface CosignVerifyResult {
  */
 export async function verifyCosignSignature(client: RegistryClient, repository: string, digest: string, keys: Array<[string, KeyObject]>, opts: { signal?: AbortSignal } = {}): Promise<CosignVerifyResult> {
   const tag = signatureTag(digest);
-  const head = await client.headManifest(repository, tag, opts);
-  if (!head) throw new OciError({ code: 'OCI_SIGNATURE_MISSING', message: `${repository}@${digest} has no signature (no ${tag} tag)`, details: { repository, digest } });
-  const man = (await client.getManifest(repository, head.digest, opts)).json as unknown as ImageManifest;
+  const found = await client.findManifest(repository, tag, opts);
+  if (!found) throw new OciError({ code: 'OCI_SIGNATURE_MISSING', message: `${repository}@${digest} has no signature (no ${tag} tag)`, details: { repository, digest } });
+  const man = found.json as unknown as ImageManifest;
   const layers = (man.layers ?? []).filter((l) => l.mediaType === MEDIA_TYPE_SIMPLESIGNING && l.annotations?.[COSIGN_SIGNATURE_ANNOTATION]);
   if (!layers.length) throw new OciError({ code: 'OCI_SIGNATURE_MISSING', message: `${repository}@${digest}: ${tag} holds no cosign signatures`, details: { repository, digest } });
   const reasons: string[] = [];
@@ -69,16 +74,16 @@ export async function verifyCosignSignature(client: RegistryClient, repository: 
  */
 export async function signCosign(client: RegistryClient, repository: string, digest: string, privateKey: KeyObject, opts: { dockerReference: string; signal?: AbortSignal }): Promise<{ signatureTag: string; manifestDigest: string }> {
   const payload = simpleSigningPayload(opts.dockerReference, digest);
-  const signature = privateKey.asymmetricKeyType === 'ed25519' ? cryptoSign(null, payload, privateKey) : cryptoSign('sha256', payload, privateKey);
+  const signature = signBytes(privateKey, payload);
   const payloadDigest = (await client.pushBlob(repository, payload, opts)).digest;
   const config = Buffer.from(JSON.stringify({ architecture: '', os: '', config: {}, rootfs: { type: 'layers', diff_ids: [] } }));
   const configDigest = (await client.pushBlob(repository, config, opts)).digest;
   const tag = signatureTag(digest);
-  const existing = await client.headManifest(repository, tag, opts);
-  const layers = existing ? (((await client.getManifest(repository, existing.digest, opts)).json as unknown as ImageManifest).layers ?? []) : [];
+  const existing = await client.findManifest(repository, tag, opts);
+  const layers = existing ? ((existing.json as unknown as ImageManifest).layers ?? []) : [];
   const layer = { mediaType: MEDIA_TYPE_SIMPLESIGNING, digest: payloadDigest, size: payload.byteLength, annotations: { [COSIGN_SIGNATURE_ANNOTATION]: signature.toString('base64') } };
   const manifest = { schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_MANIFEST, config: { mediaType: CONFIG_MEDIA_TYPE, digest: configDigest, size: config.byteLength }, layers: [...layers.filter((l) => l.digest !== payloadDigest), layer] };
   const bytes = Buffer.from(JSON.stringify(manifest));
-  await client.pushManifest(repository, tag, bytes, MEDIA_TYPE_OCI_MANIFEST, opts);
-  return { signatureTag: tag, manifestDigest: digestOf(bytes) };
+  const manifestDigest = await client.pushManifest(repository, tag, bytes, MEDIA_TYPE_OCI_MANIFEST, opts);
+  return { signatureTag: tag, manifestDigest };
 }

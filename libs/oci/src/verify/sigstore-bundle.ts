@@ -1,10 +1,11 @@
-import { createHash, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { DSSEBundleBuilder, type Signer } from '@sigstore/sign';
 import { OciError } from '../error.js';
 import type { RegistryClient } from '../client/registry-client.js';
 import { digestOf, parseDigest } from '../client/digest.js';
+import { signBytes } from './cosign.js';
 import { MEDIA_TYPE_OCI_EMPTY, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST } from '../client/media-types.js';
 import type { Descriptor, ImageIndex, ImageManifest } from '../client/types.js';
 
@@ -63,7 +64,7 @@ export async function verifySigstoreBundles(client: RegistryClient, repository: 
  */
 export async function attachSigstoreBundle(client: RegistryClient, repository: string, subject: { digest: string; size: number; mediaType: string }, privateKey: KeyObject, publicKeyPem: string, opts: { keyHint?: string; signal?: AbortSignal } = {}): Promise<string> {
   const signer: Signer = {
-    sign: async (data) => ({ signature: privateKey.asymmetricKeyType === 'ed25519' ? cryptoSign(null, data, privateKey) : cryptoSign('sha256', data, privateKey), key: { $case: 'publicKey', publicKey: publicKeyPem, hint: opts.keyHint ?? 'plugway' } }),
+    sign: async (data) => ({ signature: signBytes(privateKey, data), key: { $case: 'publicKey', publicKey: publicKeyPem, hint: opts.keyHint ?? 'plugway' } }),
   };
   const { hex } = parseDigest(subject.digest);
   const statement = { _type: 'https://in-toto.io/Statement/v1', subject: [{ name: repository, digest: { sha256: hex } }], predicateType: PREDICATE_TYPE, predicate: {} };
@@ -83,8 +84,8 @@ export async function attachSigstoreBundle(client: RegistryClient, repository: s
   await client.pushManifest(repository, mdigest, mbytes, MEDIA_TYPE_OCI_MANIFEST, req);
   // Referrers tag schema (OCI distribution 1.1): an index at `sha256-<hex>` listing the referrers.
   const tag = `sha256-${hex}`;
-  const head = await client.headManifest(repository, tag, req);
-  const existing: Descriptor[] = head ? (((await client.getManifest(repository, head.digest, req)).json as unknown as ImageIndex).manifests ?? []) : [];
+  const found = await client.findManifest(repository, tag, req);
+  const existing: Descriptor[] = found ? ((found.json as unknown as ImageIndex).manifests ?? []) : [];
   const entry: Descriptor = { mediaType: MEDIA_TYPE_OCI_MANIFEST, digest: mdigest, size: mbytes.byteLength, artifactType: MEDIA_TYPE_SIGSTORE_BUNDLE };
   const index = { schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: [...existing.filter((d) => d.digest !== mdigest), entry] };
   await client.pushManifest(repository, tag, Buffer.from(JSON.stringify(index)), MEDIA_TYPE_OCI_INDEX, req);
