@@ -28,8 +28,10 @@ interface Realm { realm: string; service: string | undefined }
 const DEFAULT_TTL_S = 60;
 const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
 
-function basic(user: string, secret: string): string {
-  return `Basic ${Buffer.from(`${user}:${secret}`, 'utf8').toString('base64')}`;
+/** The Basic header of a username/password or entitlement credential; undefined for any other kind. */
+function basicHeader(cred: RegistryCredential | undefined): string | undefined {
+  const pair = cred?.kind === 'basic' ? [cred.username, cred.password] : cred?.kind === 'entitlement' ? [cred.username, cred.entitlement] : undefined;
+  return pair && `Basic ${Buffer.from(`${pair[0]}:${pair[1]}`, 'utf8').toString('base64')}`;
 }
 
 function normalise(config: RegistryAuthConfig | undefined): RegistryAuthConfig {
@@ -93,9 +95,7 @@ class RegistryAuthImpl implements RegistryAuth {
     // Once a host has shown a Bearer challenge, fetch tokens for new scopes up front (saves a 401 round trip).
     const realm = this.realms.get(`${hostKey(host)}|${id}`);
     if (realm) return this.exchange(host, realm, [scope], cred, cacheKey, opts.signal);
-    if (cred?.kind === 'entitlement') return basic(cred.username, cred.entitlement);
-    if (cred?.kind === 'basic') return basic(cred.username, cred.password);
-    return undefined;
+    return basicHeader(cred);
   }
 
   async challenge(host: string, wwwAuthenticate: string, scope: string, opts: RegistryAuthRequestOptions = {}): Promise<string | undefined> {
@@ -116,11 +116,7 @@ class RegistryAuthImpl implements RegistryAuth {
       const scopes = [...new Set([scope, ...(bearer.params['scope'] ?? '').split(' ')].filter(Boolean))];
       return this.exchange(host, r, scopes, cred, cacheKey, opts.signal);
     }
-    if (challenges.some((c) => c.scheme === 'basic')) {
-      if (cred?.kind === 'basic') return basic(cred.username, cred.password);
-      if (cred?.kind === 'entitlement') return basic(cred.username, cred.entitlement);
-    }
-    return undefined;
+    return challenges.some((c) => c.scheme === 'basic') ? basicHeader(cred) : undefined;
   }
 
   private exchange(host: string, realm: Realm, scopes: string[], cred: RegistryCredential | undefined, cacheKey: string, signal: AbortSignal | undefined): Promise<string> {
@@ -162,8 +158,8 @@ class RegistryAuthImpl implements RegistryAuth {
     } else {
       if (realm.service) url.searchParams.set('service', realm.service);
       for (const s of scopes) url.searchParams.append('scope', s);
-      if (cred?.kind === 'basic') headers['authorization'] = basic(cred.username, cred.password);
-      if (cred?.kind === 'entitlement') headers['authorization'] = basic(cred.username, cred.entitlement);
+      const auth = basicHeader(cred);
+      if (auth) headers['authorization'] = auth;
       init = { method: 'GET', headers };
     }
     const timeout = AbortSignal.timeout(this.o.timeoutMs ?? 30_000);
