@@ -1,6 +1,6 @@
 // Plugin lifecycle for the REST API: the store is the source of truth, the runtime's PluginManager runs what it holds.
 import { redact, redactUrl, type Logger } from '@plugway/core';
-import { RuntimeError, type PluginManager, type PluginStatus } from '@plugway/runtime';
+import type { PluginManager, PluginStatus } from '@plugway/runtime';
 import { StudioError } from './errors.js';
 import { ociCommand, type CreatePluginBody, type UpdatePluginBody } from './schemas.js';
 import type { NewPlugin, PluginPatch, PluginRecord, PluginStore } from './store/plugin-store.js';
@@ -69,7 +69,7 @@ export class PluginService {
   async create(body: CreatePluginBody): Promise<{ plugin: PluginView; warnings: Finding[] }> {
     const command = body.command ?? ociCommand(body.oci_reference!);
     // Parse + policy first so that a bad command never reaches the database.
-    await this.assertAllowed(command);
+    await this.manager.checkAllowed(command);
     const rec: NewPlugin = {
       name: body.name, slug: body.slug, description: body.description, command, hook_type: body.hook_type, plugin_type: body.plugin_type,
       is_active: body.is_active, oci_reference: body.oci_reference ?? null, config: body.config,
@@ -104,7 +104,7 @@ export class PluginService {
     if (body.command === undefined && body.oci_reference) patch.command = ociCommand(body.oci_reference);
     const next: PluginRecord = { ...before, ...patch };
     if (patch.command !== undefined) {
-      await this.assertAllowed(next.command);
+      await this.manager.checkAllowed(next.command);
     }
     const row = (await this.store.update(id, patch))!;
     const sid = String(id);
@@ -155,14 +155,6 @@ export class PluginService {
     const sid = String(id);
     if (!this.manager.has(sid)) return { id, state: 'unregistered', health: 'NOT_SERVING', restarts: 0 };
     return { id, ...(await this.manager.health(sid)) };
-  }
-
-  /** @throws RuntimeError RUNTIME_COMMAND_INVALID | RUNTIME_OCI_DISABLED | RUNTIME_POLICY_DENIED */
-  private async assertAllowed(command: string): Promise<void> {
-    const { decision } = await this.manager.check(command);
-    if (!decision.allowed) {
-      throw new RuntimeError({ code: 'RUNTIME_POLICY_DENIED', message: `command denied by the security policy: ${decision.violations.map((v) => v.code).join(', ')}`, details: { violations: decision.violations, warnings: decision.warnings } });
-    }
   }
 
   private async mustGet(id: number): Promise<PluginRecord> {

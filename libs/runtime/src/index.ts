@@ -1,5 +1,5 @@
 // This is the public API of @plugway/runtime; adding an export is a semver decision.
-export { createPluginManager, PluginManager, HOOK_TYPE_METHODS } from './plugin-manager.js';
+export { createPluginManager, PluginManager } from './plugin-manager.js';
 export { createOciPuller } from './oci-puller.js';
 export type { ManagerDeps, OciPuller, Resolver, PluginState, PluginStatus, CheckResult, RunChainOptions, ChainStep, ChainResult } from './plugin-manager.js';
 export { runtimeSettingsSchema, pluginSpecSchema, failModeSchema, HOOK_TYPES } from './options.js';

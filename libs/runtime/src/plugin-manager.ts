@@ -74,10 +74,17 @@ interface Entry {
   error?: { code: string; message: string; causeCode?: string };
 }
 
-const HOOK_SCHEME_METHOD: Record<HookType, HookMethod[]> = {
-  pre_auth: ['processPreAuth'], auth: ['authenticate'], post_auth: ['processPostAuth'],
-  on_response: ['onBeforeWriteHeaders', 'onBeforeWrite', 'processRestResponse'], data_collection: ['handleProxyLog', 'handleAnalytics'],
-};
+/** zod issues as `{ path, message }` for error details. */
+function issuesOf(error: { issues: Array<{ path: PropertyKey[]; message: string }> }): Array<{ path: string; message: string }> {
+  return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+}
+
+/** @throws RuntimeError RUNTIME_INVALID_SPEC */
+function parseSpec(input: unknown): PluginSpec {
+  const parsed = pluginSpecSchema.safeParse(input);
+  if (!parsed.success) throw new RuntimeError({ code: 'RUNTIME_INVALID_SPEC', message: 'invalid plugin spec', details: { issues: issuesOf(parsed.error) } });
+  return parsed.data;
+}
 
 function codeOf(e: unknown): { code: string; message: string; causeCode?: string } {
   if (!isPlugwayError(e)) return { code: 'RUNTIME_LAUNCH_FAILED', message: (e as Error)?.message ?? String(e) };
@@ -102,7 +109,7 @@ export class PluginManager {
     this.deps = deps;
     const parsed = runtimeSettingsSchema.safeParse(settings);
     if (!parsed.success) {
-      throw new RuntimeError({ code: 'RUNTIME_INVALID_SETTINGS', message: 'invalid runtime settings', details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
+      throw new RuntimeError({ code: 'RUNTIME_INVALID_SETTINGS', message: 'invalid runtime settings', details: { issues: issuesOf(parsed.error) } });
     }
     this.settings = parsed.data;
     this.policy = createPolicy(this.settings.policy as Parameters<typeof createPolicy>[0]);
@@ -132,8 +139,11 @@ export class PluginManager {
     return { command, decision };
   }
 
-  /** Like check, but a denial throws RUNTIME_POLICY_DENIED with the violations in details. */
-  private async checkAllowed(raw: string): Promise<CheckResult & { decision: Extract<Decision, { allowed: true }> }> {
+  /**
+   * Like check, but a denial throws RUNTIME_POLICY_DENIED with the violations in details.
+   * @throws RuntimeError RUNTIME_COMMAND_INVALID, RUNTIME_OCI_DISABLED, RUNTIME_POLICY_DENIED
+   */
+  async checkAllowed(raw: string): Promise<CheckResult & { decision: Extract<Decision, { allowed: true }> }> {
     const res = await this.check(raw);
     if (!res.decision.allowed) {
       throw new RuntimeError({ code: 'RUNTIME_POLICY_DENIED', message: `command denied by the security policy: ${res.decision.violations.map((v) => v.code).join(', ')}`, details: { violations: res.decision.violations, warnings: res.decision.warnings } });
@@ -148,11 +158,7 @@ export class PluginManager {
    */
   async register(input: PluginSpecInput): Promise<{ plugin: PluginStatus; warnings: Finding[] }> {
     this.assertOpen();
-    const parsed = pluginSpecSchema.safeParse(input);
-    if (!parsed.success) {
-      throw new RuntimeError({ code: 'RUNTIME_INVALID_SPEC', message: 'invalid plugin spec', details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
-    }
-    const spec = parsed.data;
+    const spec = parseSpec(input);
     if (this.entries.has(spec.id)) throw new RuntimeError({ code: 'RUNTIME_DUPLICATE_PLUGIN', message: `plugin ${spec.id} is already registered` });
     const { command, decision } = await this.checkAllowed(spec.command);
     const entry: Entry = { spec, command, warnings: decision.warnings, state: spec.isActive ? 'starting' : 'inactive' };
@@ -270,11 +276,7 @@ export class PluginManager {
   async update(id: string, patch: Partial<PluginSpecInput>): Promise<{ plugin: PluginStatus; warnings: Finding[] }> {
     this.assertOpen();
     const entry = this.get(id);
-    const parsed = pluginSpecSchema.safeParse({ ...entry.spec, ...patch, id });
-    if (!parsed.success) {
-      throw new RuntimeError({ code: 'RUNTIME_INVALID_SPEC', message: 'invalid plugin spec', details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
-    }
-    const spec = parsed.data;
+    const spec = parseSpec({ ...entry.spec, ...patch, id });
     const { command, decision } = await this.checkAllowed(spec.command);
     const next: Entry = { spec, command, warnings: decision.warnings, state: spec.isActive ? 'starting' : 'inactive' };
     if (spec.isActive) {
@@ -399,9 +401,6 @@ export class PluginManager {
     };
   }
 }
-
-/** Hook methods each hook type uses (for apps that route by hook type). */
-export const HOOK_TYPE_METHODS: Readonly<Record<HookType, readonly HookMethod[]>> = HOOK_SCHEME_METHOD;
 
 export function createPluginManager(settings: RuntimeSettingsInput, deps?: ManagerDeps): PluginManager {
   return new PluginManager(settings, deps);
