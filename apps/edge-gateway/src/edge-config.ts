@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { pluginSpecSchema, type PluginSpecInput } from '@plugway/runtime';
+import { pluginSpecSchema } from '@plugway/runtime';
 import { EdgeError } from './error.js';
 
 /** The plugin definitions file (named by the EDGE_CONFIG_FILE variable): JSON, `{ "upstream"?: url, "plugins": [PluginSpec…] }`. */
@@ -44,5 +44,3 @@ export function parseEdgeConfig(text: string, path = '<inline>'): EdgeConfig {
   }
   return r.data;
 }
-
-export type { PluginSpecInput };

@@ -13,7 +13,6 @@ export class Instance {
 
   get pid(): number | undefined { return this.target.pid; }
   get restarts(): number { return 'restarts' in this.target ? this.target.restarts : 0; }
-  get state(): string { return 'state' in this.target ? this.target.state : this.target.closed ? 'stopped' : 'running'; }
 
   async call<M extends HookMethod>(method: M, request: pluginpb.DeepPartial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>> {
     this.inflight++;
