@@ -1,6 +1,6 @@
 // `npm run start -w @plugway/edge-gateway`: settings from the environment (@plugway/config loadEdgeSettings).
 import { isPlugwayError } from '@plugway/core';
-import { describeSettings, loadEdgeSettings, type EdgeSettings } from '@plugway/config';
+import { describeConfigError, describeSettings, loadEdgeSettings, type EdgeSettings } from '@plugway/config';
 import { createPino, toLoggerPort } from '@plugway/runtime';
 import { startEdgeApp } from './edge-app.js';
 
@@ -9,11 +9,10 @@ async function main(): Promise<void> {
   try {
     settings = loadEdgeSettings();
   } catch (e) {
-    if (isPlugwayError(e) && e.code === 'CONFIG_INVALID') {
-      process.stderr.write(`edge-gateway: invalid configuration\n${(e.details?.['issues'] as Array<{ path: string; message: string }>).map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
-      process.exit(2);
-    }
-    throw e;
+    const refused = describeConfigError(e);
+    if (refused === undefined) throw e;
+    process.stderr.write(`edge-gateway: ${refused}`);
+    process.exit(2);
   }
   const pino = createPino('edge-gateway', settings.logLevel);
   const logger = toLoggerPort(pino);

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isPlugwayError } from '@plugway/core';
-import { loadStudioSettings } from '@plugway/config';
+import { describeConfigError, loadStudioSettings } from '@plugway/config';
 import { startStudio } from './server.js';
 
 const DEMO = fileURLToPath(new URL('../../../examples/header-injector/plugin', import.meta.url));
@@ -12,11 +12,10 @@ async function main(): Promise<void> {
   try {
     settings = loadStudioSettings();
   } catch (e) {
-    if (isPlugwayError(e) && e.code === 'CONFIG_INVALID') {
-      process.stderr.write(`studio: invalid configuration\n${(e.details?.['issues'] as Array<{ path: string; message: string }>).map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
-      process.exit(2);
-    }
-    throw e;
+    const refused = describeConfigError(e);
+    if (refused === undefined) throw e;
+    process.stderr.write(`studio: ${refused}`);
+    process.exit(2);
   }
   const studio = await startStudio(settings, {
     hostEnv: process.env,

@@ -7,7 +7,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
 const TRUE = ['true', '1', 'yes', 'on'];
 const FALSE = ['false', '0', 'no', 'off'];
 
-const lower = (v: unknown): unknown => (typeof v === 'string' ? v.trim().toLowerCase() : v);
+/** zod preprocess step: a string trimmed and lowercased (anything else as is). */
+export const lower = (v: unknown): unknown => (typeof v === 'string' ? v.trim().toLowerCase() : v);
 
 /** A boolean variable (true/false/1/0/yes/no/on/off, any case). */
 export function envBool(dflt: boolean) {

@@ -1,4 +1,4 @@
-import { PlugwayError } from '@plugway/core';
+import { isPlugwayError, PlugwayError } from '@plugway/core';
 
 /** Every code @plugway/config throws. Append-only. */
 export type ConfigErrorCode = 'CONFIG_INVALID';
@@ -11,6 +11,15 @@ export interface ConfigIssue {
 
 /** The only error class @plugway/config throws; `details.issues` lists every problem at once. */
 export class ConfigError extends PlugwayError<ConfigErrorCode> {}
+
+/**
+ * What a runtime prints when its settings are refused: one line per issue (variable names, never values); undefined
+ * when `e` is not a CONFIG_INVALID error.
+ */
+export function describeConfigError(e: unknown): string | undefined {
+  if (!isPlugwayError(e) || e.code !== 'CONFIG_INVALID') return undefined;
+  return `invalid configuration\n${(e.details?.['issues'] as ConfigIssue[]).map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`;
+}
 
 /** Throws CONFIG_INVALID when `issues` is non-empty. */
 export function throwIfIssues(issues: readonly ConfigIssue[], what: string): void {

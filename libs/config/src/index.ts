@@ -6,7 +6,7 @@ export { loadEdgeSettings, DEFAULT_EDGE_CACHE_DIR } from './edge.js';
 export type { EdgeSettings } from './edge.js';
 export type { RuntimePart } from './runtime-settings.js';
 export { describeSettings } from './describe.js';
-export { ConfigError } from './error.js';
+export { ConfigError, describeConfigError } from './error.js';
 export type { ConfigErrorCode, ConfigIssue } from './error.js';
 export { LOG_LEVELS } from './env-schema.js';
 export type { LogLevel, Env } from './env-schema.js';

@@ -4,10 +4,10 @@ import { isPlugwayError } from '@plugway/core';
 import { policyOptionsFromEnv, type PolicyOptions } from '@plugway/security-policy';
 import { dockerConfigPathFromEnv, registryAuthFromEnv, type RegistryAuthConfig } from '@plugway/registry-auth';
 import { parseSize, publicKeysFromEnv, type KeyRing } from '@plugway/oci';
-import { runtimeSettingsSchema, type RuntimeSettings } from '@plugway/runtime';
+import { failModeSchema, runtimeSettingsSchema, type RuntimeSettings } from '@plugway/runtime';
 import { z } from 'zod';
 import type { ConfigIssue } from './error.js';
-import { envBool, envInt, envList, envPath, parseEnv, type Env } from './env-schema.js';
+import { envBool, envInt, envList, envPath, lower, parseEnv, type Env } from './env-schema.js';
 
 /** Per-runtime defaults and variable names for the OCI part. */
 export interface OciEnvNames {
@@ -56,8 +56,6 @@ function keyVariable(message: string, env: Env): string | undefined {
   return Object.keys(env).find((k) => /^OCI_PLUGINS_(PUBKEY|PUBLIC_KEY)_/.test(k) && k.replace(/^OCI_PLUGINS_(PUBKEY|PUBLIC_KEY)_/, '').toLowerCase() === name);
 }
 
-const FAIL_MODES = ['open', 'closed'] as const;
-
 /** Builds the shared runtime settings from `env`; pushes every problem into `issues` (returns undefined then). */
 export function buildRuntimePart(env: Env, clean: Record<string, string>, names: OciEnvNames, issues: ConfigIssue[]): RuntimePart | undefined {
   const before = issues.length;
@@ -75,7 +73,7 @@ export function buildRuntimePart(env: Env, clean: Record<string, string>, names:
     PLUGIN_CALL_TIMEOUT_MS: envInt(5_000, 10, 600_000),
     PLUGIN_SHUTDOWN_TIMEOUT_MS: envInt(3_000, 10, 600_000),
     PLUGIN_MAX_RESTARTS: envInt(5, 0, 1000),
-    PLUGIN_FAIL_MODE: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(FAIL_MODES, { error: 'expected open or closed' }).optional()),
+    PLUGIN_FAIL_MODE: z.preprocess(lower, z.enum(failModeSchema.options, { error: 'expected open or closed' }).optional()),
   });
   const raw = parseEnv(schema, clean, issues) as Record<string, unknown> | undefined;
 
