@@ -84,7 +84,9 @@ export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps 
         return undefined;
       });
       const studio = await syncStudio();
-      const reloaded = await sync.reloadAll();
+      // What the syncs just added or updated runs a new instance already; everything else is reloaded now.
+      const fresh = new Set([file, studio].flatMap((r) => (r ? [...r.added, ...r.updated] : [])));
+      const reloaded = await sync.reloadAll(fresh);
       logger.info('plugins reloaded', { count: reloaded.length });
       return { ...(file ? { file } : {}), ...(studio ? { studio } : {}), reloaded };
     },

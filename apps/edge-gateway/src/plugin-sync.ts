@@ -31,11 +31,15 @@ export class PluginSync {
     return run;
   }
 
-  /** Reloads every running plugin (new instance, atomic switch, drain the old one): no request is dropped. */
-  reloadAll(): Promise<Array<{ id: string; state: string }>> {
+  /**
+   * Reloads every running plugin (new instance, atomic switch, drain the old one): no request is dropped. Plugins in
+   * `fresh` have just been started by a sync (added or updated); those that run are reported as they are, not
+   * started a second time.
+   */
+  reloadAll(fresh: ReadonlySet<string> = new Set()): Promise<Array<{ id: string; state: string }>> {
     const run = this.queue.then(async () => {
       const out: Array<{ id: string; state: string }> = [];
-      for (const p of this.manager.list()) out.push({ id: p.id, state: (await this.manager.reload(p.id)).state });
+      for (const p of this.manager.list()) out.push({ id: p.id, state: fresh.has(p.id) && p.state === 'running' ? p.state : (await this.manager.reload(p.id)).state });
       return out;
     });
     this.queue = run.catch(() => undefined);
