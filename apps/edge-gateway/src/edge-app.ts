@@ -42,12 +42,11 @@ export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps 
   });
   const metrics = createEdgeMetrics(manager, { defaultMetrics: deps.defaultMetrics ?? true });
   const sync = new PluginSync(manager, logger.child({ component: 'sync' }));
-  let upstream = settings.upstreamUrl;
 
   const syncFile = async (): Promise<SyncReport | undefined> => {
     if (!settings.configFile) return undefined;
     const cfg = await loadEdgeConfig(settings.configFile);
-    if (!settings.upstreamUrl && cfg.upstream) { upstream = cfg.upstream; gateway.setUpstream(upstream); }
+    if (!settings.upstreamUrl && cfg.upstream) gateway.setUpstream(cfg.upstream);
     const report = await sync.setSource('file', cfg.plugins);
     metrics.syncs.inc({ source: 'file', result: report.failed.length ? 'partial' : 'ok' });
     logger.info('config file applied', { ...counts(report) });
@@ -68,7 +67,7 @@ export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps 
     }
   };
 
-  const gateway = createGateway({ manager, upstreamUrl: upstream, logger: logger.child({ component: 'proxy' }), metrics, onReload: () => app.reload() });
+  const gateway = createGateway({ manager, upstreamUrl: settings.upstreamUrl, logger: logger.child({ component: 'proxy' }), metrics, onReload: () => app.reload() });
   await syncFile();
   await syncStudio();
   const addr = await gateway.listen(settings.http.port, settings.http.host);

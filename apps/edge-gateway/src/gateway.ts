@@ -45,7 +45,8 @@ interface Ctx {
 
 export class Gateway {
   readonly server: http.Server;
-  private upstream: URL | undefined;
+  /** The upstream, with what every forwarded request needs worked out once. */
+  private upstream: { url: URL; lib: typeof http | typeof https; hostname: string; basePath: string } | undefined;
   private readonly runner: HookRunner;
   private readonly logger: Logger;
   private readonly maxBody: number;
@@ -67,7 +68,9 @@ export class Gateway {
   }
 
   setUpstream(url: string | undefined): void {
-    this.upstream = url ? new URL(url) : undefined;
+    if (!url) { this.upstream = undefined; return; }
+    const u = new URL(url);
+    this.upstream = { url: u, lib: u.protocol === 'https:' ? https : http, hostname: u.hostname.replace(/^\[|\]$/g, ''), basePath: u.pathname.replace(/\/$/, '') };
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
@@ -192,18 +195,17 @@ export class Gateway {
   }
 
   private forward(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
-    const up = this.upstream!;
+    const { url: up, lib, hostname, basePath } = this.upstream!;
     const headers: Record<string, string> = forwardable(ctx.headers);
     headers['host'] = up.host;
     headers['x-forwarded-for'] = [ctx.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
     headers['x-forwarded-host'] = ctx.headers['host'] ?? '';
     headers['x-forwarded-proto'] = 'http';
     if (ctx.body) { headers['content-length'] = String(ctx.body.length); delete headers['transfer-encoding']; }
-    const lib = up.protocol === 'https:' ? https : http;
     return new Promise<void>((resolve) => {
       const upReq = lib.request({
-        protocol: up.protocol, hostname: up.hostname.replace(/^\[|\]$/g, ''), port: up.port || undefined, method: ctx.method,
-        path: up.pathname.replace(/\/$/, '') + ctx.path, headers, signal: ctx.signal,
+        protocol: up.protocol, hostname, port: up.port || undefined, method: ctx.method,
+        path: basePath + ctx.path, headers, signal: ctx.signal,
       });
       upReq.on('error', (e) => {
         if (!ctx.signal.aborted) this.logger.warn('upstream request failed', { requestId: ctx.requestId, message: e.message });
