@@ -1,5 +1,5 @@
 // Plugin lifecycle for the REST API: the store is the source of truth, the runtime's PluginManager runs what it holds.
-import { redact, redactUrl, type Logger } from '@plugway/core';
+import { isSecretKey, redact, redactUrl, type Logger } from '@plugway/core';
 import type { PluginManager, PluginStatus } from '@plugway/runtime';
 import { StudioError } from './errors.js';
 import { ociCommand, type CreatePluginBody, type UpdatePluginBody } from './schemas.js';
@@ -15,7 +15,8 @@ export interface PluginView extends Omit<PluginRecord, 'config'> {
 
 // Commands are shown exactly as stored (the edge runs what it syncs), unless they carry userinfo or secret-looking query values.
 function shownCommand(cmd: string): string {
-  return /^[a-z]+:\/\/[^/?#]*@|[?&][^=&]*(pass|secret|token|credential)[^=&]*=/i.test(cmd) ? redactUrl(cmd) : cmd;
+  const secretParam = [...cmd.matchAll(/[?&]([^=&]*)=/g)].some((m) => isSecretKey(m[1]!));
+  return /^[a-z]+:\/\/[^/?#]*@/i.test(cmd) || secretParam ? redactUrl(cmd) : cmd;
 }
 
 export class PluginService {

@@ -2,6 +2,11 @@
 
 const SECRET_KEY = /pass(word)?|secret|token|authorization|entitlement|credential|private|api[-_]?key|cookie/i;
 
+/** True for a key (object field, query parameter) whose value is treated as a secret. */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
 /** Placeholder written in place of a secret value. */
 export const REDACTED = '[REDACTED]';
 
