@@ -96,10 +96,11 @@ describe('edge gateway with the example plugins', { timeout: 120_000 }, () => {
 
     // Data collection runs after the response; poll for the line (bounded).
     for (let i = 0; i < 100 && !(existsSync(logFile) && readFileSync(logFile, 'utf8').split('\n').length > 3); i++) await new Promise((r) => setTimeout(r, 100));
-    const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { path: string; statusCode: number; headers: string[]; responseBody: string });
+    const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { statusCode: number; responseBody: string });
     expect(lines.map((l) => l.statusCode).sort()).toEqual([200, 401, 401]);
     expect(lines.find((l) => l.statusCode === 200)?.responseBody).toContain('"from":"plugway"');
-    for (const l of lines) expect(l.headers).not.toContain('x-api-key');
+    // ProxyLogRequest carries no request headers, so no credential (the upstream's echo in the response body aside).
+    for (const l of lines) expect(JSON.stringify({ ...l, responseBody: '' })).not.toContain(API_KEY);
 
     const health = await get(`${app.url}/health`);
     expect(health.json).toMatchObject({ status: 'ok' });
@@ -221,10 +222,10 @@ describe('edge gateway configuration', { timeout: 120_000 }, () => {
     const res = await fetch(`${app.url}/upload`, { method: 'POST', body: 'x'.repeat(200_000), headers: { 'content-type': 'text/plain', authorization: 'Bearer secret-token-value' } });
     expect(((await res.json()) as { body: string }).body).toHaveLength(200_000);
     for (let i = 0; i < 100 && !existsSync(logFile); i++) await new Promise((r) => setTimeout(r, 100));
-    const line = JSON.parse(readFileSync(logFile, 'utf8').trim().split('\n')[0]!) as { path: string; headers: string[]; requestBytes: number };
-    expect(line.path).toBe('/upload');
-    expect(line.requestBytes).toBe(64 * 1024);
-    expect(line.headers).not.toContain('authorization');
+    const text = readFileSync(logFile, 'utf8');
+    const line = JSON.parse(text.trim().split('\n')[0]!) as { requestBytes: number; statusCode: number };
+    expect(line).toMatchObject({ requestBytes: 64 * 1024, statusCode: 200 });
+    expect(text).not.toContain('secret-token-value');
   });
 
   it('rejects an invalid config file with every issue', async () => {

@@ -26,7 +26,6 @@ export interface GatewayOptions {
 
 /** Headers a client may not set and data-collection plugins never see. */
 const INTERNAL_HEADERS = ['x-plugway-user-id', 'x-plugway-app-id'];
-const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
 
 interface Ctx {
   requestId: string;
@@ -230,7 +229,7 @@ export class Gateway {
     const chain = this.runner.chain('on_response');
     const context = { requestId: ctx.requestId };
     for (const link of chain) {
-      const r = await this.runner.call(link, 'onBeforeWriteHeaders', { headers, statusCode: status, context }, ctx.signal);
+      const r = await this.runner.call(link, 'onBeforeWriteHeaders', { headers, context }, ctx.signal);
       if (r.kind === 'stop') { upRes.destroy(); return sendError(res, r.error); }
       if (r.kind === 'ok' && r.response.modified && Object.keys(r.response.headers).length) headers = r.response.headers;
     }
@@ -254,7 +253,7 @@ export class Gateway {
     let body: Buffer = read;
     for (const link of chain) {
       const current: Buffer = body;
-      const r = await this.runner.call(link, 'onBeforeWrite', { body: current, headers, statusCode: status, context }, ctx.signal);
+      const r = await this.runner.call(link, 'onBeforeWrite', { body: current, headers, isStreamChunk: false, context }, ctx.signal);
       if (r.kind === 'stop') return sendError(res, r.error);
       if (r.kind === 'ok' && r.response.modified) {
         body = Buffer.from(r.response.body);
@@ -276,19 +275,17 @@ export class Gateway {
     this.opts.metrics?.duration.observe({ method: ctx.method, status: String(status) }, seconds);
     const chain = this.runner.chain('data_collection');
     if (!chain.length) return;
-    const safe = (h: Record<string, string> = {}) => Object.fromEntries(Object.entries(h).filter(([k]) => !SECRET_HEADERS.has(k)));
-    const latencyMs = Math.round(seconds * 1000);
-    const now = Date.now();
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const context = { requestId: ctx.requestId };
     const log = {
-      requestId: ctx.requestId, method: ctx.method, path: ctx.path, statusCode: status, latencyMs: String(latencyMs),
+      requestId: ctx.requestId, responseCode: status, timestamp, context,
       requestBody: (ctx.body ?? ctx.requestCapture ?? Buffer.alloc(0)).subarray(0, this.capture), responseBody: (ctx.responseBody ?? Buffer.alloc(0)).subarray(0, this.capture),
-      requestHeaders: safe(ctx.headers), responseHeaders: safe(ctx.responseHeaders), timestampUnixMs: String(now),
     };
     for (const link of chain) {
       // Fire and forget: a slow or failing collector never delays or fails the response.
       const open = { ...link, failMode: 'open' as const };
       void this.runner.call(open, 'handleProxyLog', log);
-      void this.runner.call(open, 'handleAnalytics', { requestId: ctx.requestId, latencyMs: String(latencyMs), statusCode: status, timestampUnixMs: String(now) });
+      void this.runner.call(open, 'handleAnalytics', { requestId: ctx.requestId, timestamp, context });
     }
   }
 }

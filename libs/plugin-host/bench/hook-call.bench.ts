@@ -22,7 +22,7 @@ const ms = (x: number): string => `${x.toFixed(3)} ms`;
 
 // The bare baseline: our own minimal go-plugin handshake (cookie env, first stdout line) and a plain grpc-js client.
 async function startBare(path: string): Promise<{ child: ChildProcess; client: pluginpb.PluginServiceClient }> {
-  const child = spawn(path, [], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MICROGATEWAY_PLUGIN: 'v1', PLUGIN_PROTOCOL_VERSIONS: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(path, [], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AI_STUDIO_PLUGIN: 'v1', PLUGIN_PROTOCOL_VERSIONS: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (c) => reject(new Error(`plugin exited ${c} before its handshake`)));

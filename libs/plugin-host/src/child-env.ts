@@ -1,3 +1,4 @@
+import { GO_PLUGIN_HANDSHAKE, GO_PLUGIN_LEGACY_COOKIE } from '@plugway/proto';
 import type { HandshakeConfig } from './handshake.js';
 
 // Host variables a plugin may need to run at all; nothing else of the host's environment (which holds
@@ -12,7 +13,7 @@ export interface ChildEnvOptions {
   maxPort?: number;
 }
 
-/** Builds the minimal environment for a go-plugin child: inherited basics, plugin env, then the handshake. */
+/** Builds the minimal environment for a go-plugin child: inherited basics, plugin env, then the handshake cookie(s). */
 export function buildChildEnv(opts: ChildEnvOptions): Record<string, string> {
   const env: Record<string, string> = {};
   for (const k of INHERITED) {
@@ -20,6 +21,9 @@ export function buildChildEnv(opts: ChildEnvOptions): Record<string, string> {
     if (v !== undefined) env[k] = v;
   }
   Object.assign(env, opts.pluginEnv ?? {});
+  // Plugins built with AI Studio's default handshake check AI_STUDIO_PLUGIN; those built in 2025 for its gateway check
+  // MICROGATEWAY_PLUGIN. With the default handshake both are set, so either kind starts.
+  if (opts.handshake.magicCookieKey === GO_PLUGIN_HANDSHAKE.magicCookieKey) env[GO_PLUGIN_LEGACY_COOKIE.magicCookieKey] = GO_PLUGIN_LEGACY_COOKIE.magicCookieValue;
   env[opts.handshake.magicCookieKey] = opts.handshake.magicCookieValue;
   env.PLUGIN_PROTOCOL_VERSIONS = opts.handshake.appProtocolVersions.join(',');
   env.PLUGIN_MIN_PORT = String(opts.minPort ?? 10000);

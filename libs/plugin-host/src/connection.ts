@@ -3,19 +3,22 @@ import * as grpc from '@grpc/grpc-js';
 import { healthpb, pluginpb } from '@plugway/proto';
 import { PluginHostError } from './error.js';
 
-/** Request and response type of every unary PluginService RPC, by grpc-js client method name. */
+/** Request and response type of the unary PluginService RPCs a gateway host calls, by grpc-js client method name. */
 export interface HookTypes {
   initialize: [pluginpb.InitRequest, pluginpb.InitResponse];
   ping: [pluginpb.PingRequest, pluginpb.PingResponse];
   shutdown: [pluginpb.ShutdownRequest, pluginpb.ShutdownResponse];
   processPreAuth: [pluginpb.PluginRequest, pluginpb.PluginResponse];
   authenticate: [pluginpb.AuthRequest, pluginpb.AuthResponse];
+  getAppByCredential: [pluginpb.GetAppRequest, pluginpb.GetAppResponse];
+  getUserByCredential: [pluginpb.GetUserRequest, pluginpb.GetUserResponse];
   processPostAuth: [pluginpb.EnrichedRequest, pluginpb.PluginResponse];
-  processRestResponse: [pluginpb.ResponseData, pluginpb.ResponseData];
   onBeforeWriteHeaders: [pluginpb.HeadersRequest, pluginpb.HeadersResponse];
   onBeforeWrite: [pluginpb.ResponseWriteRequest, pluginpb.ResponseWriteResponse];
+  onStreamComplete: [pluginpb.StreamCompleteRequest, pluginpb.StreamCompleteResponse];
   handleProxyLog: [pluginpb.ProxyLogRequest, pluginpb.DataCollectionResponse];
   handleAnalytics: [pluginpb.AnalyticsRequest, pluginpb.DataCollectionResponse];
+  handleBudgetUsage: [pluginpb.BudgetUsageRequest, pluginpb.DataCollectionResponse];
   getConfigSchema: [pluginpb.GetConfigSchemaRequest, pluginpb.GetConfigSchemaResponse];
   getManifest: [pluginpb.GetManifestRequest, pluginpb.GetManifestResponse];
 }
@@ -57,9 +60,10 @@ type Fns = { fromPartial(o: unknown): unknown };
 // The message codec of each method's request, to fill defaults from a partial request.
 const REQUEST_CODECS: Record<HookMethod, Fns> = {
   initialize: pluginpb.InitRequest, ping: pluginpb.PingRequest, shutdown: pluginpb.ShutdownRequest,
-  processPreAuth: pluginpb.PluginRequest, authenticate: pluginpb.AuthRequest, processPostAuth: pluginpb.EnrichedRequest,
-  processRestResponse: pluginpb.ResponseData, onBeforeWriteHeaders: pluginpb.HeadersRequest, onBeforeWrite: pluginpb.ResponseWriteRequest,
-  handleProxyLog: pluginpb.ProxyLogRequest, handleAnalytics: pluginpb.AnalyticsRequest,
+  processPreAuth: pluginpb.PluginRequest, authenticate: pluginpb.AuthRequest,
+  getAppByCredential: pluginpb.GetAppRequest, getUserByCredential: pluginpb.GetUserRequest, processPostAuth: pluginpb.EnrichedRequest,
+  onBeforeWriteHeaders: pluginpb.HeadersRequest, onBeforeWrite: pluginpb.ResponseWriteRequest, onStreamComplete: pluginpb.StreamCompleteRequest,
+  handleProxyLog: pluginpb.ProxyLogRequest, handleAnalytics: pluginpb.AnalyticsRequest, handleBudgetUsage: pluginpb.BudgetUsageRequest,
   getConfigSchema: pluginpb.GetConfigSchemaRequest, getManifest: pluginpb.GetManifestRequest,
 };
 

@@ -45,7 +45,7 @@ describe('a Go go-plugin plugin (unmodified go-plugin Serve)', () => {
 
   it('reports the Go plugin\'s own refusal when the magic cookie is wrong', async (ctx) => {
     if (skipReason) ctx.skip();
-    const err = await launchPlugin({ path: binary, handshake: { magicCookieKey: 'MICROGATEWAY_PLUGIN', magicCookieValue: 'wrong', appProtocolVersions: [1] } }).catch((e: unknown) => e);
+    const err = await launchPlugin({ path: binary, handshake: { magicCookieKey: 'AI_STUDIO_PLUGIN', magicCookieValue: 'wrong', appProtocolVersions: [1] } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PluginHostError);
     expect((err as PluginHostError).code).toBe('PLUGIN_EXITED');
     expect(JSON.stringify((err as PluginHostError).details)).toContain('This binary is a plugin');

@@ -34,9 +34,13 @@ describe('buildChildEnv', () => {
       pluginEnv: { PLUGIN_OWN: 'x' },
     });
     expect(env).toEqual({
-      PATH: '/bin', HOME: '/root', PLUGIN_OWN: 'x', MICROGATEWAY_PLUGIN: 'v1',
+      PATH: '/bin', HOME: '/root', PLUGIN_OWN: 'x', AI_STUDIO_PLUGIN: 'v1', MICROGATEWAY_PLUGIN: 'v1',
       PLUGIN_PROTOCOL_VERSIONS: '1', PLUGIN_MIN_PORT: '10000', PLUGIN_MAX_PORT: '25000',
     });
+  });
+  it('sets only a plugin\'s own cookie when its handshake is overridden', () => {
+    const env = buildChildEnv({ handshake: { magicCookieKey: 'MY_PLUGIN', magicCookieValue: 'v7', appProtocolVersions: [2, 3] }, hostEnv: {} });
+    expect(env).toEqual({ MY_PLUGIN: 'v7', PLUGIN_PROTOCOL_VERSIONS: '2,3', PLUGIN_MIN_PORT: '10000', PLUGIN_MAX_PORT: '25000' });
   });
 });
 

@@ -75,7 +75,7 @@ describe('example plugins as real child processes through the plugin host', () =
     // A throwaway "host" starts the plugin and is then killed hard, so nothing can shut the plugin down.
     const script = [
       "const { spawn } = require('node:child_process');",
-      `const c = spawn(${JSON.stringify(example('header-injector'))}, { env: { PATH: process.env.PATH, MICROGATEWAY_PLUGIN: 'v1' }, stdio: ['ignore', 'pipe', 'ignore'] });`,
+      `const c = spawn(${JSON.stringify(example('header-injector'))}, { env: { PATH: process.env.PATH, AI_STUDIO_PLUGIN: 'v1' }, stdio: ['ignore', 'pipe', 'ignore'] });`,
       "c.stdout.once('data', () => process.stdout.write('pid=' + c.pid + ' '));",
       'setInterval(() => {}, 1000);',
     ].join('\n');

@@ -10,14 +10,14 @@ export interface HandshakeOptions {
   appProtocolVersion: number;
 }
 
-/** AI Studio / microgateway's handshake, the one @plugway/plugin-host launches with (both from @plugway/proto). */
+/** AI Studio's handshake (`AI_STUDIO_PLUGIN=v1`, app protocol 1), the one @plugway/plugin-host launches with (both from @plugway/proto). */
 export const SDK_DEFAULT_HANDSHAKE: Readonly<HandshakeOptions> = GO_PLUGIN_HANDSHAKE;
 
 // go-plugin's own words, so operators recognise the situation from Go plugins too.
 export const NOT_A_PROGRAM = 'This binary is a plugin. These are not meant to be executed directly.\nPlease execute the program that consumes these plugins, which will\nload any plugins automatically\n';
 
-const HOOK_NAMES = new Set(['initialize', 'preAuth', 'authenticate', 'postAuth', 'restResponse', 'streamChunk', 'onBeforeWriteHeaders', 'onBeforeWrite',
-  'handleProxyLog', 'handleAnalytics', 'getConfigSchema', 'getManifest', 'shutdown']);
+const HOOK_NAMES = new Set(['initialize', 'preAuth', 'authenticate', 'postAuth', 'onBeforeWriteHeaders', 'onBeforeWrite', 'onStreamComplete',
+  'handleProxyLog', 'handleAnalytics', 'handleBudgetUsage', 'getConfigSchema', 'getManifest', 'shutdown']);
 
 /**
  * Checks what the plugin author passed (all problems at once) and returns the handshake to use.

@@ -7,6 +7,6 @@ describe('@plugway/plugin-sdk', () => {
   });
 
   it('uses the same handshake as the plugin host and AI Studio', () => {
-    expect(api.SDK_DEFAULT_HANDSHAKE).toEqual({ magicCookieKey: 'MICROGATEWAY_PLUGIN', magicCookieValue: 'v1', appProtocolVersion: 1 });
+    expect(api.SDK_DEFAULT_HANDSHAKE).toEqual({ magicCookieKey: 'AI_STUDIO_PLUGIN', magicCookieValue: 'v1', appProtocolVersion: 1 });
   });
 });

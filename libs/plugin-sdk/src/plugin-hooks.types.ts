@@ -9,7 +9,8 @@ export interface HookContext {
 }
 
 /**
- * Hook implementations, one per PluginService RPC; every one is optional and async. A hook returns a partial
+ * Hook implementations for the gateway RPCs of PluginService; every one is optional and async (the studio-side RPCs
+ * — assets, UI calls, agents, object hooks, endpoints, resources, sessions — answer UNIMPLEMENTED). A hook returns a partial
  * response (unset fields take their proto defaults); a missing hook answers "pass through". A hook that throws is
  * answered with a gRPC error `CODE: message` (see the README's codes table).
  */
@@ -22,18 +23,18 @@ export interface PluginHooks {
   authenticate?(req: pluginpb.AuthRequest, ctx: HookContext): Promise<Partial<pluginpb.AuthResponse>>;
   /** post_auth (ProcessPostAuth). */
   postAuth?(req: pluginpb.EnrichedRequest, ctx: HookContext): Promise<Partial<pluginpb.PluginResponse>>;
-  /** ProcessRESTResponse: fields returned replace the response's. */
-  restResponse?(res: pluginpb.ResponseData, ctx: HookContext): Promise<Partial<pluginpb.ResponseData>>;
-  /** ProcessStreamChunk, per chunk in order: fields returned replace the chunk's (void = unchanged). */
-  streamChunk?(chunk: pluginpb.StreamChunk, ctx: HookContext): Promise<Partial<pluginpb.StreamChunk> | void>;
   /** on_response, headers (OnBeforeWriteHeaders). */
   onBeforeWriteHeaders?(req: pluginpb.HeadersRequest, ctx: HookContext): Promise<Partial<pluginpb.HeadersResponse>>;
   /** on_response, body (OnBeforeWrite). */
   onBeforeWrite?(req: pluginpb.ResponseWriteRequest, ctx: HookContext): Promise<Partial<pluginpb.ResponseWriteResponse>>;
+  /** on_response, end of a streamed response (OnStreamComplete): the whole response as it was sent. */
+  onStreamComplete?(req: pluginpb.StreamCompleteRequest, ctx: HookContext): Promise<Partial<pluginpb.StreamCompleteResponse> | void>;
   /** Data collection (HandleProxyLog). */
   handleProxyLog?(req: pluginpb.ProxyLogRequest, ctx: HookContext): Promise<void>;
   /** Data collection (HandleAnalytics). */
   handleAnalytics?(req: pluginpb.AnalyticsRequest, ctx: HookContext): Promise<void>;
+  /** Data collection (HandleBudgetUsage). */
+  handleBudgetUsage?(req: pluginpb.BudgetUsageRequest, ctx: HookContext): Promise<void>;
   /** GetConfigSchema: a JSON Schema object (default: the `configSchema` option). */
   getConfigSchema?(): Promise<Record<string, unknown>>;
   /** GetManifest: the manifest object (default: the `manifest` option). */

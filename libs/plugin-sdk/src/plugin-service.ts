@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { pluginpb } from '@plugway/proto';
+import { configproviderpb, pluginpb } from '@plugway/proto';
 import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
 import type { HookContext, PluginHooks } from './plugin-hooks.types.js';
 
@@ -69,38 +69,58 @@ export function pluginServiceImpl(opts: PluginServiceOptions): pluginpb.PluginSe
     authenticate: unary('Authenticate', log, async (req: pluginpb.AuthRequest, ctx) =>
       P.AuthResponse.fromPartial(h.authenticate ? await h.authenticate(req, ctx) : { authenticated: false, errorMessage: 'this plugin has no authenticate hook' })),
     processPostAuth: unary('ProcessPostAuth', log, async (req: pluginpb.EnrichedRequest, ctx) => h.postAuth ? P.PluginResponse.fromPartial(await h.postAuth(req, ctx)) : passThrough(req.request)),
-    processRestResponse: unary('ProcessRESTResponse', log, async (res: pluginpb.ResponseData, ctx) => P.ResponseData.fromPartial({ ...res, ...(h.restResponse ? await h.restResponse(res, ctx) : {}) })),
-    processStreamChunk: (call: grpc.ServerDuplexStream<pluginpb.StreamChunk, pluginpb.StreamChunk>) => {
-      // Chunks go through the streamChunk hook one at a time, in order (pass through without one); a hook error ends
-      // the stream with its status. The stream ends when the host ends it.
-      const ac = new AbortController();
-      call.once('cancelled', () => ac.abort(new Error('ProcessStreamChunk cancelled by the host')));
-      call.on('error', () => undefined);
-      let chain = Promise.resolve();
-      let failed = false;
-      call.on('data', (chunk: pluginpb.StreamChunk) => {
-        chain = chain.then(async () => {
-          if (failed) return;
-          const out = h.streamChunk ? await h.streamChunk(chunk, { signal: ac.signal, metadata: {} }) : undefined;
-          call.write(P.StreamChunk.fromPartial({ ...chunk, ...(out ?? {}) }));
-        }).catch((err: unknown) => {
-          failed = true;
-          const status = toStatus(err);
-          log.error('ProcessStreamChunk failed', { error: status.details });
-          call.emit('error', status);
-        });
-      });
-      call.on('end', () => { void chain.then(() => { if (!failed) call.end(); }); });
-    },
     onBeforeWriteHeaders: unary('OnBeforeWriteHeaders', log, async (req: pluginpb.HeadersRequest, ctx) =>
       P.HeadersResponse.fromPartial(h.onBeforeWriteHeaders ? await h.onBeforeWriteHeaders(req, ctx) : { modified: false, headers: req.headers })),
     onBeforeWrite: unary('OnBeforeWrite', log, async (req: pluginpb.ResponseWriteRequest, ctx) =>
       P.ResponseWriteResponse.fromPartial(h.onBeforeWrite ? await h.onBeforeWrite(req, ctx) : { modified: false, body: req.body, headers: req.headers })),
     handleProxyLog: unary('HandleProxyLog', log, async (req: pluginpb.ProxyLogRequest, ctx) => { await h.handleProxyLog?.(req, ctx); return P.DataCollectionResponse.fromPartial({ success: true }); }),
+    onStreamComplete: unary('OnStreamComplete', log, async (req: pluginpb.StreamCompleteRequest, ctx) => P.StreamCompleteResponse.fromPartial((await h.onStreamComplete?.(req, ctx)) ?? {})),
     handleAnalytics: unary('HandleAnalytics', log, async (req: pluginpb.AnalyticsRequest, ctx) => { await h.handleAnalytics?.(req, ctx); return P.DataCollectionResponse.fromPartial({ success: true }); }),
-    getConfigSchema: unary('GetConfigSchema', log, async () =>
-      P.GetConfigSchemaResponse.fromPartial({ schemaJson: JSON.stringify((h.getConfigSchema ? await h.getConfigSchema() : opts.configSchema) ?? { type: 'object' }) })),
-    getManifest: unary('GetManifest', log, async () =>
-      P.GetManifestResponse.fromPartial({ manifestJson: JSON.stringify((h.getManifest ? await h.getManifest() : opts.manifest) ?? {}) })),
+    handleBudgetUsage: unary('HandleBudgetUsage', log, async (req: pluginpb.BudgetUsageRequest, ctx) => { await h.handleBudgetUsage?.(req, ctx); return P.DataCollectionResponse.fromPartial({ success: true }); }),
+    getConfigSchema: unary('GetConfigSchema', log, async () => P.GetConfigSchemaResponse.fromPartial(await configSchema(opts))),
+    getManifest: unary('GetManifest', log, async () => P.GetManifestResponse.fromPartial(await manifest(opts))),
+    // Registrations of studio-side features this SDK does not offer: none.
+    getObjectHookRegistrations: unary('GetObjectHookRegistrations', log, async () => P.GetObjectHookRegistrationsResponse.fromPartial({})),
+    getEndpointRegistrations: unary('GetEndpointRegistrations', log, async () => P.GetEndpointRegistrationsResponse.fromPartial({})),
+    getResourceTypeRegistrations: unary('GetResourceTypeRegistrations', log, async () => P.GetResourceTypeRegistrationsResponse.fromPartial({})),
+    getAppByCredential: unimplemented('GetAppByCredential'), getUserByCredential: unimplemented('GetUserByCredential'),
+    getAsset: unimplemented('GetAsset'), listAssets: unimplemented('ListAssets'), call: unimplemented('Call'), portalCall: unimplemented('PortalCall'),
+    handleAgentMessage: unimplementedStream('HandleAgentMessage'), handleObjectHook: unimplemented('HandleObjectHook'),
+    executeScheduledTask: unimplemented('ExecuteScheduledTask'), acceptEdgePayload: unimplemented('AcceptEdgePayload'),
+    handleEndpointRequest: unimplemented('HandleEndpointRequest'), handleEndpointRequestStream: unimplementedStream('HandleEndpointRequestStream'),
+    listResourceInstances: unimplemented('ListResourceInstances'), getResourceInstance: unimplemented('GetResourceInstance'),
+    validateResourceSelection: unimplemented('ValidateResourceSelection'), createResourceInstance: unimplemented('CreateResourceInstance'),
+    openSession: unimplemented('OpenSession'), closeSession: unimplemented('CloseSession'),
   };
+}
+
+/** The config schema and manifest answers, shared by PluginService and the config-only ConfigProviderService. */
+export async function configSchema(opts: PluginServiceOptions): Promise<{ success: boolean; schemaJson: string }> {
+  return { success: true, schemaJson: JSON.stringify((opts.hooks.getConfigSchema ? await opts.hooks.getConfigSchema() : opts.configSchema) ?? { type: 'object' }) };
+}
+
+export async function manifest(opts: PluginServiceOptions): Promise<{ success: boolean; manifestJson: string }> {
+  return { success: true, manifestJson: JSON.stringify((opts.hooks.getManifest ? await opts.hooks.getManifest() : opts.manifest) ?? {}) };
+}
+
+/**
+ * `config_provider.ConfigProviderService`, what a host dispenses as plugin "config" to load a plugin config-only
+ * (schema and manifest without running hooks).
+ */
+export function configProviderImpl(opts: PluginServiceOptions): configproviderpb.ConfigProviderServiceServer {
+  const log = opts.logger ?? NOOP_LOGGER;
+  const C = configproviderpb;
+  return {
+    getConfigSchema: unary('config.GetConfigSchema', log, async () => C.ConfigSchemaResponse.fromPartial(await configSchema(opts))),
+    getManifest: unary('config.GetManifest', log, async () => C.GetManifestResponse.fromPartial(await manifest(opts))),
+    ping: unary('config.Ping', log, async (req: configproviderpb.ConfigPingRequest) => C.ConfigPingResponse.fromPartial({ timestamp: req.timestamp, healthy: true })),
+  };
+}
+
+function unimplemented<Req, Res>(name: string): grpc.handleUnaryCall<Req, Res> {
+  return (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED, details: `${name} is not implemented by this plugin` });
+}
+
+function unimplementedStream<Req, Res>(name: string): grpc.handleServerStreamingCall<Req, Res> {
+  return (call) => call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: `${name} is not implemented by this plugin` });
 }

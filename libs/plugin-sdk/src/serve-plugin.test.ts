@@ -4,11 +4,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { gopluginpb, healthpb, pluginpb } from '@plugway/proto';
+import { configproviderpb, gopluginpb, healthpb, pluginpb } from '@plugway/proto';
 import { serve, type RunningPlugin, type ServeIo, type ServeOptions } from './serve-plugin.js';
 import { SdkError } from './error.js';
 
-const COOKIE = { MICROGATEWAY_PLUGIN: 'v1' };
+const COOKIE = { AI_STUDIO_PLUGIN: 'v1' };
 
 class Exit extends Error { constructor(readonly code: number) { super(`exit ${code}`); } }
 
@@ -45,7 +45,7 @@ function check(target: string, service = 'plugin'): Promise<number | string> {
 
 describe('serve (the go-plugin plugin side)', () => {
   describe('when the magic cookie is missing or wrong', () => {
-    it.each([[{}], [{ MICROGATEWAY_PLUGIN: 'v2' }]])('prints go-plugin\'s message and exits 1 (env %j)', async (env) => {
+    it.each([[{}], [{ AI_STUDIO_PLUGIN: 'v2' }], [{ MICROGATEWAY_PLUGIN: 'v1' }]])('prints go-plugin\'s message and exits 1 (env %j)', async (env) => {
       const io = fakeIo();
       await expect(serve({ hooks: {}, env }, io)).rejects.toBeInstanceOf(Exit);
       expect(io.exits).toEqual([1]);
@@ -94,29 +94,23 @@ describe('serve (the go-plugin plugin side)', () => {
     expect(await aborted).toBe('aborted; tenant=acme');
   });
 
-  it('runs ProcessStreamChunk chunks through the streamChunk hook in order, and ends the stream on a hook error', async () => {
-    const { target } = await start({
-      hooks: {
-        streamChunk: async (c) => {
-          if (c.sequence === 3) throw new SdkError({ code: 'SDK_HOOK_FAILED', message: 'chunk 3' });
-          await new Promise((r) => setTimeout(r, 10 * (3 - c.sequence))); // later chunks finish first unless ordered
-          return { data: Buffer.from(Buffer.from(c.data).toString().toUpperCase()) };
-        },
-      },
-    });
+  it('answers the config-only service and leaves studio-side RPCs UNIMPLEMENTED', async () => {
+    const { target } = await start({ manifest: { name: 'm', version: '2.0.0' }, configSchema: { type: 'object', required: ['k'] } });
+    const cfg = new configproviderpb.ConfigProviderServiceClient(target, grpc.credentials.createInsecure());
+    const unary = <T,>(fn: (cb: (e: grpc.ServiceError | null, r: T) => void) => void) => new Promise<{ e: grpc.ServiceError | null; r: T }>((resolve) => fn((e, r) => resolve({ e, r })));
+    const schema = await unary<configproviderpb.ConfigSchemaResponse>((cb) => cfg.getConfigSchema({}, cb));
+    const man = await unary<configproviderpb.GetManifestResponse>((cb) => cfg.getManifest({}, cb));
+    const ping = await unary<configproviderpb.ConfigPingResponse>((cb) => cfg.ping({ timestamp: '42' }, cb));
+    cfg.close();
+    expect(schema.r).toEqual({ success: true, schemaJson: '{"type":"object","required":["k"]}', errorMessage: '' });
+    expect(man.r).toEqual({ success: true, manifestJson: '{"name":"m","version":"2.0.0"}', errorMessage: '' });
+    expect(ping.r).toEqual({ timestamp: '42', healthy: true });
     const client = new pluginpb.PluginServiceClient(target, grpc.credentials.createInsecure());
-    const stream = client.processStreamChunk();
-    const got: string[] = [];
-    stream.on('data', (c: pluginpb.StreamChunk) => got.push(`${c.sequence}:${Buffer.from(c.data).toString()}`));
-    const done = new Promise<grpc.ServiceError | undefined>((resolve) => { stream.on('error', resolve); stream.on('end', () => resolve(undefined)); });
-    for (const [i, t] of ['a', 'b', 'c'].entries()) stream.write(pluginpb.StreamChunk.fromPartial({ sequence: i, data: Buffer.from(t) }));
-    stream.write(pluginpb.StreamChunk.fromPartial({ sequence: 3, data: Buffer.from('d') }));
-    stream.end();
-    const err = await done;
+    const asset = await unary<pluginpb.GetAssetResponse>((cb) => client.getAsset({ assetPath: '/x' }, cb));
+    const regs = await unary<pluginpb.GetEndpointRegistrationsResponse>((cb) => client.getEndpointRegistrations({}, cb));
     client.close();
-    expect(got).toEqual(['0:A', '1:B', '2:C']);
-    expect(err?.code).toBe(grpc.status.INTERNAL);
-    expect(err?.details).toBe('SDK_HOOK_FAILED: chunk 3');
+    expect(asset.e?.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(regs.r).toEqual({ registrations: [] });
   });
 
   it('puts the socket under PLUGIN_UNIX_SOCKET_DIR', async () => {
@@ -131,7 +125,7 @@ describe('serve (the go-plugin plugin side)', () => {
 
   describe('negotiating PLUGIN_PROTOCOL_VERSIONS', () => {
     it('answers with its version when offered, and still with its version (logged) when not — as go-plugin does', async () => {
-      const a = await start({ handshake: { magicCookieKey: 'MICROGATEWAY_PLUGIN', magicCookieValue: 'v1', appProtocolVersion: 2 } }, { PLUGIN_PROTOCOL_VERSIONS: '1,2' });
+      const a = await start({ handshake: { magicCookieKey: 'AI_STUDIO_PLUGIN', magicCookieValue: 'v1', appProtocolVersion: 2 } }, { PLUGIN_PROTOCOL_VERSIONS: '1,2' });
       expect(a.io.out[0]).toMatch(/^1\|2\|unix\|/);
       const b = await start({}, { PLUGIN_PROTOCOL_VERSIONS: '3,x' });
       expect(b.io.out[0]).toMatch(/^1\|1\|unix\|/);

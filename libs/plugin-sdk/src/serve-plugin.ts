@@ -1,10 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { GO_PLUGIN_CORE_PROTOCOL_VERSION, GO_PLUGIN_HEALTH_SERVICE, gopluginpb, healthpb, pluginpb } from '@plugway/proto';
+import { GO_PLUGIN_CORE_PROTOCOL_VERSION, GO_PLUGIN_HEALTH_SERVICE, configproviderpb, gopluginpb, healthpb, pluginpb } from '@plugway/proto';
 import type { Logger } from '@plugway/core';
 import { createPluginLogger } from './plugin-logger.js';
-import { pluginServiceImpl, type PluginServiceOptions } from './plugin-service.js';
+import { configProviderImpl, pluginServiceImpl, type PluginServiceOptions } from './plugin-service.js';
 import { checkServeOptions, warnOnVersionMismatch, NOT_A_PROGRAM, type HandshakeOptions } from './handshake.js';
 import { listen, type Listening } from './listen.js';
 
@@ -53,7 +53,8 @@ const PROCESS_IO: ServeIo = {
 /**
  * Serves a plugin over the hashicorp go-plugin protocol, the way `plugin.Serve` does in Go: checks the magic cookie
  * (missing or wrong → go-plugin's "This binary is a plugin…" on stderr and exit 1), negotiates
- * PLUGIN_PROTOCOL_VERSIONS, listens on a unix socket (or tcp), serves `plugin.PluginService`, `grpc.health.v1.Health`
+ * PLUGIN_PROTOCOL_VERSIONS, listens on a unix socket (or tcp), serves `plugin.PluginService`,
+ * `config_provider.ConfigProviderService`, `grpc.health.v1.Health`
  * ("plugin" → SERVING), `plugin.GRPCController` and `plugin.GRPCStdio`, and prints `1|<app>|<network>|<addr>|grpc`.
  * Exits 0 after the controller's Shutdown or SIGTERM; ignores SIGINT like go-plugin (the host handles Ctrl-C).
  * @throws SdkError SDK_INVALID_OPTIONS, SDK_BIND_FAILED
@@ -77,6 +78,8 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<RunningPlu
 
   const server = new grpc.Server();
   server.addService(pluginpb.PluginServiceService, pluginServiceImpl({ ...opts, logger }));
+  // go-plugin plugin "config": hosts load a plugin config-only through it (schema and manifest, no hooks).
+  server.addService(configproviderpb.ConfigProviderServiceService, configProviderImpl({ ...opts, logger }));
   const SERVING = healthpb.HealthCheckResponse_ServingStatus;
   let health = SERVING.SERVING;
   server.addService(healthpb.HealthService, {

@@ -45,7 +45,7 @@ func (s *server) Authenticate(_ context.Context, req *pb.AuthRequest) (*pb.AuthR
 
 func (s *server) GetManifest(_ context.Context, _ *pb.GetManifestRequest) (*pb.GetManifestResponse, error) {
 	b, _ := json.Marshal(map[string]interface{}{"name": "echo-plugin", "version": "1.0.0", "language": "go"})
-	return &pb.GetManifestResponse{ManifestJson: string(b)}, nil
+	return &pb.GetManifestResponse{Success: true, ManifestJson: string(b)}, nil
 }
 
 // grpcPlugin plugs the service into go-plugin's gRPC server.
@@ -67,7 +67,7 @@ func main() {
 		os.Exit(9)
 	}
 	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig: plugin.HandshakeConfig{ProtocolVersion: 1, MagicCookieKey: "MICROGATEWAY_PLUGIN", MagicCookieValue: "v1"},
+		HandshakeConfig: plugin.HandshakeConfig{ProtocolVersion: 1, MagicCookieKey: "AI_STUDIO_PLUGIN", MagicCookieValue: "v1"},
 		Plugins:         map[string]plugin.Plugin{"plugin": grpcPlugin{}},
 		GRPCServer:      plugin.DefaultGRPCServer,
 	})

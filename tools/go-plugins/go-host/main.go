@@ -57,7 +57,7 @@ func main() {
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "go-host", Level: hclog.Debug, Output: os.Stderr})
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  plugin.HandshakeConfig{ProtocolVersion: 1, MagicCookieKey: "MICROGATEWAY_PLUGIN", MagicCookieValue: "v1"},
+		HandshakeConfig:  plugin.HandshakeConfig{ProtocolVersion: 1, MagicCookieKey: "AI_STUDIO_PLUGIN", MagicCookieValue: "v1"},
 		Plugins:          map[string]plugin.Plugin{"plugin": rawPlugin{}},
 		Cmd:              exec.Command(os.Args[1]),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},

@@ -11,7 +11,7 @@ await servePlugin({
       file = String(parsePluginConfig(req).file ?? '');
     },
     async handleProxyLog(req) {
-      if (file) appendFileSync(file, JSON.stringify({ requestId: req.requestId, path: req.path, statusCode: req.statusCode, requestBytes: req.requestBody.length, headers: Object.keys(req.requestHeaders), responseBody: Buffer.from(req.responseBody).toString('utf8') }) + '\n');
+      if (file) appendFileSync(file, JSON.stringify({ requestId: req.requestId, statusCode: req.responseCode, requestBytes: req.requestBody.length, context: req.context, responseBody: Buffer.from(req.responseBody).toString('utf8') }) + '\n');
     },
   },
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gopluginpb, healthpb, pluginpb } from '@plugway/proto';
 
 const mode = process.env.FIXTURE_MODE ?? 'ok';
-if (process.env.MICROGATEWAY_PLUGIN !== 'v1') {
+if (process.env[process.env.FIXTURE_COOKIE ?? 'AI_STUDIO_PLUGIN'] !== 'v1') {
   process.stderr.write('This binary is a plugin. These are not meant to be executed directly.\nPlease execute the program that consumes these plugins, which will\nload any plugins automatically\n');
   process.exit(1);
 }
@@ -31,7 +31,7 @@ const impl: Partial<pluginpb.PluginServiceServer> = {
     if (call.request.credential === 'boom') return cb({ code: grpc.status.INTERNAL, details: 'fixture exploded' });
     cb(null, pluginpb.AuthResponse.fromPartial({ authenticated: call.request.credential === 'good', userId: 'u1' }));
   },
-  getManifest: (_call, cb) => cb(null, { manifestJson: JSON.stringify({ name: 'fixture', version: '1.0.0' }), errorMessage: '' }),
+  getManifest: (_call, cb) => cb(null, { success: true, manifestJson: JSON.stringify({ name: 'fixture', version: '1.0.0' }), errorMessage: '' }),
 };
 server.addService(pluginpb.PluginServiceService, impl as pluginpb.PluginServiceServer);
 server.addService(healthpb.HealthService, {

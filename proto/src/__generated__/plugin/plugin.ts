@@ -10,10 +10,10 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
-  type ClientDuplexStream,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
-  type handleBidiStreamingCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -26,16 +26,58 @@ export const protobufPackage = "plugin";
 export const protobufFileName = "plugin/plugin.proto";
 
 /**
- * The plugin service every plugway plugin implements, wire-compatible with AI Studio / microgateway's
- * `plugin.proto` (package `plugin`). Messages 1–9 and their field numbers follow the published microgateway
- * design (PluginContext … StreamChunk); the later RPCs (response-header/body hooks, data collection,
- * config schema, manifest) are plugway's own numbering where no public upstream definition was available.
+ * plugway's definition of the plugin service AI Studio plugins are compiled against (protobuf package `plugin`).
+ * Every service, RPC, message, field number, type and label of AI Studio's contract is recorded in
+ * proto/wire-contract.tsv; proto/src/contract.test.ts compares the compiled descriptors with that table. Never renumber or reuse a listed number: additions of ours take numbers above the
+ * highest listed one of their message and are marked as plugway additions in the table.
  */
 
+export interface InitRequest {
+  /** Flat configuration: every value a string. */
+  config: { [key: string]: string };
+  /**
+   * plugway addition (above the contract's numbers): the whole configuration as JSON, for nested values.
+   * Hosts and plugins that do not know it ignore it.
+   */
+  configJson: string;
+}
+
+export interface InitRequest_ConfigEntry {
+  key: string;
+  value: string;
+}
+
+export interface InitResponse {
+  success: boolean;
+  errorMessage: string;
+}
+
+export interface PingRequest {
+  timestamp: string;
+}
+
+export interface PingResponse {
+  timestamp: string;
+  healthy: boolean;
+}
+
+export interface ShutdownRequest {
+  timeoutSeconds: string;
+}
+
+export interface ShutdownResponse {
+  success: boolean;
+}
+
+/**
+ * What the host knows about the request a hook runs for. trace_context carries W3C trace headers (traceparent,
+ * tracestate); metadata is free-form and grows with PluginResponse.context_updates of earlier hooks.
+ */
 export interface PluginContext {
   requestId: string;
   vendor: string;
   llmId: number;
+  llmSlug: string;
   appId: number;
   userId: number;
   metadata: { [key: string]: string };
@@ -71,12 +113,18 @@ export interface PluginResponse {
   statusCode: number;
   headers: { [key: string]: string };
   body: Buffer;
-  /** Stop the chain and answer the client with status_code/headers/body. */
   block: boolean;
   errorMessage: string;
+  /** Merged by the host into the request context that later hooks receive. */
+  contextUpdates: { [key: string]: string };
 }
 
 export interface PluginResponse_HeadersEntry {
+  key: string;
+  value: string;
+}
+
+export interface PluginResponse_ContextUpdatesEntry {
   key: string;
   value: string;
 }
@@ -85,6 +133,7 @@ export interface AuthRequest {
   credential: string;
   authType: string;
   request: PluginRequest | undefined;
+  context: PluginContext | undefined;
 }
 
 export interface AuthResponse {
@@ -113,67 +162,9 @@ export interface EnrichedRequest_AuthClaimsEntry {
   value: string;
 }
 
-export interface ResponseData {
-  requestId: string;
-  statusCode: number;
-  headers: { [key: string]: string };
-  body: Buffer;
-  context: PluginContext | undefined;
-  latencyMs: string;
-}
-
-export interface ResponseData_HeadersEntry {
-  key: string;
-  value: string;
-}
-
-export interface StreamChunk {
-  requestId: string;
-  data: Buffer;
-  isFinal: boolean;
-  context: PluginContext | undefined;
-  sequence: number;
-}
-
-export interface InitRequest {
-  config: { [key: string]: string };
-  /** The whole plugin configuration as JSON, for nested values. */
-  configJson: string;
-  pluginId: number;
-}
-
-export interface InitRequest_ConfigEntry {
-  key: string;
-  value: string;
-}
-
-export interface InitResponse {
-  success: boolean;
-  errorMessage: string;
-}
-
-export interface PingRequest {
-  timestamp: string;
-}
-
-export interface PingResponse {
-  timestamp: string;
-  healthy: boolean;
-}
-
-export interface ShutdownRequest {
-  timeoutSeconds: number;
-}
-
-export interface ShutdownResponse {
-  success: boolean;
-  errorMessage: string;
-}
-
 export interface HeadersRequest {
   headers: { [key: string]: string };
   context: PluginContext | undefined;
-  statusCode: number;
 }
 
 export interface HeadersRequest_HeadersEntry {
@@ -184,7 +175,6 @@ export interface HeadersRequest_HeadersEntry {
 export interface HeadersResponse {
   modified: boolean;
   headers: { [key: string]: string };
-  errorMessage: string;
 }
 
 export interface HeadersResponse_HeadersEntry {
@@ -195,9 +185,8 @@ export interface HeadersResponse_HeadersEntry {
 export interface ResponseWriteRequest {
   body: Buffer;
   headers: { [key: string]: string };
-  context: PluginContext | undefined;
-  statusCode: number;
   isStreamChunk: boolean;
+  context: PluginContext | undefined;
 }
 
 export interface ResponseWriteRequest_HeadersEntry {
@@ -209,7 +198,6 @@ export interface ResponseWriteResponse {
   modified: boolean;
   body: Buffer;
   headers: { [key: string]: string };
-  errorMessage: string;
 }
 
 export interface ResponseWriteResponse_HeadersEntry {
@@ -217,69 +205,1296 @@ export interface ResponseWriteResponse_HeadersEntry {
   value: string;
 }
 
-export interface ProxyLogRequest {
-  requestId: string;
-  method: string;
-  path: string;
+export interface StreamCompleteRequest {
+  accumulatedResponse: Buffer;
+  headers: { [key: string]: string };
   statusCode: number;
-  latencyMs: string;
+  context: PluginContext | undefined;
+  chunkCount: number;
+  requestBody: Buffer;
+}
+
+export interface StreamCompleteRequest_HeadersEntry {
+  key: string;
+  value: string;
+}
+
+export interface StreamCompleteResponse {
+  handled: boolean;
+  cached: boolean;
+  errorMessage: string;
+}
+
+export interface GetAppRequest {
+  credential: string;
+  context: PluginContext | undefined;
+}
+
+export interface GetAppResponse {
+  success: boolean;
+  errorMessage: string;
+  app: App | undefined;
+}
+
+export interface GetUserRequest {
+  credential: string;
+  context: PluginContext | undefined;
+}
+
+export interface GetUserResponse {
+  success: boolean;
+  errorMessage: string;
+  user: User | undefined;
+}
+
+export interface App {
+  id: number;
+  name: string;
+  description: string;
+  ownerEmail: string;
+  isActive: boolean;
+  monthlyBudget: number;
+  rateLimit: number;
+  metadata: { [key: string]: string };
+  pluginResources: AppPluginResourceAssociation[];
+}
+
+export interface App_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface AppPluginResourceAssociation {
+  pluginId: number;
+  resourceTypeSlug: string;
+  instanceIds: string[];
+  instances: AppPluginResourceInstance[];
+}
+
+export interface AppPluginResourceInstance {
+  id: string;
+  name: string;
+  privacyScore: number;
+  metadata: Buffer;
+}
+
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+  isActive: boolean;
+  metadata: { [key: string]: string };
+}
+
+export interface User_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface ProxyLogRequest {
+  appId: number;
+  userId: number;
+  vendor: string;
   requestBody: Buffer;
   responseBody: Buffer;
-  requestHeaders: { [key: string]: string };
-  responseHeaders: { [key: string]: string };
+  responseCode: number;
+  timestamp: string;
+  requestId: string;
   context: PluginContext | undefined;
-  timestampUnixMs: string;
-}
-
-export interface ProxyLogRequest_RequestHeadersEntry {
-  key: string;
-  value: string;
-}
-
-export interface ProxyLogRequest_ResponseHeadersEntry {
-  key: string;
-  value: string;
 }
 
 export interface AnalyticsRequest {
-  requestId: string;
-  model: string;
-  promptTokens: string;
-  responseTokens: string;
-  totalTokens: string;
+  llmId: number;
+  modelName: string;
+  vendor: string;
+  promptTokens: number;
+  responseTokens: number;
+  cacheWritePromptTokens: number;
+  cacheReadPromptTokens: number;
+  totalTokens: number;
   cost: number;
   currency: string;
-  latencyMs: string;
-  statusCode: number;
+  appId: number;
+  userId: number;
+  timestamp: string;
+  toolCalls: number;
+  choices: number;
+  requestId: string;
   context: PluginContext | undefined;
-  timestampUnixMs: string;
+}
+
+export interface BudgetUsageRequest {
+  appId: number;
+  llmId: number;
+  tokensUsed: string;
+  cost: number;
+  requestsCount: number;
+  promptTokens: string;
+  completionTokens: string;
+  periodStart: string;
+  periodEnd: string;
+  timestamp: string;
+  requestId: string;
+  context: PluginContext | undefined;
 }
 
 export interface DataCollectionResponse {
   success: boolean;
+  handled: boolean;
+  errorMessage: string;
+  metadata: { [key: string]: string };
+}
+
+export interface DataCollectionResponse_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface GetAssetRequest {
+  assetPath: string;
+}
+
+export interface GetAssetResponse {
+  success: boolean;
+  content: Buffer;
+  mimeType: string;
+  errorMessage: string;
+  contentLength: string;
+}
+
+export interface ListAssetsRequest {
+  pathPrefix: string;
+}
+
+export interface ListAssetsResponse {
+  success: boolean;
+  assets: AssetInfo[];
   errorMessage: string;
 }
 
-export interface GetConfigSchemaRequest {
-}
-
-export interface GetConfigSchemaResponse {
-  /** JSON Schema of the configuration Initialize accepts. */
-  schemaJson: string;
-  errorMessage: string;
+export interface AssetInfo {
+  path: string;
+  mimeType: string;
+  size: string;
 }
 
 export interface GetManifestRequest {
 }
 
 export interface GetManifestResponse {
-  /** Plugin manifest as JSON: name, version, hooks, permissions. */
+  /** false means the call failed, whatever manifest_json holds. */
+  success: boolean;
   manifestJson: string;
   errorMessage: string;
 }
 
+export interface CallRequest {
+  method: string;
+  payload: string;
+  serviceBrokerId: number;
+}
+
+export interface CallResponse {
+  success: boolean;
+  data: string;
+  errorMessage: string;
+}
+
+export interface PortalCallRequest {
+  method: string;
+  payload: string;
+  serviceBrokerId: number;
+  userContext: PortalUserContext | undefined;
+}
+
+export interface PortalCallResponse {
+  success: boolean;
+  data: string;
+  errorMessage: string;
+}
+
+export interface PortalUserContext {
+  userId: number;
+  email: string;
+  name: string;
+  isAdmin: boolean;
+  groups: string[];
+  metadata: { [key: string]: string };
+}
+
+export interface PortalUserContext_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface GetConfigSchemaRequest {
+}
+
+export interface GetConfigSchemaResponse {
+  /** false means the call failed, whatever schema_json holds. */
+  success: boolean;
+  schemaJson: string;
+  errorMessage: string;
+}
+
+export interface AgentMessageRequest {
+  sessionId: string;
+  userMessage: string;
+  availableTools: AgentToolInfo[];
+  availableDatasources: AgentDatasourceInfo[];
+  availableLlms: AgentLLMInfo[];
+  configJson: string;
+  history: AgentConversationMessage[];
+  context: PluginContext | undefined;
+  serviceBrokerId: number;
+}
+
+export interface AgentMessageChunk {
+  type: AgentMessageChunk_ChunkType;
+  content: string;
+  metadataJson: string;
+  isFinal: boolean;
+}
+
+export enum AgentMessageChunk_ChunkType {
+  CONTENT = 0,
+  TOOL_CALL = 1,
+  TOOL_RESULT = 2,
+  THINKING = 3,
+  ERROR = 4,
+  DONE = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function agentMessageChunk_ChunkTypeFromJSON(object: any): AgentMessageChunk_ChunkType {
+  switch (object) {
+    case 0:
+    case "CONTENT":
+      return AgentMessageChunk_ChunkType.CONTENT;
+    case 1:
+    case "TOOL_CALL":
+      return AgentMessageChunk_ChunkType.TOOL_CALL;
+    case 2:
+    case "TOOL_RESULT":
+      return AgentMessageChunk_ChunkType.TOOL_RESULT;
+    case 3:
+    case "THINKING":
+      return AgentMessageChunk_ChunkType.THINKING;
+    case 4:
+    case "ERROR":
+      return AgentMessageChunk_ChunkType.ERROR;
+    case 5:
+    case "DONE":
+      return AgentMessageChunk_ChunkType.DONE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AgentMessageChunk_ChunkType.UNRECOGNIZED;
+  }
+}
+
+export function agentMessageChunk_ChunkTypeToJSON(object: AgentMessageChunk_ChunkType): string {
+  switch (object) {
+    case AgentMessageChunk_ChunkType.CONTENT:
+      return "CONTENT";
+    case AgentMessageChunk_ChunkType.TOOL_CALL:
+      return "TOOL_CALL";
+    case AgentMessageChunk_ChunkType.TOOL_RESULT:
+      return "TOOL_RESULT";
+    case AgentMessageChunk_ChunkType.THINKING:
+      return "THINKING";
+    case AgentMessageChunk_ChunkType.ERROR:
+      return "ERROR";
+    case AgentMessageChunk_ChunkType.DONE:
+      return "DONE";
+    case AgentMessageChunk_ChunkType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export interface AgentToolInfo {
+  id: number;
+  name: string;
+  slug: string;
+  description: string;
+  operations: string[];
+  privacyScore: number;
+}
+
+export interface AgentDatasourceInfo {
+  id: number;
+  name: string;
+  description: string;
+  dbSourceType: string;
+  privacyScore: number;
+}
+
+export interface AgentLLMInfo {
+  id: number;
+  name: string;
+  vendor: string;
+  defaultModel: string;
+  allowedModels: string[];
+  privacyScore: number;
+}
+
+export interface AgentConversationMessage {
+  role: string;
+  content: string;
+  timestamp: string;
+  metadataJson: string;
+}
+
+export interface GetObjectHookRegistrationsRequest {
+}
+
+export interface GetObjectHookRegistrationsResponse {
+  registrations: ObjectHookRegistration[];
+}
+
+export interface ObjectHookRegistration {
+  objectType: string;
+  hookTypes: string[];
+  priority: number;
+}
+
+export interface ObjectHookRequest {
+  hookType: string;
+  objectType: string;
+  operationId: string;
+  userId: number;
+  pluginId: number;
+  context: PluginContext | undefined;
+  objectJson: string;
+  metadata: { [key: string]: string };
+  timestamp: string;
+}
+
+export interface ObjectHookRequest_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface ObjectHookResponse {
+  allowOperation: boolean;
+  rejectionReason: string;
+  modifiedObjectJson: string;
+  pluginMetadata: { [key: string]: string };
+  message: string;
+  modified: boolean;
+}
+
+export interface ObjectHookResponse_PluginMetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface ExecuteScheduledTaskRequest {
+  context: PluginContext | undefined;
+  schedule: ScheduleDefinition | undefined;
+  serviceBrokerId: number;
+}
+
+export interface ExecuteScheduledTaskResponse {
+  success: boolean;
+  errorMessage: string;
+}
+
+export interface ScheduleDefinition {
+  id: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  enabled: boolean;
+  timeoutSeconds: number;
+  configJson: string;
+}
+
+export interface EdgePayloadRequest {
+  payload: Buffer;
+  edgeId: string;
+  edgeNamespace: string;
+  correlationId: string;
+  metadata: { [key: string]: string };
+  edgeTimestamp: string;
+  receivedTimestamp: string;
+  context: PluginContext | undefined;
+  serviceBrokerId: number;
+}
+
+export interface EdgePayloadRequest_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface EdgePayloadResponse {
+  success: boolean;
+  handled: boolean;
+  errorMessage: string;
+  metadata: { [key: string]: string };
+}
+
+export interface EdgePayloadResponse_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface OpenSessionRequest {
+  serviceBrokerId: number;
+  pluginId: number;
+  metadata: { [key: string]: string };
+  timeoutMs: number;
+}
+
+export interface OpenSessionRequest_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface OpenSessionResponse {
+  success: boolean;
+  errorMessage: string;
+  sessionId: string;
+  closeReason: OpenSessionResponse_CloseReason;
+}
+
+export enum OpenSessionResponse_CloseReason {
+  UNKNOWN = 0,
+  TIMEOUT = 1,
+  EXPLICIT_CLOSE = 2,
+  PLUGIN_ERROR = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function openSessionResponse_CloseReasonFromJSON(object: any): OpenSessionResponse_CloseReason {
+  switch (object) {
+    case 0:
+    case "UNKNOWN":
+      return OpenSessionResponse_CloseReason.UNKNOWN;
+    case 1:
+    case "TIMEOUT":
+      return OpenSessionResponse_CloseReason.TIMEOUT;
+    case 2:
+    case "EXPLICIT_CLOSE":
+      return OpenSessionResponse_CloseReason.EXPLICIT_CLOSE;
+    case 3:
+    case "PLUGIN_ERROR":
+      return OpenSessionResponse_CloseReason.PLUGIN_ERROR;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return OpenSessionResponse_CloseReason.UNRECOGNIZED;
+  }
+}
+
+export function openSessionResponse_CloseReasonToJSON(object: OpenSessionResponse_CloseReason): string {
+  switch (object) {
+    case OpenSessionResponse_CloseReason.UNKNOWN:
+      return "UNKNOWN";
+    case OpenSessionResponse_CloseReason.TIMEOUT:
+      return "TIMEOUT";
+    case OpenSessionResponse_CloseReason.EXPLICIT_CLOSE:
+      return "EXPLICIT_CLOSE";
+    case OpenSessionResponse_CloseReason.PLUGIN_ERROR:
+      return "PLUGIN_ERROR";
+    case OpenSessionResponse_CloseReason.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export interface CloseSessionRequest {
+  reason: string;
+}
+
+export interface CloseSessionResponse {
+  success: boolean;
+  errorMessage: string;
+}
+
+export interface GetEndpointRegistrationsRequest {
+}
+
+export interface GetEndpointRegistrationsResponse {
+  registrations: EndpointRegistration[];
+}
+
+export interface EndpointRegistration {
+  path: string;
+  methods: string[];
+  description: string;
+  requireAuth: boolean;
+  streamResponse: boolean;
+  metadata: { [key: string]: string };
+}
+
+export interface EndpointRegistration_MetadataEntry {
+  key: string;
+  value: string;
+}
+
+export interface EndpointRequest {
+  method: string;
+  path: string;
+  relativePath: string;
+  pathSegments: string[];
+  headers: { [key: string]: string };
+  body: Buffer;
+  queryString: string;
+  remoteAddr: string;
+  host: string;
+  protocol: string;
+  context: PluginContext | undefined;
+  authenticated: boolean;
+  app: App | undefined;
+  scopes: string[];
+}
+
+export interface EndpointRequest_HeadersEntry {
+  key: string;
+  value: string;
+}
+
+export interface EndpointResponse {
+  statusCode: number;
+  headers: { [key: string]: string };
+  body: Buffer;
+  errorMessage: string;
+}
+
+export interface EndpointResponse_HeadersEntry {
+  key: string;
+  value: string;
+}
+
+export interface EndpointResponseChunk {
+  type: EndpointResponseChunk_ChunkType;
+  statusCode: number;
+  headers: { [key: string]: string };
+  data: Buffer;
+  errorMessage: string;
+}
+
+export enum EndpointResponseChunk_ChunkType {
+  HEADERS = 0,
+  BODY = 1,
+  DONE = 2,
+  ERROR = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function endpointResponseChunk_ChunkTypeFromJSON(object: any): EndpointResponseChunk_ChunkType {
+  switch (object) {
+    case 0:
+    case "HEADERS":
+      return EndpointResponseChunk_ChunkType.HEADERS;
+    case 1:
+    case "BODY":
+      return EndpointResponseChunk_ChunkType.BODY;
+    case 2:
+    case "DONE":
+      return EndpointResponseChunk_ChunkType.DONE;
+    case 3:
+    case "ERROR":
+      return EndpointResponseChunk_ChunkType.ERROR;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return EndpointResponseChunk_ChunkType.UNRECOGNIZED;
+  }
+}
+
+export function endpointResponseChunk_ChunkTypeToJSON(object: EndpointResponseChunk_ChunkType): string {
+  switch (object) {
+    case EndpointResponseChunk_ChunkType.HEADERS:
+      return "HEADERS";
+    case EndpointResponseChunk_ChunkType.BODY:
+      return "BODY";
+    case EndpointResponseChunk_ChunkType.DONE:
+      return "DONE";
+    case EndpointResponseChunk_ChunkType.ERROR:
+      return "ERROR";
+    case EndpointResponseChunk_ChunkType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export interface EndpointResponseChunk_HeadersEntry {
+  key: string;
+  value: string;
+}
+
+export interface GetResourceTypeRegistrationsRequest {
+}
+
+export interface GetResourceTypeRegistrationsResponse {
+  registrations: ResourceTypeRegistrationProto[];
+}
+
+export interface ResourceTypeRegistrationProto {
+  slug: string;
+  name: string;
+  description: string;
+  icon: string;
+  hasPrivacyScore: boolean;
+  supportsSubmissions: boolean;
+  formComponent: ResourceFormComponentProto | undefined;
+}
+
+export interface ResourceFormComponentProto {
+  tag: string;
+  entryPoint: string;
+}
+
+export interface ListResourceInstancesRequest {
+  resourceTypeSlug: string;
+  context: PluginContext | undefined;
+  serviceBrokerId: number;
+}
+
+export interface ListResourceInstancesResponse {
+  success: boolean;
+  instances: ResourceInstanceProto[];
+  errorMessage: string;
+}
+
+export interface ResourceInstanceProto {
+  id: string;
+  name: string;
+  description: string;
+  privacyScore: number;
+  metadata: Buffer;
+  isActive: boolean;
+}
+
+export interface GetResourceInstanceRequest {
+  resourceTypeSlug: string;
+  instanceId: string;
+  context: PluginContext | undefined;
+  serviceBrokerId: number;
+}
+
+export interface GetResourceInstanceResponse {
+  success: boolean;
+  instance: ResourceInstanceProto | undefined;
+  errorMessage: string;
+}
+
+export interface ValidateResourceSelectionRequest {
+  resourceTypeSlug: string;
+  instanceIds: string[];
+  appId: number;
+  context: PluginContext | undefined;
+  serviceBrokerId: number;
+}
+
+export interface ValidateResourceSelectionResponse {
+  valid: boolean;
+  errorMessage: string;
+}
+
+export interface CreateResourceInstanceRequest {
+  resourceTypeSlug: string;
+  payload: Buffer;
+  context: PluginContext | undefined;
+  serviceBrokerId: number;
+}
+
+export interface CreateResourceInstanceResponse {
+  success: boolean;
+  instance: ResourceInstanceProto | undefined;
+  errorMessage: string;
+}
+
+function createBaseInitRequest(): InitRequest {
+  return { config: {}, configJson: "" };
+}
+
+export const InitRequest: MessageFns<InitRequest> = {
+  encode(message: InitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.config).forEach(([key, value]: [string, string]) => {
+      InitRequest_ConfigEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    if (message.configJson !== "") {
+      writer.uint32(18).string(message.configJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = InitRequest_ConfigEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.config[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.configJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InitRequest {
+    return {
+      config: isObject(object.config)
+        ? (globalThis.Object.entries(object.config) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      configJson: isSet(object.configJson)
+        ? globalThis.String(object.configJson)
+        : isSet(object.config_json)
+        ? globalThis.String(object.config_json)
+        : "",
+    };
+  },
+
+  toJSON(message: InitRequest): unknown {
+    const obj: any = {};
+    if (message.config) {
+      const entries = globalThis.Object.entries(message.config) as [string, string][];
+      if (entries.length > 0) {
+        obj.config = {};
+        entries.forEach(([k, v]) => {
+          obj.config[k] = v;
+        });
+      }
+    }
+    if (message.configJson !== "") {
+      obj.configJson = message.configJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<InitRequest>): InitRequest {
+    return InitRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InitRequest>): InitRequest {
+    const message = createBaseInitRequest();
+    message.config = (globalThis.Object.entries(object.config ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.configJson = object.configJson ?? "";
+    return message;
+  },
+};
+
+function createBaseInitRequest_ConfigEntry(): InitRequest_ConfigEntry {
+  return { key: "", value: "" };
+}
+
+export const InitRequest_ConfigEntry: MessageFns<InitRequest_ConfigEntry> = {
+  encode(message: InitRequest_ConfigEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InitRequest_ConfigEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInitRequest_ConfigEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InitRequest_ConfigEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: InitRequest_ConfigEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<InitRequest_ConfigEntry>): InitRequest_ConfigEntry {
+    return InitRequest_ConfigEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InitRequest_ConfigEntry>): InitRequest_ConfigEntry {
+    const message = createBaseInitRequest_ConfigEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseInitResponse(): InitResponse {
+  return { success: false, errorMessage: "" };
+}
+
+export const InitResponse: MessageFns<InitResponse> = {
+  encode(message: InitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InitResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: InitResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<InitResponse>): InitResponse {
+    return InitResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InitResponse>): InitResponse {
+    const message = createBaseInitResponse();
+    message.success = object.success ?? false;
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBasePingRequest(): PingRequest {
+  return { timestamp: "0" };
+}
+
+export const PingRequest: MessageFns<PingRequest> = {
+  encode(message: PingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.timestamp !== "0") {
+      writer.uint32(8).int64(message.timestamp);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.timestamp = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PingRequest {
+    return { timestamp: isSet(object.timestamp) ? globalThis.String(object.timestamp) : "0" };
+  },
+
+  toJSON(message: PingRequest): unknown {
+    const obj: any = {};
+    if (message.timestamp !== "0") {
+      obj.timestamp = message.timestamp;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PingRequest>): PingRequest {
+    return PingRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PingRequest>): PingRequest {
+    const message = createBasePingRequest();
+    message.timestamp = object.timestamp ?? "0";
+    return message;
+  },
+};
+
+function createBasePingResponse(): PingResponse {
+  return { timestamp: "0", healthy: false };
+}
+
+export const PingResponse: MessageFns<PingResponse> = {
+  encode(message: PingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.timestamp !== "0") {
+      writer.uint32(8).int64(message.timestamp);
+    }
+    if (message.healthy !== false) {
+      writer.uint32(16).bool(message.healthy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.timestamp = reader.int64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.healthy = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PingResponse {
+    return {
+      timestamp: isSet(object.timestamp) ? globalThis.String(object.timestamp) : "0",
+      healthy: isSet(object.healthy) ? globalThis.Boolean(object.healthy) : false,
+    };
+  },
+
+  toJSON(message: PingResponse): unknown {
+    const obj: any = {};
+    if (message.timestamp !== "0") {
+      obj.timestamp = message.timestamp;
+    }
+    if (message.healthy !== false) {
+      obj.healthy = message.healthy;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PingResponse>): PingResponse {
+    return PingResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PingResponse>): PingResponse {
+    const message = createBasePingResponse();
+    message.timestamp = object.timestamp ?? "0";
+    message.healthy = object.healthy ?? false;
+    return message;
+  },
+};
+
+function createBaseShutdownRequest(): ShutdownRequest {
+  return { timeoutSeconds: "0" };
+}
+
+export const ShutdownRequest: MessageFns<ShutdownRequest> = {
+  encode(message: ShutdownRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.timeoutSeconds !== "0") {
+      writer.uint32(8).int64(message.timeoutSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShutdownRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShutdownRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShutdownRequest {
+    return {
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.String(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.String(object.timeout_seconds)
+        : "0",
+    };
+  },
+
+  toJSON(message: ShutdownRequest): unknown {
+    const obj: any = {};
+    if (message.timeoutSeconds !== "0") {
+      obj.timeoutSeconds = message.timeoutSeconds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ShutdownRequest>): ShutdownRequest {
+    return ShutdownRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ShutdownRequest>): ShutdownRequest {
+    const message = createBaseShutdownRequest();
+    message.timeoutSeconds = object.timeoutSeconds ?? "0";
+    return message;
+  },
+};
+
+function createBaseShutdownResponse(): ShutdownResponse {
+  return { success: false };
+}
+
+export const ShutdownResponse: MessageFns<ShutdownResponse> = {
+  encode(message: ShutdownResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShutdownResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShutdownResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShutdownResponse {
+    return { success: isSet(object.success) ? globalThis.Boolean(object.success) : false };
+  },
+
+  toJSON(message: ShutdownResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ShutdownResponse>): ShutdownResponse {
+    return ShutdownResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ShutdownResponse>): ShutdownResponse {
+    const message = createBaseShutdownResponse();
+    message.success = object.success ?? false;
+    return message;
+  },
+};
+
 function createBasePluginContext(): PluginContext {
-  return { requestId: "", vendor: "", llmId: 0, appId: 0, userId: 0, metadata: {}, traceContext: {} };
+  return { requestId: "", vendor: "", llmId: 0, llmSlug: "", appId: 0, userId: 0, metadata: {}, traceContext: {} };
 }
 
 export const PluginContext: MessageFns<PluginContext> = {
@@ -293,17 +1508,20 @@ export const PluginContext: MessageFns<PluginContext> = {
     if (message.llmId !== 0) {
       writer.uint32(24).uint32(message.llmId);
     }
+    if (message.llmSlug !== "") {
+      writer.uint32(34).string(message.llmSlug);
+    }
     if (message.appId !== 0) {
-      writer.uint32(32).uint32(message.appId);
+      writer.uint32(40).uint32(message.appId);
     }
     if (message.userId !== 0) {
-      writer.uint32(40).uint32(message.userId);
+      writer.uint32(48).uint32(message.userId);
     }
     globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
-      PluginContext_MetadataEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+      PluginContext_MetadataEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
     });
     globalThis.Object.entries(message.traceContext).forEach(([key, value]: [string, string]) => {
-      PluginContext_TraceContextEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+      PluginContext_TraceContextEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
     });
     return writer;
   },
@@ -346,11 +1564,11 @@ export const PluginContext: MessageFns<PluginContext> = {
             continue;
           }
           case 4: {
-            if (tag !== 32) {
+            if (tag !== 34) {
               break;
             }
 
-            message.appId = reader.uint32();
+            message.llmSlug = reader.string();
             continue;
           }
           case 5: {
@@ -358,18 +1576,15 @@ export const PluginContext: MessageFns<PluginContext> = {
               break;
             }
 
-            message.userId = reader.uint32();
+            message.appId = reader.uint32();
             continue;
           }
           case 6: {
-            if (tag !== 50) {
+            if (tag !== 48) {
               break;
             }
 
-            const entry6 = PluginContext_MetadataEntry.decode(reader, reader.uint32());
-            if (entry6.value !== undefined) {
-              message.metadata[entry6.key] = entry6.value;
-            }
+            message.userId = reader.uint32();
             continue;
           }
           case 7: {
@@ -377,9 +1592,20 @@ export const PluginContext: MessageFns<PluginContext> = {
               break;
             }
 
-            const entry7 = PluginContext_TraceContextEntry.decode(reader, reader.uint32());
+            const entry7 = PluginContext_MetadataEntry.decode(reader, reader.uint32());
             if (entry7.value !== undefined) {
-              message.traceContext[entry7.key] = entry7.value;
+              message.metadata[entry7.key] = entry7.value;
+            }
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = PluginContext_TraceContextEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.traceContext[entry8.key] = entry8.value;
             }
             continue;
           }
@@ -408,6 +1634,11 @@ export const PluginContext: MessageFns<PluginContext> = {
         : isSet(object.llm_id)
         ? globalThis.Number(object.llm_id)
         : 0,
+      llmSlug: isSet(object.llmSlug)
+        ? globalThis.String(object.llmSlug)
+        : isSet(object.llm_slug)
+        ? globalThis.String(object.llm_slug)
+        : "",
       appId: isSet(object.appId)
         ? globalThis.Number(object.appId)
         : isSet(object.app_id)
@@ -473,6 +1704,9 @@ export const PluginContext: MessageFns<PluginContext> = {
     if (message.llmId !== 0) {
       obj.llmId = Math.round(message.llmId);
     }
+    if (message.llmSlug !== "") {
+      obj.llmSlug = message.llmSlug;
+    }
     if (message.appId !== 0) {
       obj.appId = Math.round(message.appId);
     }
@@ -508,6 +1742,7 @@ export const PluginContext: MessageFns<PluginContext> = {
     message.requestId = object.requestId ?? "";
     message.vendor = object.vendor ?? "";
     message.llmId = object.llmId ?? 0;
+    message.llmSlug = object.llmSlug ?? "";
     message.appId = object.appId ?? 0;
     message.userId = object.userId ?? 0;
     message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
@@ -973,7 +2208,15 @@ export const PluginRequest_HeadersEntry: MessageFns<PluginRequest_HeadersEntry> 
 };
 
 function createBasePluginResponse(): PluginResponse {
-  return { modified: false, statusCode: 0, headers: {}, body: Buffer.alloc(0), block: false, errorMessage: "" };
+  return {
+    modified: false,
+    statusCode: 0,
+    headers: {},
+    body: Buffer.alloc(0),
+    block: false,
+    errorMessage: "",
+    contextUpdates: {},
+  };
 }
 
 export const PluginResponse: MessageFns<PluginResponse> = {
@@ -996,6 +2239,9 @@ export const PluginResponse: MessageFns<PluginResponse> = {
     if (message.errorMessage !== "") {
       writer.uint32(50).string(message.errorMessage);
     }
+    globalThis.Object.entries(message.contextUpdates).forEach(([key, value]: [string, string]) => {
+      PluginResponse_ContextUpdatesEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
     return writer;
   },
 
@@ -1063,6 +2309,17 @@ export const PluginResponse: MessageFns<PluginResponse> = {
             message.errorMessage = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = PluginResponse_ContextUpdatesEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.contextUpdates[entry7.key] = entry7.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1104,6 +2361,33 @@ export const PluginResponse: MessageFns<PluginResponse> = {
         : isSet(object.error_message)
         ? globalThis.String(object.error_message)
         : "",
+      contextUpdates: isObject(object.contextUpdates)
+        ? (globalThis.Object.entries(object.contextUpdates) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.context_updates)
+        ? (globalThis.Object.entries(object.context_updates) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -1133,6 +2417,15 @@ export const PluginResponse: MessageFns<PluginResponse> = {
     if (message.errorMessage !== "") {
       obj.errorMessage = message.errorMessage;
     }
+    if (message.contextUpdates) {
+      const entries = globalThis.Object.entries(message.contextUpdates) as [string, string][];
+      if (entries.length > 0) {
+        obj.contextUpdates = {};
+        entries.forEach(([k, v]) => {
+          obj.contextUpdates[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -1155,6 +2448,15 @@ export const PluginResponse: MessageFns<PluginResponse> = {
     message.body = object.body ?? Buffer.alloc(0);
     message.block = object.block ?? false;
     message.errorMessage = object.errorMessage ?? "";
+    message.contextUpdates = (globalThis.Object.entries(object.contextUpdates ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
     return message;
   },
 };
@@ -1244,8 +2546,93 @@ export const PluginResponse_HeadersEntry: MessageFns<PluginResponse_HeadersEntry
   },
 };
 
+function createBasePluginResponse_ContextUpdatesEntry(): PluginResponse_ContextUpdatesEntry {
+  return { key: "", value: "" };
+}
+
+export const PluginResponse_ContextUpdatesEntry: MessageFns<PluginResponse_ContextUpdatesEntry> = {
+  encode(message: PluginResponse_ContextUpdatesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PluginResponse_ContextUpdatesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePluginResponse_ContextUpdatesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PluginResponse_ContextUpdatesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PluginResponse_ContextUpdatesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PluginResponse_ContextUpdatesEntry>): PluginResponse_ContextUpdatesEntry {
+    return PluginResponse_ContextUpdatesEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PluginResponse_ContextUpdatesEntry>): PluginResponse_ContextUpdatesEntry {
+    const message = createBasePluginResponse_ContextUpdatesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
 function createBaseAuthRequest(): AuthRequest {
-  return { credential: "", authType: "", request: undefined };
+  return { credential: "", authType: "", request: undefined, context: undefined };
 }
 
 export const AuthRequest: MessageFns<AuthRequest> = {
@@ -1258,6 +2645,9 @@ export const AuthRequest: MessageFns<AuthRequest> = {
     }
     if (message.request !== undefined) {
       PluginRequest.encode(message.request, writer.uint32(26).fork()).join();
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1299,6 +2689,14 @@ export const AuthRequest: MessageFns<AuthRequest> = {
             message.request = PluginRequest.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1320,6 +2718,7 @@ export const AuthRequest: MessageFns<AuthRequest> = {
         ? globalThis.String(object.auth_type)
         : "",
       request: isSet(object.request) ? PluginRequest.fromJSON(object.request) : undefined,
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
     };
   },
 
@@ -1334,6 +2733,9 @@ export const AuthRequest: MessageFns<AuthRequest> = {
     if (message.request !== undefined) {
       obj.request = PluginRequest.toJSON(message.request);
     }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
     return obj;
   },
 
@@ -1346,6 +2748,9 @@ export const AuthRequest: MessageFns<AuthRequest> = {
     message.authType = object.authType ?? "";
     message.request = (object.request !== undefined && object.request !== null)
       ? PluginRequest.fromPartial(object.request)
+      : undefined;
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
       : undefined;
     return message;
   },
@@ -1882,1056 +3287,8 @@ export const EnrichedRequest_AuthClaimsEntry: MessageFns<EnrichedRequest_AuthCla
   },
 };
 
-function createBaseResponseData(): ResponseData {
-  return { requestId: "", statusCode: 0, headers: {}, body: Buffer.alloc(0), context: undefined, latencyMs: "0" };
-}
-
-export const ResponseData: MessageFns<ResponseData> = {
-  encode(message: ResponseData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.requestId !== "") {
-      writer.uint32(10).string(message.requestId);
-    }
-    if (message.statusCode !== 0) {
-      writer.uint32(16).int32(message.statusCode);
-    }
-    globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
-      ResponseData_HeadersEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
-    });
-    if (message.body.length !== 0) {
-      writer.uint32(34).bytes(message.body);
-    }
-    if (message.context !== undefined) {
-      PluginContext.encode(message.context, writer.uint32(42).fork()).join();
-    }
-    if (message.latencyMs !== "0") {
-      writer.uint32(48).int64(message.latencyMs);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): ResponseData {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseResponseData();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.requestId = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.statusCode = reader.int32();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            const entry3 = ResponseData_HeadersEntry.decode(reader, reader.uint32());
-            if (entry3.value !== undefined) {
-              message.headers[entry3.key] = entry3.value;
-            }
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.body = Buffer.from(reader.bytes());
-            continue;
-          }
-          case 5: {
-            if (tag !== 42) {
-              break;
-            }
-
-            message.context = PluginContext.decode(reader, reader.uint32());
-            continue;
-          }
-          case 6: {
-            if (tag !== 48) {
-              break;
-            }
-
-            message.latencyMs = reader.int64().toString();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ResponseData {
-    return {
-      requestId: isSet(object.requestId)
-        ? globalThis.String(object.requestId)
-        : isSet(object.request_id)
-        ? globalThis.String(object.request_id)
-        : "",
-      statusCode: isSet(object.statusCode)
-        ? globalThis.Number(object.statusCode)
-        : isSet(object.status_code)
-        ? globalThis.Number(object.status_code)
-        : 0,
-      headers: isObject(object.headers)
-        ? (globalThis.Object.entries(object.headers) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      body: isSet(object.body) ? Buffer.from(bytesFromBase64(object.body)) : Buffer.alloc(0),
-      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
-      latencyMs: isSet(object.latencyMs)
-        ? globalThis.String(object.latencyMs)
-        : isSet(object.latency_ms)
-        ? globalThis.String(object.latency_ms)
-        : "0",
-    };
-  },
-
-  toJSON(message: ResponseData): unknown {
-    const obj: any = {};
-    if (message.requestId !== "") {
-      obj.requestId = message.requestId;
-    }
-    if (message.statusCode !== 0) {
-      obj.statusCode = Math.round(message.statusCode);
-    }
-    if (message.headers) {
-      const entries = globalThis.Object.entries(message.headers) as [string, string][];
-      if (entries.length > 0) {
-        obj.headers = {};
-        entries.forEach(([k, v]) => {
-          obj.headers[k] = v;
-        });
-      }
-    }
-    if (message.body.length !== 0) {
-      obj.body = base64FromBytes(message.body);
-    }
-    if (message.context !== undefined) {
-      obj.context = PluginContext.toJSON(message.context);
-    }
-    if (message.latencyMs !== "0") {
-      obj.latencyMs = message.latencyMs;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ResponseData>): ResponseData {
-    return ResponseData.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ResponseData>): ResponseData {
-    const message = createBaseResponseData();
-    message.requestId = object.requestId ?? "";
-    message.statusCode = object.statusCode ?? 0;
-    message.headers = (globalThis.Object.entries(object.headers ?? {}) as [string, string][]).reduce(
-      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
-        if (value !== undefined) {
-          acc[key] = globalThis.String(value);
-        }
-        return acc;
-      },
-      {},
-    );
-    message.body = object.body ?? Buffer.alloc(0);
-    message.context = (object.context !== undefined && object.context !== null)
-      ? PluginContext.fromPartial(object.context)
-      : undefined;
-    message.latencyMs = object.latencyMs ?? "0";
-    return message;
-  },
-};
-
-function createBaseResponseData_HeadersEntry(): ResponseData_HeadersEntry {
-  return { key: "", value: "" };
-}
-
-export const ResponseData_HeadersEntry: MessageFns<ResponseData_HeadersEntry> = {
-  encode(message: ResponseData_HeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.key !== "") {
-      writer.uint32(10).string(message.key);
-    }
-    if (message.value !== "") {
-      writer.uint32(18).string(message.value);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): ResponseData_HeadersEntry {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseResponseData_HeadersEntry();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.key = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.value = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ResponseData_HeadersEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: ResponseData_HeadersEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ResponseData_HeadersEntry>): ResponseData_HeadersEntry {
-    return ResponseData_HeadersEntry.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ResponseData_HeadersEntry>): ResponseData_HeadersEntry {
-    const message = createBaseResponseData_HeadersEntry();
-    message.key = object.key ?? "";
-    message.value = object.value ?? "";
-    return message;
-  },
-};
-
-function createBaseStreamChunk(): StreamChunk {
-  return { requestId: "", data: Buffer.alloc(0), isFinal: false, context: undefined, sequence: 0 };
-}
-
-export const StreamChunk: MessageFns<StreamChunk> = {
-  encode(message: StreamChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.requestId !== "") {
-      writer.uint32(10).string(message.requestId);
-    }
-    if (message.data.length !== 0) {
-      writer.uint32(18).bytes(message.data);
-    }
-    if (message.isFinal !== false) {
-      writer.uint32(24).bool(message.isFinal);
-    }
-    if (message.context !== undefined) {
-      PluginContext.encode(message.context, writer.uint32(34).fork()).join();
-    }
-    if (message.sequence !== 0) {
-      writer.uint32(40).int32(message.sequence);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): StreamChunk {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseStreamChunk();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.requestId = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.data = Buffer.from(reader.bytes());
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.isFinal = reader.bool();
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.context = PluginContext.decode(reader, reader.uint32());
-            continue;
-          }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.sequence = reader.int32();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): StreamChunk {
-    return {
-      requestId: isSet(object.requestId)
-        ? globalThis.String(object.requestId)
-        : isSet(object.request_id)
-        ? globalThis.String(object.request_id)
-        : "",
-      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
-      isFinal: isSet(object.isFinal)
-        ? globalThis.Boolean(object.isFinal)
-        : isSet(object.is_final)
-        ? globalThis.Boolean(object.is_final)
-        : false,
-      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
-      sequence: isSet(object.sequence) ? globalThis.Number(object.sequence) : 0,
-    };
-  },
-
-  toJSON(message: StreamChunk): unknown {
-    const obj: any = {};
-    if (message.requestId !== "") {
-      obj.requestId = message.requestId;
-    }
-    if (message.data.length !== 0) {
-      obj.data = base64FromBytes(message.data);
-    }
-    if (message.isFinal !== false) {
-      obj.isFinal = message.isFinal;
-    }
-    if (message.context !== undefined) {
-      obj.context = PluginContext.toJSON(message.context);
-    }
-    if (message.sequence !== 0) {
-      obj.sequence = Math.round(message.sequence);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<StreamChunk>): StreamChunk {
-    return StreamChunk.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<StreamChunk>): StreamChunk {
-    const message = createBaseStreamChunk();
-    message.requestId = object.requestId ?? "";
-    message.data = object.data ?? Buffer.alloc(0);
-    message.isFinal = object.isFinal ?? false;
-    message.context = (object.context !== undefined && object.context !== null)
-      ? PluginContext.fromPartial(object.context)
-      : undefined;
-    message.sequence = object.sequence ?? 0;
-    return message;
-  },
-};
-
-function createBaseInitRequest(): InitRequest {
-  return { config: {}, configJson: "", pluginId: 0 };
-}
-
-export const InitRequest: MessageFns<InitRequest> = {
-  encode(message: InitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    globalThis.Object.entries(message.config).forEach(([key, value]: [string, string]) => {
-      InitRequest_ConfigEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
-    });
-    if (message.configJson !== "") {
-      writer.uint32(18).string(message.configJson);
-    }
-    if (message.pluginId !== 0) {
-      writer.uint32(24).uint32(message.pluginId);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): InitRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseInitRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            const entry1 = InitRequest_ConfigEntry.decode(reader, reader.uint32());
-            if (entry1.value !== undefined) {
-              message.config[entry1.key] = entry1.value;
-            }
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.configJson = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.pluginId = reader.uint32();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): InitRequest {
-    return {
-      config: isObject(object.config)
-        ? (globalThis.Object.entries(object.config) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      configJson: isSet(object.configJson)
-        ? globalThis.String(object.configJson)
-        : isSet(object.config_json)
-        ? globalThis.String(object.config_json)
-        : "",
-      pluginId: isSet(object.pluginId)
-        ? globalThis.Number(object.pluginId)
-        : isSet(object.plugin_id)
-        ? globalThis.Number(object.plugin_id)
-        : 0,
-    };
-  },
-
-  toJSON(message: InitRequest): unknown {
-    const obj: any = {};
-    if (message.config) {
-      const entries = globalThis.Object.entries(message.config) as [string, string][];
-      if (entries.length > 0) {
-        obj.config = {};
-        entries.forEach(([k, v]) => {
-          obj.config[k] = v;
-        });
-      }
-    }
-    if (message.configJson !== "") {
-      obj.configJson = message.configJson;
-    }
-    if (message.pluginId !== 0) {
-      obj.pluginId = Math.round(message.pluginId);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<InitRequest>): InitRequest {
-    return InitRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<InitRequest>): InitRequest {
-    const message = createBaseInitRequest();
-    message.config = (globalThis.Object.entries(object.config ?? {}) as [string, string][]).reduce(
-      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
-        if (value !== undefined) {
-          acc[key] = globalThis.String(value);
-        }
-        return acc;
-      },
-      {},
-    );
-    message.configJson = object.configJson ?? "";
-    message.pluginId = object.pluginId ?? 0;
-    return message;
-  },
-};
-
-function createBaseInitRequest_ConfigEntry(): InitRequest_ConfigEntry {
-  return { key: "", value: "" };
-}
-
-export const InitRequest_ConfigEntry: MessageFns<InitRequest_ConfigEntry> = {
-  encode(message: InitRequest_ConfigEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.key !== "") {
-      writer.uint32(10).string(message.key);
-    }
-    if (message.value !== "") {
-      writer.uint32(18).string(message.value);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): InitRequest_ConfigEntry {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseInitRequest_ConfigEntry();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.key = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.value = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): InitRequest_ConfigEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: InitRequest_ConfigEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<InitRequest_ConfigEntry>): InitRequest_ConfigEntry {
-    return InitRequest_ConfigEntry.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<InitRequest_ConfigEntry>): InitRequest_ConfigEntry {
-    const message = createBaseInitRequest_ConfigEntry();
-    message.key = object.key ?? "";
-    message.value = object.value ?? "";
-    return message;
-  },
-};
-
-function createBaseInitResponse(): InitResponse {
-  return { success: false, errorMessage: "" };
-}
-
-export const InitResponse: MessageFns<InitResponse> = {
-  encode(message: InitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.success !== false) {
-      writer.uint32(8).bool(message.success);
-    }
-    if (message.errorMessage !== "") {
-      writer.uint32(18).string(message.errorMessage);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): InitResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseInitResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.success = reader.bool();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.errorMessage = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): InitResponse {
-    return {
-      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
-      errorMessage: isSet(object.errorMessage)
-        ? globalThis.String(object.errorMessage)
-        : isSet(object.error_message)
-        ? globalThis.String(object.error_message)
-        : "",
-    };
-  },
-
-  toJSON(message: InitResponse): unknown {
-    const obj: any = {};
-    if (message.success !== false) {
-      obj.success = message.success;
-    }
-    if (message.errorMessage !== "") {
-      obj.errorMessage = message.errorMessage;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<InitResponse>): InitResponse {
-    return InitResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<InitResponse>): InitResponse {
-    const message = createBaseInitResponse();
-    message.success = object.success ?? false;
-    message.errorMessage = object.errorMessage ?? "";
-    return message;
-  },
-};
-
-function createBasePingRequest(): PingRequest {
-  return { timestamp: "0" };
-}
-
-export const PingRequest: MessageFns<PingRequest> = {
-  encode(message: PingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.timestamp !== "0") {
-      writer.uint32(8).int64(message.timestamp);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): PingRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBasePingRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.timestamp = reader.int64().toString();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): PingRequest {
-    return { timestamp: isSet(object.timestamp) ? globalThis.String(object.timestamp) : "0" };
-  },
-
-  toJSON(message: PingRequest): unknown {
-    const obj: any = {};
-    if (message.timestamp !== "0") {
-      obj.timestamp = message.timestamp;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<PingRequest>): PingRequest {
-    return PingRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<PingRequest>): PingRequest {
-    const message = createBasePingRequest();
-    message.timestamp = object.timestamp ?? "0";
-    return message;
-  },
-};
-
-function createBasePingResponse(): PingResponse {
-  return { timestamp: "0", healthy: false };
-}
-
-export const PingResponse: MessageFns<PingResponse> = {
-  encode(message: PingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.timestamp !== "0") {
-      writer.uint32(8).int64(message.timestamp);
-    }
-    if (message.healthy !== false) {
-      writer.uint32(16).bool(message.healthy);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): PingResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBasePingResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.timestamp = reader.int64().toString();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.healthy = reader.bool();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): PingResponse {
-    return {
-      timestamp: isSet(object.timestamp) ? globalThis.String(object.timestamp) : "0",
-      healthy: isSet(object.healthy) ? globalThis.Boolean(object.healthy) : false,
-    };
-  },
-
-  toJSON(message: PingResponse): unknown {
-    const obj: any = {};
-    if (message.timestamp !== "0") {
-      obj.timestamp = message.timestamp;
-    }
-    if (message.healthy !== false) {
-      obj.healthy = message.healthy;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<PingResponse>): PingResponse {
-    return PingResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<PingResponse>): PingResponse {
-    const message = createBasePingResponse();
-    message.timestamp = object.timestamp ?? "0";
-    message.healthy = object.healthy ?? false;
-    return message;
-  },
-};
-
-function createBaseShutdownRequest(): ShutdownRequest {
-  return { timeoutSeconds: 0 };
-}
-
-export const ShutdownRequest: MessageFns<ShutdownRequest> = {
-  encode(message: ShutdownRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.timeoutSeconds !== 0) {
-      writer.uint32(8).int32(message.timeoutSeconds);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): ShutdownRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseShutdownRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.timeoutSeconds = reader.int32();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ShutdownRequest {
-    return {
-      timeoutSeconds: isSet(object.timeoutSeconds)
-        ? globalThis.Number(object.timeoutSeconds)
-        : isSet(object.timeout_seconds)
-        ? globalThis.Number(object.timeout_seconds)
-        : 0,
-    };
-  },
-
-  toJSON(message: ShutdownRequest): unknown {
-    const obj: any = {};
-    if (message.timeoutSeconds !== 0) {
-      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ShutdownRequest>): ShutdownRequest {
-    return ShutdownRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ShutdownRequest>): ShutdownRequest {
-    const message = createBaseShutdownRequest();
-    message.timeoutSeconds = object.timeoutSeconds ?? 0;
-    return message;
-  },
-};
-
-function createBaseShutdownResponse(): ShutdownResponse {
-  return { success: false, errorMessage: "" };
-}
-
-export const ShutdownResponse: MessageFns<ShutdownResponse> = {
-  encode(message: ShutdownResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.success !== false) {
-      writer.uint32(8).bool(message.success);
-    }
-    if (message.errorMessage !== "") {
-      writer.uint32(18).string(message.errorMessage);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): ShutdownResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseShutdownResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.success = reader.bool();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.errorMessage = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ShutdownResponse {
-    return {
-      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
-      errorMessage: isSet(object.errorMessage)
-        ? globalThis.String(object.errorMessage)
-        : isSet(object.error_message)
-        ? globalThis.String(object.error_message)
-        : "",
-    };
-  },
-
-  toJSON(message: ShutdownResponse): unknown {
-    const obj: any = {};
-    if (message.success !== false) {
-      obj.success = message.success;
-    }
-    if (message.errorMessage !== "") {
-      obj.errorMessage = message.errorMessage;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ShutdownResponse>): ShutdownResponse {
-    return ShutdownResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ShutdownResponse>): ShutdownResponse {
-    const message = createBaseShutdownResponse();
-    message.success = object.success ?? false;
-    message.errorMessage = object.errorMessage ?? "";
-    return message;
-  },
-};
-
 function createBaseHeadersRequest(): HeadersRequest {
-  return { headers: {}, context: undefined, statusCode: 0 };
+  return { headers: {}, context: undefined };
 }
 
 export const HeadersRequest: MessageFns<HeadersRequest> = {
@@ -2941,9 +3298,6 @@ export const HeadersRequest: MessageFns<HeadersRequest> = {
     });
     if (message.context !== undefined) {
       PluginContext.encode(message.context, writer.uint32(18).fork()).join();
-    }
-    if (message.statusCode !== 0) {
-      writer.uint32(24).int32(message.statusCode);
     }
     return writer;
   },
@@ -2980,14 +3334,6 @@ export const HeadersRequest: MessageFns<HeadersRequest> = {
             message.context = PluginContext.decode(reader, reader.uint32());
             continue;
           }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.statusCode = reader.int32();
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3017,11 +3363,6 @@ export const HeadersRequest: MessageFns<HeadersRequest> = {
         )
         : {},
       context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
-      statusCode: isSet(object.statusCode)
-        ? globalThis.Number(object.statusCode)
-        : isSet(object.status_code)
-        ? globalThis.Number(object.status_code)
-        : 0,
     };
   },
 
@@ -3038,9 +3379,6 @@ export const HeadersRequest: MessageFns<HeadersRequest> = {
     }
     if (message.context !== undefined) {
       obj.context = PluginContext.toJSON(message.context);
-    }
-    if (message.statusCode !== 0) {
-      obj.statusCode = Math.round(message.statusCode);
     }
     return obj;
   },
@@ -3062,7 +3400,6 @@ export const HeadersRequest: MessageFns<HeadersRequest> = {
     message.context = (object.context !== undefined && object.context !== null)
       ? PluginContext.fromPartial(object.context)
       : undefined;
-    message.statusCode = object.statusCode ?? 0;
     return message;
   },
 };
@@ -3153,7 +3490,7 @@ export const HeadersRequest_HeadersEntry: MessageFns<HeadersRequest_HeadersEntry
 };
 
 function createBaseHeadersResponse(): HeadersResponse {
-  return { modified: false, headers: {}, errorMessage: "" };
+  return { modified: false, headers: {} };
 }
 
 export const HeadersResponse: MessageFns<HeadersResponse> = {
@@ -3164,9 +3501,6 @@ export const HeadersResponse: MessageFns<HeadersResponse> = {
     globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
       HeadersResponse_HeadersEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
     });
-    if (message.errorMessage !== "") {
-      writer.uint32(26).string(message.errorMessage);
-    }
     return writer;
   },
 
@@ -3202,14 +3536,6 @@ export const HeadersResponse: MessageFns<HeadersResponse> = {
             }
             continue;
           }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.errorMessage = reader.string();
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3239,11 +3565,6 @@ export const HeadersResponse: MessageFns<HeadersResponse> = {
           {},
         )
         : {},
-      errorMessage: isSet(object.errorMessage)
-        ? globalThis.String(object.errorMessage)
-        : isSet(object.error_message)
-        ? globalThis.String(object.error_message)
-        : "",
     };
   },
 
@@ -3260,9 +3581,6 @@ export const HeadersResponse: MessageFns<HeadersResponse> = {
           obj.headers[k] = v;
         });
       }
-    }
-    if (message.errorMessage !== "") {
-      obj.errorMessage = message.errorMessage;
     }
     return obj;
   },
@@ -3282,7 +3600,6 @@ export const HeadersResponse: MessageFns<HeadersResponse> = {
       },
       {},
     );
-    message.errorMessage = object.errorMessage ?? "";
     return message;
   },
 };
@@ -3373,7 +3690,7 @@ export const HeadersResponse_HeadersEntry: MessageFns<HeadersResponse_HeadersEnt
 };
 
 function createBaseResponseWriteRequest(): ResponseWriteRequest {
-  return { body: Buffer.alloc(0), headers: {}, context: undefined, statusCode: 0, isStreamChunk: false };
+  return { body: Buffer.alloc(0), headers: {}, isStreamChunk: false, context: undefined };
 }
 
 export const ResponseWriteRequest: MessageFns<ResponseWriteRequest> = {
@@ -3384,14 +3701,11 @@ export const ResponseWriteRequest: MessageFns<ResponseWriteRequest> = {
     globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
       ResponseWriteRequest_HeadersEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
     });
-    if (message.context !== undefined) {
-      PluginContext.encode(message.context, writer.uint32(26).fork()).join();
-    }
-    if (message.statusCode !== 0) {
-      writer.uint32(32).int32(message.statusCode);
-    }
     if (message.isStreamChunk !== false) {
-      writer.uint32(40).bool(message.isStreamChunk);
+      writer.uint32(24).bool(message.isStreamChunk);
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -3429,27 +3743,19 @@ export const ResponseWriteRequest: MessageFns<ResponseWriteRequest> = {
             continue;
           }
           case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.context = PluginContext.decode(reader, reader.uint32());
-            continue;
-          }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.statusCode = reader.int32();
-            continue;
-          }
-          case 5: {
-            if (tag !== 40) {
+            if (tag !== 24) {
               break;
             }
 
             message.isStreamChunk = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -3481,17 +3787,12 @@ export const ResponseWriteRequest: MessageFns<ResponseWriteRequest> = {
           {},
         )
         : {},
-      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
-      statusCode: isSet(object.statusCode)
-        ? globalThis.Number(object.statusCode)
-        : isSet(object.status_code)
-        ? globalThis.Number(object.status_code)
-        : 0,
       isStreamChunk: isSet(object.isStreamChunk)
         ? globalThis.Boolean(object.isStreamChunk)
         : isSet(object.is_stream_chunk)
         ? globalThis.Boolean(object.is_stream_chunk)
         : false,
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
     };
   },
 
@@ -3509,14 +3810,11 @@ export const ResponseWriteRequest: MessageFns<ResponseWriteRequest> = {
         });
       }
     }
-    if (message.context !== undefined) {
-      obj.context = PluginContext.toJSON(message.context);
-    }
-    if (message.statusCode !== 0) {
-      obj.statusCode = Math.round(message.statusCode);
-    }
     if (message.isStreamChunk !== false) {
       obj.isStreamChunk = message.isStreamChunk;
+    }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
     }
     return obj;
   },
@@ -3536,11 +3834,10 @@ export const ResponseWriteRequest: MessageFns<ResponseWriteRequest> = {
       },
       {},
     );
+    message.isStreamChunk = object.isStreamChunk ?? false;
     message.context = (object.context !== undefined && object.context !== null)
       ? PluginContext.fromPartial(object.context)
       : undefined;
-    message.statusCode = object.statusCode ?? 0;
-    message.isStreamChunk = object.isStreamChunk ?? false;
     return message;
   },
 };
@@ -3631,7 +3928,7 @@ export const ResponseWriteRequest_HeadersEntry: MessageFns<ResponseWriteRequest_
 };
 
 function createBaseResponseWriteResponse(): ResponseWriteResponse {
-  return { modified: false, body: Buffer.alloc(0), headers: {}, errorMessage: "" };
+  return { modified: false, body: Buffer.alloc(0), headers: {} };
 }
 
 export const ResponseWriteResponse: MessageFns<ResponseWriteResponse> = {
@@ -3645,9 +3942,6 @@ export const ResponseWriteResponse: MessageFns<ResponseWriteResponse> = {
     globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
       ResponseWriteResponse_HeadersEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
     });
-    if (message.errorMessage !== "") {
-      writer.uint32(34).string(message.errorMessage);
-    }
     return writer;
   },
 
@@ -3691,14 +3985,6 @@ export const ResponseWriteResponse: MessageFns<ResponseWriteResponse> = {
             }
             continue;
           }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.errorMessage = reader.string();
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3729,11 +4015,6 @@ export const ResponseWriteResponse: MessageFns<ResponseWriteResponse> = {
           {},
         )
         : {},
-      errorMessage: isSet(object.errorMessage)
-        ? globalThis.String(object.errorMessage)
-        : isSet(object.error_message)
-        ? globalThis.String(object.error_message)
-        : "",
     };
   },
 
@@ -3754,9 +4035,6 @@ export const ResponseWriteResponse: MessageFns<ResponseWriteResponse> = {
         });
       }
     }
-    if (message.errorMessage !== "") {
-      obj.errorMessage = message.errorMessage;
-    }
     return obj;
   },
 
@@ -3776,7 +4054,6 @@ export const ResponseWriteResponse: MessageFns<ResponseWriteResponse> = {
       },
       {},
     );
-    message.errorMessage = object.errorMessage ?? "";
     return message;
   },
 };
@@ -3866,56 +4143,1672 @@ export const ResponseWriteResponse_HeadersEntry: MessageFns<ResponseWriteRespons
   },
 };
 
+function createBaseStreamCompleteRequest(): StreamCompleteRequest {
+  return {
+    accumulatedResponse: Buffer.alloc(0),
+    headers: {},
+    statusCode: 0,
+    context: undefined,
+    chunkCount: 0,
+    requestBody: Buffer.alloc(0),
+  };
+}
+
+export const StreamCompleteRequest: MessageFns<StreamCompleteRequest> = {
+  encode(message: StreamCompleteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accumulatedResponse.length !== 0) {
+      writer.uint32(10).bytes(message.accumulatedResponse);
+    }
+    globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
+      StreamCompleteRequest_HeadersEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    if (message.statusCode !== 0) {
+      writer.uint32(24).int32(message.statusCode);
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(34).fork()).join();
+    }
+    if (message.chunkCount !== 0) {
+      writer.uint32(40).int32(message.chunkCount);
+    }
+    if (message.requestBody.length !== 0) {
+      writer.uint32(50).bytes(message.requestBody);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamCompleteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamCompleteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accumulatedResponse = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = StreamCompleteRequest_HeadersEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.headers[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.statusCode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.chunkCount = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.requestBody = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamCompleteRequest {
+    return {
+      accumulatedResponse: isSet(object.accumulatedResponse)
+        ? Buffer.from(bytesFromBase64(object.accumulatedResponse))
+        : isSet(object.accumulated_response)
+        ? Buffer.from(bytesFromBase64(object.accumulated_response))
+        : Buffer.alloc(0),
+      headers: isObject(object.headers)
+        ? (globalThis.Object.entries(object.headers) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      statusCode: isSet(object.statusCode)
+        ? globalThis.Number(object.statusCode)
+        : isSet(object.status_code)
+        ? globalThis.Number(object.status_code)
+        : 0,
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
+      chunkCount: isSet(object.chunkCount)
+        ? globalThis.Number(object.chunkCount)
+        : isSet(object.chunk_count)
+        ? globalThis.Number(object.chunk_count)
+        : 0,
+      requestBody: isSet(object.requestBody)
+        ? Buffer.from(bytesFromBase64(object.requestBody))
+        : isSet(object.request_body)
+        ? Buffer.from(bytesFromBase64(object.request_body))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: StreamCompleteRequest): unknown {
+    const obj: any = {};
+    if (message.accumulatedResponse.length !== 0) {
+      obj.accumulatedResponse = base64FromBytes(message.accumulatedResponse);
+    }
+    if (message.headers) {
+      const entries = globalThis.Object.entries(message.headers) as [string, string][];
+      if (entries.length > 0) {
+        obj.headers = {};
+        entries.forEach(([k, v]) => {
+          obj.headers[k] = v;
+        });
+      }
+    }
+    if (message.statusCode !== 0) {
+      obj.statusCode = Math.round(message.statusCode);
+    }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
+    if (message.chunkCount !== 0) {
+      obj.chunkCount = Math.round(message.chunkCount);
+    }
+    if (message.requestBody.length !== 0) {
+      obj.requestBody = base64FromBytes(message.requestBody);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamCompleteRequest>): StreamCompleteRequest {
+    return StreamCompleteRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StreamCompleteRequest>): StreamCompleteRequest {
+    const message = createBaseStreamCompleteRequest();
+    message.accumulatedResponse = object.accumulatedResponse ?? Buffer.alloc(0);
+    message.headers = (globalThis.Object.entries(object.headers ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.statusCode = object.statusCode ?? 0;
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
+      : undefined;
+    message.chunkCount = object.chunkCount ?? 0;
+    message.requestBody = object.requestBody ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseStreamCompleteRequest_HeadersEntry(): StreamCompleteRequest_HeadersEntry {
+  return { key: "", value: "" };
+}
+
+export const StreamCompleteRequest_HeadersEntry: MessageFns<StreamCompleteRequest_HeadersEntry> = {
+  encode(message: StreamCompleteRequest_HeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamCompleteRequest_HeadersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamCompleteRequest_HeadersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamCompleteRequest_HeadersEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: StreamCompleteRequest_HeadersEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamCompleteRequest_HeadersEntry>): StreamCompleteRequest_HeadersEntry {
+    return StreamCompleteRequest_HeadersEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StreamCompleteRequest_HeadersEntry>): StreamCompleteRequest_HeadersEntry {
+    const message = createBaseStreamCompleteRequest_HeadersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseStreamCompleteResponse(): StreamCompleteResponse {
+  return { handled: false, cached: false, errorMessage: "" };
+}
+
+export const StreamCompleteResponse: MessageFns<StreamCompleteResponse> = {
+  encode(message: StreamCompleteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.handled !== false) {
+      writer.uint32(8).bool(message.handled);
+    }
+    if (message.cached !== false) {
+      writer.uint32(16).bool(message.cached);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamCompleteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamCompleteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.handled = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.cached = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamCompleteResponse {
+    return {
+      handled: isSet(object.handled) ? globalThis.Boolean(object.handled) : false,
+      cached: isSet(object.cached) ? globalThis.Boolean(object.cached) : false,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: StreamCompleteResponse): unknown {
+    const obj: any = {};
+    if (message.handled !== false) {
+      obj.handled = message.handled;
+    }
+    if (message.cached !== false) {
+      obj.cached = message.cached;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamCompleteResponse>): StreamCompleteResponse {
+    return StreamCompleteResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StreamCompleteResponse>): StreamCompleteResponse {
+    const message = createBaseStreamCompleteResponse();
+    message.handled = object.handled ?? false;
+    message.cached = object.cached ?? false;
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBaseGetAppRequest(): GetAppRequest {
+  return { credential: "", context: undefined };
+}
+
+export const GetAppRequest: MessageFns<GetAppRequest> = {
+  encode(message: GetAppRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.credential !== "") {
+      writer.uint32(10).string(message.credential);
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAppRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAppRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.credential = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAppRequest {
+    return {
+      credential: isSet(object.credential) ? globalThis.String(object.credential) : "",
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
+    };
+  },
+
+  toJSON(message: GetAppRequest): unknown {
+    const obj: any = {};
+    if (message.credential !== "") {
+      obj.credential = message.credential;
+    }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAppRequest>): GetAppRequest {
+    return GetAppRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAppRequest>): GetAppRequest {
+    const message = createBaseGetAppRequest();
+    message.credential = object.credential ?? "";
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetAppResponse(): GetAppResponse {
+  return { success: false, errorMessage: "", app: undefined };
+}
+
+export const GetAppResponse: MessageFns<GetAppResponse> = {
+  encode(message: GetAppResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    if (message.app !== undefined) {
+      App.encode(message.app, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAppResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAppResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.app = App.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAppResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+      app: isSet(object.app) ? App.fromJSON(object.app) : undefined,
+    };
+  },
+
+  toJSON(message: GetAppResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.app !== undefined) {
+      obj.app = App.toJSON(message.app);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAppResponse>): GetAppResponse {
+    return GetAppResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAppResponse>): GetAppResponse {
+    const message = createBaseGetAppResponse();
+    message.success = object.success ?? false;
+    message.errorMessage = object.errorMessage ?? "";
+    message.app = (object.app !== undefined && object.app !== null) ? App.fromPartial(object.app) : undefined;
+    return message;
+  },
+};
+
+function createBaseGetUserRequest(): GetUserRequest {
+  return { credential: "", context: undefined };
+}
+
+export const GetUserRequest: MessageFns<GetUserRequest> = {
+  encode(message: GetUserRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.credential !== "") {
+      writer.uint32(10).string(message.credential);
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUserRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.credential = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUserRequest {
+    return {
+      credential: isSet(object.credential) ? globalThis.String(object.credential) : "",
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
+    };
+  },
+
+  toJSON(message: GetUserRequest): unknown {
+    const obj: any = {};
+    if (message.credential !== "") {
+      obj.credential = message.credential;
+    }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetUserRequest>): GetUserRequest {
+    return GetUserRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetUserRequest>): GetUserRequest {
+    const message = createBaseGetUserRequest();
+    message.credential = object.credential ?? "";
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetUserResponse(): GetUserResponse {
+  return { success: false, errorMessage: "", user: undefined };
+}
+
+export const GetUserResponse: MessageFns<GetUserResponse> = {
+  encode(message: GetUserResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUserResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.user = User.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUserResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+      user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
+    };
+  },
+
+  toJSON(message: GetUserResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetUserResponse>): GetUserResponse {
+    return GetUserResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetUserResponse>): GetUserResponse {
+    const message = createBaseGetUserResponse();
+    message.success = object.success ?? false;
+    message.errorMessage = object.errorMessage ?? "";
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    return message;
+  },
+};
+
+function createBaseApp(): App {
+  return {
+    id: 0,
+    name: "",
+    description: "",
+    ownerEmail: "",
+    isActive: false,
+    monthlyBudget: 0,
+    rateLimit: 0,
+    metadata: {},
+    pluginResources: [],
+  };
+}
+
+export const App: MessageFns<App> = {
+  encode(message: App, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
+    }
+    if (message.ownerEmail !== "") {
+      writer.uint32(34).string(message.ownerEmail);
+    }
+    if (message.isActive !== false) {
+      writer.uint32(40).bool(message.isActive);
+    }
+    if (message.monthlyBudget !== 0) {
+      writer.uint32(49).double(message.monthlyBudget);
+    }
+    if (message.rateLimit !== 0) {
+      writer.uint32(56).int32(message.rateLimit);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      App_MetadataEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
+    });
+    for (const v of message.pluginResources) {
+      AppPluginResourceAssociation.encode(v!, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): App {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApp();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ownerEmail = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.isActive = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.monthlyBudget = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rateLimit = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = App_MetadataEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.metadata[entry8.key] = entry8.value;
+            }
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.pluginResources.push(AppPluginResourceAssociation.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): App {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      ownerEmail: isSet(object.ownerEmail)
+        ? globalThis.String(object.ownerEmail)
+        : isSet(object.owner_email)
+        ? globalThis.String(object.owner_email)
+        : "",
+      isActive: isSet(object.isActive)
+        ? globalThis.Boolean(object.isActive)
+        : isSet(object.is_active)
+        ? globalThis.Boolean(object.is_active)
+        : false,
+      monthlyBudget: isSet(object.monthlyBudget)
+        ? globalThis.Number(object.monthlyBudget)
+        : isSet(object.monthly_budget)
+        ? globalThis.Number(object.monthly_budget)
+        : 0,
+      rateLimit: isSet(object.rateLimit)
+        ? globalThis.Number(object.rateLimit)
+        : isSet(object.rate_limit)
+        ? globalThis.Number(object.rate_limit)
+        : 0,
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      pluginResources: globalThis.Array.isArray(object?.pluginResources)
+        ? object.pluginResources.map((e: any) => AppPluginResourceAssociation.fromJSON(e))
+        : globalThis.Array.isArray(object?.plugin_resources)
+        ? object.plugin_resources.map((e: any) => AppPluginResourceAssociation.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: App): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.ownerEmail !== "") {
+      obj.ownerEmail = message.ownerEmail;
+    }
+    if (message.isActive !== false) {
+      obj.isActive = message.isActive;
+    }
+    if (message.monthlyBudget !== 0) {
+      obj.monthlyBudget = floatToJson(message.monthlyBudget);
+    }
+    if (message.rateLimit !== 0) {
+      obj.rateLimit = Math.round(message.rateLimit);
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    if (message.pluginResources?.length) {
+      obj.pluginResources = message.pluginResources.map((e) => AppPluginResourceAssociation.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<App>): App {
+    return App.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<App>): App {
+    const message = createBaseApp();
+    message.id = object.id ?? 0;
+    message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.ownerEmail = object.ownerEmail ?? "";
+    message.isActive = object.isActive ?? false;
+    message.monthlyBudget = object.monthlyBudget ?? 0;
+    message.rateLimit = object.rateLimit ?? 0;
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.pluginResources = object.pluginResources?.map((e) => AppPluginResourceAssociation.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseApp_MetadataEntry(): App_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const App_MetadataEntry: MessageFns<App_MetadataEntry> = {
+  encode(message: App_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): App_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApp_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): App_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: App_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<App_MetadataEntry>): App_MetadataEntry {
+    return App_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<App_MetadataEntry>): App_MetadataEntry {
+    const message = createBaseApp_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseAppPluginResourceAssociation(): AppPluginResourceAssociation {
+  return { pluginId: 0, resourceTypeSlug: "", instanceIds: [], instances: [] };
+}
+
+export const AppPluginResourceAssociation: MessageFns<AppPluginResourceAssociation> = {
+  encode(message: AppPluginResourceAssociation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pluginId !== 0) {
+      writer.uint32(8).uint32(message.pluginId);
+    }
+    if (message.resourceTypeSlug !== "") {
+      writer.uint32(18).string(message.resourceTypeSlug);
+    }
+    for (const v of message.instanceIds) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.instances) {
+      AppPluginResourceInstance.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AppPluginResourceAssociation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAppPluginResourceAssociation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pluginId = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceTypeSlug = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.instanceIds.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.instances.push(AppPluginResourceInstance.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AppPluginResourceAssociation {
+    return {
+      pluginId: isSet(object.pluginId)
+        ? globalThis.Number(object.pluginId)
+        : isSet(object.plugin_id)
+        ? globalThis.Number(object.plugin_id)
+        : 0,
+      resourceTypeSlug: isSet(object.resourceTypeSlug)
+        ? globalThis.String(object.resourceTypeSlug)
+        : isSet(object.resource_type_slug)
+        ? globalThis.String(object.resource_type_slug)
+        : "",
+      instanceIds: globalThis.Array.isArray(object?.instanceIds)
+        ? object.instanceIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.instance_ids)
+        ? object.instance_ids.map((e: any) => globalThis.String(e))
+        : [],
+      instances: globalThis.Array.isArray(object?.instances)
+        ? object.instances.map((e: any) => AppPluginResourceInstance.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AppPluginResourceAssociation): unknown {
+    const obj: any = {};
+    if (message.pluginId !== 0) {
+      obj.pluginId = Math.round(message.pluginId);
+    }
+    if (message.resourceTypeSlug !== "") {
+      obj.resourceTypeSlug = message.resourceTypeSlug;
+    }
+    if (message.instanceIds?.length) {
+      obj.instanceIds = message.instanceIds;
+    }
+    if (message.instances?.length) {
+      obj.instances = message.instances.map((e) => AppPluginResourceInstance.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AppPluginResourceAssociation>): AppPluginResourceAssociation {
+    return AppPluginResourceAssociation.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AppPluginResourceAssociation>): AppPluginResourceAssociation {
+    const message = createBaseAppPluginResourceAssociation();
+    message.pluginId = object.pluginId ?? 0;
+    message.resourceTypeSlug = object.resourceTypeSlug ?? "";
+    message.instanceIds = object.instanceIds?.map((e) => e) || [];
+    message.instances = object.instances?.map((e) => AppPluginResourceInstance.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAppPluginResourceInstance(): AppPluginResourceInstance {
+  return { id: "", name: "", privacyScore: 0, metadata: Buffer.alloc(0) };
+}
+
+export const AppPluginResourceInstance: MessageFns<AppPluginResourceInstance> = {
+  encode(message: AppPluginResourceInstance, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.privacyScore !== 0) {
+      writer.uint32(24).int32(message.privacyScore);
+    }
+    if (message.metadata.length !== 0) {
+      writer.uint32(34).bytes(message.metadata);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AppPluginResourceInstance {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAppPluginResourceInstance();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.privacyScore = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.metadata = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AppPluginResourceInstance {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      privacyScore: isSet(object.privacyScore)
+        ? globalThis.Number(object.privacyScore)
+        : isSet(object.privacy_score)
+        ? globalThis.Number(object.privacy_score)
+        : 0,
+      metadata: isSet(object.metadata) ? Buffer.from(bytesFromBase64(object.metadata)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: AppPluginResourceInstance): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.privacyScore !== 0) {
+      obj.privacyScore = Math.round(message.privacyScore);
+    }
+    if (message.metadata.length !== 0) {
+      obj.metadata = base64FromBytes(message.metadata);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AppPluginResourceInstance>): AppPluginResourceInstance {
+    return AppPluginResourceInstance.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AppPluginResourceInstance>): AppPluginResourceInstance {
+    const message = createBaseAppPluginResourceInstance();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.privacyScore = object.privacyScore ?? 0;
+    message.metadata = object.metadata ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseUser(): User {
+  return { id: 0, email: "", name: "", isActive: false, metadata: {} };
+}
+
+export const User: MessageFns<User> = {
+  encode(message: User, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.email !== "") {
+      writer.uint32(18).string(message.email);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.isActive !== false) {
+      writer.uint32(32).bool(message.isActive);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      User_MetadataEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): User {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUser();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.isActive = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = User_MetadataEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.metadata[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): User {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      isActive: isSet(object.isActive)
+        ? globalThis.Boolean(object.isActive)
+        : isSet(object.is_active)
+        ? globalThis.Boolean(object.is_active)
+        : false,
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: User): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.isActive !== false) {
+      obj.isActive = message.isActive;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<User>): User {
+    return User.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<User>): User {
+    const message = createBaseUser();
+    message.id = object.id ?? 0;
+    message.email = object.email ?? "";
+    message.name = object.name ?? "";
+    message.isActive = object.isActive ?? false;
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseUser_MetadataEntry(): User_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const User_MetadataEntry: MessageFns<User_MetadataEntry> = {
+  encode(message: User_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): User_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUser_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): User_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: User_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<User_MetadataEntry>): User_MetadataEntry {
+    return User_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<User_MetadataEntry>): User_MetadataEntry {
+    const message = createBaseUser_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
 function createBaseProxyLogRequest(): ProxyLogRequest {
   return {
-    requestId: "",
-    method: "",
-    path: "",
-    statusCode: 0,
-    latencyMs: "0",
+    appId: 0,
+    userId: 0,
+    vendor: "",
     requestBody: Buffer.alloc(0),
     responseBody: Buffer.alloc(0),
-    requestHeaders: {},
-    responseHeaders: {},
+    responseCode: 0,
+    timestamp: "0",
+    requestId: "",
     context: undefined,
-    timestampUnixMs: "0",
   };
 }
 
 export const ProxyLogRequest: MessageFns<ProxyLogRequest> = {
   encode(message: ProxyLogRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.requestId !== "") {
-      writer.uint32(10).string(message.requestId);
+    if (message.appId !== 0) {
+      writer.uint32(8).uint32(message.appId);
     }
-    if (message.method !== "") {
-      writer.uint32(18).string(message.method);
+    if (message.userId !== 0) {
+      writer.uint32(16).uint32(message.userId);
     }
-    if (message.path !== "") {
-      writer.uint32(26).string(message.path);
-    }
-    if (message.statusCode !== 0) {
-      writer.uint32(32).int32(message.statusCode);
-    }
-    if (message.latencyMs !== "0") {
-      writer.uint32(40).int64(message.latencyMs);
+    if (message.vendor !== "") {
+      writer.uint32(26).string(message.vendor);
     }
     if (message.requestBody.length !== 0) {
-      writer.uint32(50).bytes(message.requestBody);
+      writer.uint32(34).bytes(message.requestBody);
     }
     if (message.responseBody.length !== 0) {
-      writer.uint32(58).bytes(message.responseBody);
+      writer.uint32(42).bytes(message.responseBody);
     }
-    globalThis.Object.entries(message.requestHeaders).forEach(([key, value]: [string, string]) => {
-      ProxyLogRequest_RequestHeadersEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
-    });
-    globalThis.Object.entries(message.responseHeaders).forEach(([key, value]: [string, string]) => {
-      ProxyLogRequest_ResponseHeadersEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).join();
-    });
+    if (message.responseCode !== 0) {
+      writer.uint32(48).int32(message.responseCode);
+    }
+    if (message.timestamp !== "0") {
+      writer.uint32(56).int64(message.timestamp);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(66).string(message.requestId);
+    }
     if (message.context !== undefined) {
-      PluginContext.encode(message.context, writer.uint32(82).fork()).join();
-    }
-    if (message.timestampUnixMs !== "0") {
-      writer.uint32(88).int64(message.timestampUnixMs);
+      PluginContext.encode(message.context, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -3934,19 +5827,19 @@ export const ProxyLogRequest: MessageFns<ProxyLogRequest> = {
         const tag = reader.uint32();
         switch (tag >>> 3) {
           case 1: {
-            if (tag !== 10) {
+            if (tag !== 8) {
               break;
             }
 
-            message.requestId = reader.string();
+            message.appId = reader.uint32();
             continue;
           }
           case 2: {
-            if (tag !== 18) {
+            if (tag !== 16) {
               break;
             }
 
-            message.method = reader.string();
+            message.userId = reader.uint32();
             continue;
           }
           case 3: {
@@ -3954,39 +5847,39 @@ export const ProxyLogRequest: MessageFns<ProxyLogRequest> = {
               break;
             }
 
-            message.path = reader.string();
+            message.vendor = reader.string();
             continue;
           }
           case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.statusCode = reader.int32();
-            continue;
-          }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.latencyMs = reader.int64().toString();
-            continue;
-          }
-          case 6: {
-            if (tag !== 50) {
+            if (tag !== 34) {
               break;
             }
 
             message.requestBody = Buffer.from(reader.bytes());
             continue;
           }
-          case 7: {
-            if (tag !== 58) {
+          case 5: {
+            if (tag !== 42) {
               break;
             }
 
             message.responseBody = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.responseCode = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.timestamp = reader.int64().toString();
             continue;
           }
           case 8: {
@@ -3994,10 +5887,7 @@ export const ProxyLogRequest: MessageFns<ProxyLogRequest> = {
               break;
             }
 
-            const entry8 = ProxyLogRequest_RequestHeadersEntry.decode(reader, reader.uint32());
-            if (entry8.value !== undefined) {
-              message.requestHeaders[entry8.key] = entry8.value;
-            }
+            message.requestId = reader.string();
             continue;
           }
           case 9: {
@@ -4005,26 +5895,7 @@ export const ProxyLogRequest: MessageFns<ProxyLogRequest> = {
               break;
             }
 
-            const entry9 = ProxyLogRequest_ResponseHeadersEntry.decode(reader, reader.uint32());
-            if (entry9.value !== undefined) {
-              message.responseHeaders[entry9.key] = entry9.value;
-            }
-            continue;
-          }
-          case 10: {
-            if (tag !== 82) {
-              break;
-            }
-
             message.context = PluginContext.decode(reader, reader.uint32());
-            continue;
-          }
-          case 11: {
-            if (tag !== 88) {
-              break;
-            }
-
-            message.timestampUnixMs = reader.int64().toString();
             continue;
           }
         }
@@ -4041,23 +5912,17 @@ export const ProxyLogRequest: MessageFns<ProxyLogRequest> = {
 
   fromJSON(object: any): ProxyLogRequest {
     return {
-      requestId: isSet(object.requestId)
-        ? globalThis.String(object.requestId)
-        : isSet(object.request_id)
-        ? globalThis.String(object.request_id)
-        : "",
-      method: isSet(object.method) ? globalThis.String(object.method) : "",
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-      statusCode: isSet(object.statusCode)
-        ? globalThis.Number(object.statusCode)
-        : isSet(object.status_code)
-        ? globalThis.Number(object.status_code)
+      appId: isSet(object.appId)
+        ? globalThis.Number(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.Number(object.app_id)
         : 0,
-      latencyMs: isSet(object.latencyMs)
-        ? globalThis.String(object.latencyMs)
-        : isSet(object.latency_ms)
-        ? globalThis.String(object.latency_ms)
-        : "0",
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+      vendor: isSet(object.vendor) ? globalThis.String(object.vendor) : "",
       requestBody: isSet(object.requestBody)
         ? Buffer.from(bytesFromBase64(object.requestBody))
         : isSet(object.request_body)
@@ -4068,85 +5933,31 @@ export const ProxyLogRequest: MessageFns<ProxyLogRequest> = {
         : isSet(object.response_body)
         ? Buffer.from(bytesFromBase64(object.response_body))
         : Buffer.alloc(0),
-      requestHeaders: isObject(object.requestHeaders)
-        ? (globalThis.Object.entries(object.requestHeaders) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.request_headers)
-        ? (globalThis.Object.entries(object.request_headers) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      responseHeaders: isObject(object.responseHeaders)
-        ? (globalThis.Object.entries(object.responseHeaders) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.response_headers)
-        ? (globalThis.Object.entries(object.response_headers) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
+      responseCode: isSet(object.responseCode)
+        ? globalThis.Number(object.responseCode)
+        : isSet(object.response_code)
+        ? globalThis.Number(object.response_code)
+        : 0,
+      timestamp: isSet(object.timestamp) ? globalThis.String(object.timestamp) : "0",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
       context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
-      timestampUnixMs: isSet(object.timestampUnixMs)
-        ? globalThis.String(object.timestampUnixMs)
-        : isSet(object.timestamp_unix_ms)
-        ? globalThis.String(object.timestamp_unix_ms)
-        : "0",
     };
   },
 
   toJSON(message: ProxyLogRequest): unknown {
     const obj: any = {};
-    if (message.requestId !== "") {
-      obj.requestId = message.requestId;
+    if (message.appId !== 0) {
+      obj.appId = Math.round(message.appId);
     }
-    if (message.method !== "") {
-      obj.method = message.method;
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
     }
-    if (message.path !== "") {
-      obj.path = message.path;
-    }
-    if (message.statusCode !== 0) {
-      obj.statusCode = Math.round(message.statusCode);
-    }
-    if (message.latencyMs !== "0") {
-      obj.latencyMs = message.latencyMs;
+    if (message.vendor !== "") {
+      obj.vendor = message.vendor;
     }
     if (message.requestBody.length !== 0) {
       obj.requestBody = base64FromBytes(message.requestBody);
@@ -4154,29 +5965,17 @@ export const ProxyLogRequest: MessageFns<ProxyLogRequest> = {
     if (message.responseBody.length !== 0) {
       obj.responseBody = base64FromBytes(message.responseBody);
     }
-    if (message.requestHeaders) {
-      const entries = globalThis.Object.entries(message.requestHeaders) as [string, string][];
-      if (entries.length > 0) {
-        obj.requestHeaders = {};
-        entries.forEach(([k, v]) => {
-          obj.requestHeaders[k] = v;
-        });
-      }
+    if (message.responseCode !== 0) {
+      obj.responseCode = Math.round(message.responseCode);
     }
-    if (message.responseHeaders) {
-      const entries = globalThis.Object.entries(message.responseHeaders) as [string, string][];
-      if (entries.length > 0) {
-        obj.responseHeaders = {};
-        entries.forEach(([k, v]) => {
-          obj.responseHeaders[k] = v;
-        });
-      }
+    if (message.timestamp !== "0") {
+      obj.timestamp = message.timestamp;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
     }
     if (message.context !== undefined) {
       obj.context = PluginContext.toJSON(message.context);
-    }
-    if (message.timestampUnixMs !== "0") {
-      obj.timestampUnixMs = message.timestampUnixMs;
     }
     return obj;
   },
@@ -4186,259 +5985,95 @@ export const ProxyLogRequest: MessageFns<ProxyLogRequest> = {
   },
   fromPartial(object: DeepPartial<ProxyLogRequest>): ProxyLogRequest {
     const message = createBaseProxyLogRequest();
-    message.requestId = object.requestId ?? "";
-    message.method = object.method ?? "";
-    message.path = object.path ?? "";
-    message.statusCode = object.statusCode ?? 0;
-    message.latencyMs = object.latencyMs ?? "0";
+    message.appId = object.appId ?? 0;
+    message.userId = object.userId ?? 0;
+    message.vendor = object.vendor ?? "";
     message.requestBody = object.requestBody ?? Buffer.alloc(0);
     message.responseBody = object.responseBody ?? Buffer.alloc(0);
-    message.requestHeaders = (globalThis.Object.entries(object.requestHeaders ?? {}) as [string, string][]).reduce(
-      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
-        if (value !== undefined) {
-          acc[key] = globalThis.String(value);
-        }
-        return acc;
-      },
-      {},
-    );
-    message.responseHeaders = (globalThis.Object.entries(object.responseHeaders ?? {}) as [string, string][]).reduce(
-      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
-        if (value !== undefined) {
-          acc[key] = globalThis.String(value);
-        }
-        return acc;
-      },
-      {},
-    );
+    message.responseCode = object.responseCode ?? 0;
+    message.timestamp = object.timestamp ?? "0";
+    message.requestId = object.requestId ?? "";
     message.context = (object.context !== undefined && object.context !== null)
       ? PluginContext.fromPartial(object.context)
       : undefined;
-    message.timestampUnixMs = object.timestampUnixMs ?? "0";
-    return message;
-  },
-};
-
-function createBaseProxyLogRequest_RequestHeadersEntry(): ProxyLogRequest_RequestHeadersEntry {
-  return { key: "", value: "" };
-}
-
-export const ProxyLogRequest_RequestHeadersEntry: MessageFns<ProxyLogRequest_RequestHeadersEntry> = {
-  encode(message: ProxyLogRequest_RequestHeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.key !== "") {
-      writer.uint32(10).string(message.key);
-    }
-    if (message.value !== "") {
-      writer.uint32(18).string(message.value);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): ProxyLogRequest_RequestHeadersEntry {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseProxyLogRequest_RequestHeadersEntry();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.key = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.value = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ProxyLogRequest_RequestHeadersEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: ProxyLogRequest_RequestHeadersEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ProxyLogRequest_RequestHeadersEntry>): ProxyLogRequest_RequestHeadersEntry {
-    return ProxyLogRequest_RequestHeadersEntry.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ProxyLogRequest_RequestHeadersEntry>): ProxyLogRequest_RequestHeadersEntry {
-    const message = createBaseProxyLogRequest_RequestHeadersEntry();
-    message.key = object.key ?? "";
-    message.value = object.value ?? "";
-    return message;
-  },
-};
-
-function createBaseProxyLogRequest_ResponseHeadersEntry(): ProxyLogRequest_ResponseHeadersEntry {
-  return { key: "", value: "" };
-}
-
-export const ProxyLogRequest_ResponseHeadersEntry: MessageFns<ProxyLogRequest_ResponseHeadersEntry> = {
-  encode(message: ProxyLogRequest_ResponseHeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.key !== "") {
-      writer.uint32(10).string(message.key);
-    }
-    if (message.value !== "") {
-      writer.uint32(18).string(message.value);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): ProxyLogRequest_ResponseHeadersEntry {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseProxyLogRequest_ResponseHeadersEntry();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.key = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.value = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ProxyLogRequest_ResponseHeadersEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: ProxyLogRequest_ResponseHeadersEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ProxyLogRequest_ResponseHeadersEntry>): ProxyLogRequest_ResponseHeadersEntry {
-    return ProxyLogRequest_ResponseHeadersEntry.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ProxyLogRequest_ResponseHeadersEntry>): ProxyLogRequest_ResponseHeadersEntry {
-    const message = createBaseProxyLogRequest_ResponseHeadersEntry();
-    message.key = object.key ?? "";
-    message.value = object.value ?? "";
     return message;
   },
 };
 
 function createBaseAnalyticsRequest(): AnalyticsRequest {
   return {
-    requestId: "",
-    model: "",
-    promptTokens: "0",
-    responseTokens: "0",
-    totalTokens: "0",
+    llmId: 0,
+    modelName: "",
+    vendor: "",
+    promptTokens: 0,
+    responseTokens: 0,
+    cacheWritePromptTokens: 0,
+    cacheReadPromptTokens: 0,
+    totalTokens: 0,
     cost: 0,
     currency: "",
-    latencyMs: "0",
-    statusCode: 0,
+    appId: 0,
+    userId: 0,
+    timestamp: "0",
+    toolCalls: 0,
+    choices: 0,
+    requestId: "",
     context: undefined,
-    timestampUnixMs: "0",
   };
 }
 
 export const AnalyticsRequest: MessageFns<AnalyticsRequest> = {
   encode(message: AnalyticsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.requestId !== "") {
-      writer.uint32(10).string(message.requestId);
+    if (message.llmId !== 0) {
+      writer.uint32(8).uint32(message.llmId);
     }
-    if (message.model !== "") {
-      writer.uint32(18).string(message.model);
+    if (message.modelName !== "") {
+      writer.uint32(18).string(message.modelName);
     }
-    if (message.promptTokens !== "0") {
-      writer.uint32(24).int64(message.promptTokens);
+    if (message.vendor !== "") {
+      writer.uint32(26).string(message.vendor);
     }
-    if (message.responseTokens !== "0") {
-      writer.uint32(32).int64(message.responseTokens);
+    if (message.promptTokens !== 0) {
+      writer.uint32(32).int32(message.promptTokens);
     }
-    if (message.totalTokens !== "0") {
-      writer.uint32(40).int64(message.totalTokens);
+    if (message.responseTokens !== 0) {
+      writer.uint32(40).int32(message.responseTokens);
+    }
+    if (message.cacheWritePromptTokens !== 0) {
+      writer.uint32(48).int32(message.cacheWritePromptTokens);
+    }
+    if (message.cacheReadPromptTokens !== 0) {
+      writer.uint32(56).int32(message.cacheReadPromptTokens);
+    }
+    if (message.totalTokens !== 0) {
+      writer.uint32(64).int32(message.totalTokens);
     }
     if (message.cost !== 0) {
-      writer.uint32(49).double(message.cost);
+      writer.uint32(73).double(message.cost);
     }
     if (message.currency !== "") {
-      writer.uint32(58).string(message.currency);
+      writer.uint32(82).string(message.currency);
     }
-    if (message.latencyMs !== "0") {
-      writer.uint32(64).int64(message.latencyMs);
+    if (message.appId !== 0) {
+      writer.uint32(88).uint32(message.appId);
     }
-    if (message.statusCode !== 0) {
-      writer.uint32(72).int32(message.statusCode);
+    if (message.userId !== 0) {
+      writer.uint32(96).uint32(message.userId);
+    }
+    if (message.timestamp !== "0") {
+      writer.uint32(104).int64(message.timestamp);
+    }
+    if (message.toolCalls !== 0) {
+      writer.uint32(112).int32(message.toolCalls);
+    }
+    if (message.choices !== 0) {
+      writer.uint32(120).int32(message.choices);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(130).string(message.requestId);
     }
     if (message.context !== undefined) {
-      PluginContext.encode(message.context, writer.uint32(82).fork()).join();
-    }
-    if (message.timestampUnixMs !== "0") {
-      writer.uint32(88).int64(message.timestampUnixMs);
+      PluginContext.encode(message.context, writer.uint32(138).fork()).join();
     }
     return writer;
   },
@@ -4457,11 +6092,11 @@ export const AnalyticsRequest: MessageFns<AnalyticsRequest> = {
         const tag = reader.uint32();
         switch (tag >>> 3) {
           case 1: {
-            if (tag !== 10) {
+            if (tag !== 8) {
               break;
             }
 
-            message.requestId = reader.string();
+            message.llmId = reader.uint32();
             continue;
           }
           case 2: {
@@ -4469,15 +6104,15 @@ export const AnalyticsRequest: MessageFns<AnalyticsRequest> = {
               break;
             }
 
-            message.model = reader.string();
+            message.modelName = reader.string();
             continue;
           }
           case 3: {
-            if (tag !== 24) {
+            if (tag !== 26) {
               break;
             }
 
-            message.promptTokens = reader.int64().toString();
+            message.vendor = reader.string();
             continue;
           }
           case 4: {
@@ -4485,7 +6120,7 @@ export const AnalyticsRequest: MessageFns<AnalyticsRequest> = {
               break;
             }
 
-            message.responseTokens = reader.int64().toString();
+            message.promptTokens = reader.int32();
             continue;
           }
           case 5: {
@@ -4493,23 +6128,23 @@ export const AnalyticsRequest: MessageFns<AnalyticsRequest> = {
               break;
             }
 
-            message.totalTokens = reader.int64().toString();
+            message.responseTokens = reader.int32();
             continue;
           }
           case 6: {
-            if (tag !== 49) {
+            if (tag !== 48) {
               break;
             }
 
-            message.cost = reader.double();
+            message.cacheWritePromptTokens = reader.int32();
             continue;
           }
           case 7: {
-            if (tag !== 58) {
+            if (tag !== 56) {
               break;
             }
 
-            message.currency = reader.string();
+            message.cacheReadPromptTokens = reader.int32();
             continue;
           }
           case 8: {
@@ -4517,15 +6152,15 @@ export const AnalyticsRequest: MessageFns<AnalyticsRequest> = {
               break;
             }
 
-            message.latencyMs = reader.int64().toString();
+            message.totalTokens = reader.int32();
             continue;
           }
           case 9: {
-            if (tag !== 72) {
+            if (tag !== 73) {
               break;
             }
 
-            message.statusCode = reader.int32();
+            message.cost = reader.double();
             continue;
           }
           case 10: {
@@ -4533,7 +6168,7 @@ export const AnalyticsRequest: MessageFns<AnalyticsRequest> = {
               break;
             }
 
-            message.context = PluginContext.decode(reader, reader.uint32());
+            message.currency = reader.string();
             continue;
           }
           case 11: {
@@ -4541,7 +6176,55 @@ export const AnalyticsRequest: MessageFns<AnalyticsRequest> = {
               break;
             }
 
-            message.timestampUnixMs = reader.int64().toString();
+            message.appId = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.userId = reader.uint32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.timestamp = reader.int64().toString();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.toolCalls = reader.int32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.choices = reader.int32();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -4558,64 +6241,95 @@ export const AnalyticsRequest: MessageFns<AnalyticsRequest> = {
 
   fromJSON(object: any): AnalyticsRequest {
     return {
+      llmId: isSet(object.llmId)
+        ? globalThis.Number(object.llmId)
+        : isSet(object.llm_id)
+        ? globalThis.Number(object.llm_id)
+        : 0,
+      modelName: isSet(object.modelName)
+        ? globalThis.String(object.modelName)
+        : isSet(object.model_name)
+        ? globalThis.String(object.model_name)
+        : "",
+      vendor: isSet(object.vendor) ? globalThis.String(object.vendor) : "",
+      promptTokens: isSet(object.promptTokens)
+        ? globalThis.Number(object.promptTokens)
+        : isSet(object.prompt_tokens)
+        ? globalThis.Number(object.prompt_tokens)
+        : 0,
+      responseTokens: isSet(object.responseTokens)
+        ? globalThis.Number(object.responseTokens)
+        : isSet(object.response_tokens)
+        ? globalThis.Number(object.response_tokens)
+        : 0,
+      cacheWritePromptTokens: isSet(object.cacheWritePromptTokens)
+        ? globalThis.Number(object.cacheWritePromptTokens)
+        : isSet(object.cache_write_prompt_tokens)
+        ? globalThis.Number(object.cache_write_prompt_tokens)
+        : 0,
+      cacheReadPromptTokens: isSet(object.cacheReadPromptTokens)
+        ? globalThis.Number(object.cacheReadPromptTokens)
+        : isSet(object.cache_read_prompt_tokens)
+        ? globalThis.Number(object.cache_read_prompt_tokens)
+        : 0,
+      totalTokens: isSet(object.totalTokens)
+        ? globalThis.Number(object.totalTokens)
+        : isSet(object.total_tokens)
+        ? globalThis.Number(object.total_tokens)
+        : 0,
+      cost: isSet(object.cost) ? globalThis.Number(object.cost) : 0,
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+      appId: isSet(object.appId)
+        ? globalThis.Number(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.Number(object.app_id)
+        : 0,
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+      timestamp: isSet(object.timestamp) ? globalThis.String(object.timestamp) : "0",
+      toolCalls: isSet(object.toolCalls)
+        ? globalThis.Number(object.toolCalls)
+        : isSet(object.tool_calls)
+        ? globalThis.Number(object.tool_calls)
+        : 0,
+      choices: isSet(object.choices) ? globalThis.Number(object.choices) : 0,
       requestId: isSet(object.requestId)
         ? globalThis.String(object.requestId)
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
-      model: isSet(object.model) ? globalThis.String(object.model) : "",
-      promptTokens: isSet(object.promptTokens)
-        ? globalThis.String(object.promptTokens)
-        : isSet(object.prompt_tokens)
-        ? globalThis.String(object.prompt_tokens)
-        : "0",
-      responseTokens: isSet(object.responseTokens)
-        ? globalThis.String(object.responseTokens)
-        : isSet(object.response_tokens)
-        ? globalThis.String(object.response_tokens)
-        : "0",
-      totalTokens: isSet(object.totalTokens)
-        ? globalThis.String(object.totalTokens)
-        : isSet(object.total_tokens)
-        ? globalThis.String(object.total_tokens)
-        : "0",
-      cost: isSet(object.cost) ? globalThis.Number(object.cost) : 0,
-      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
-      latencyMs: isSet(object.latencyMs)
-        ? globalThis.String(object.latencyMs)
-        : isSet(object.latency_ms)
-        ? globalThis.String(object.latency_ms)
-        : "0",
-      statusCode: isSet(object.statusCode)
-        ? globalThis.Number(object.statusCode)
-        : isSet(object.status_code)
-        ? globalThis.Number(object.status_code)
-        : 0,
       context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
-      timestampUnixMs: isSet(object.timestampUnixMs)
-        ? globalThis.String(object.timestampUnixMs)
-        : isSet(object.timestamp_unix_ms)
-        ? globalThis.String(object.timestamp_unix_ms)
-        : "0",
     };
   },
 
   toJSON(message: AnalyticsRequest): unknown {
     const obj: any = {};
-    if (message.requestId !== "") {
-      obj.requestId = message.requestId;
+    if (message.llmId !== 0) {
+      obj.llmId = Math.round(message.llmId);
     }
-    if (message.model !== "") {
-      obj.model = message.model;
+    if (message.modelName !== "") {
+      obj.modelName = message.modelName;
     }
-    if (message.promptTokens !== "0") {
-      obj.promptTokens = message.promptTokens;
+    if (message.vendor !== "") {
+      obj.vendor = message.vendor;
     }
-    if (message.responseTokens !== "0") {
-      obj.responseTokens = message.responseTokens;
+    if (message.promptTokens !== 0) {
+      obj.promptTokens = Math.round(message.promptTokens);
     }
-    if (message.totalTokens !== "0") {
-      obj.totalTokens = message.totalTokens;
+    if (message.responseTokens !== 0) {
+      obj.responseTokens = Math.round(message.responseTokens);
+    }
+    if (message.cacheWritePromptTokens !== 0) {
+      obj.cacheWritePromptTokens = Math.round(message.cacheWritePromptTokens);
+    }
+    if (message.cacheReadPromptTokens !== 0) {
+      obj.cacheReadPromptTokens = Math.round(message.cacheReadPromptTokens);
+    }
+    if (message.totalTokens !== 0) {
+      obj.totalTokens = Math.round(message.totalTokens);
     }
     if (message.cost !== 0) {
       obj.cost = floatToJson(message.cost);
@@ -4623,17 +6337,26 @@ export const AnalyticsRequest: MessageFns<AnalyticsRequest> = {
     if (message.currency !== "") {
       obj.currency = message.currency;
     }
-    if (message.latencyMs !== "0") {
-      obj.latencyMs = message.latencyMs;
+    if (message.appId !== 0) {
+      obj.appId = Math.round(message.appId);
     }
-    if (message.statusCode !== 0) {
-      obj.statusCode = Math.round(message.statusCode);
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    if (message.timestamp !== "0") {
+      obj.timestamp = message.timestamp;
+    }
+    if (message.toolCalls !== 0) {
+      obj.toolCalls = Math.round(message.toolCalls);
+    }
+    if (message.choices !== 0) {
+      obj.choices = Math.round(message.choices);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
     }
     if (message.context !== undefined) {
       obj.context = PluginContext.toJSON(message.context);
-    }
-    if (message.timestampUnixMs !== "0") {
-      obj.timestampUnixMs = message.timestampUnixMs;
     }
     return obj;
   },
@@ -4643,25 +6366,327 @@ export const AnalyticsRequest: MessageFns<AnalyticsRequest> = {
   },
   fromPartial(object: DeepPartial<AnalyticsRequest>): AnalyticsRequest {
     const message = createBaseAnalyticsRequest();
-    message.requestId = object.requestId ?? "";
-    message.model = object.model ?? "";
-    message.promptTokens = object.promptTokens ?? "0";
-    message.responseTokens = object.responseTokens ?? "0";
-    message.totalTokens = object.totalTokens ?? "0";
+    message.llmId = object.llmId ?? 0;
+    message.modelName = object.modelName ?? "";
+    message.vendor = object.vendor ?? "";
+    message.promptTokens = object.promptTokens ?? 0;
+    message.responseTokens = object.responseTokens ?? 0;
+    message.cacheWritePromptTokens = object.cacheWritePromptTokens ?? 0;
+    message.cacheReadPromptTokens = object.cacheReadPromptTokens ?? 0;
+    message.totalTokens = object.totalTokens ?? 0;
     message.cost = object.cost ?? 0;
     message.currency = object.currency ?? "";
-    message.latencyMs = object.latencyMs ?? "0";
-    message.statusCode = object.statusCode ?? 0;
+    message.appId = object.appId ?? 0;
+    message.userId = object.userId ?? 0;
+    message.timestamp = object.timestamp ?? "0";
+    message.toolCalls = object.toolCalls ?? 0;
+    message.choices = object.choices ?? 0;
+    message.requestId = object.requestId ?? "";
     message.context = (object.context !== undefined && object.context !== null)
       ? PluginContext.fromPartial(object.context)
       : undefined;
-    message.timestampUnixMs = object.timestampUnixMs ?? "0";
+    return message;
+  },
+};
+
+function createBaseBudgetUsageRequest(): BudgetUsageRequest {
+  return {
+    appId: 0,
+    llmId: 0,
+    tokensUsed: "0",
+    cost: 0,
+    requestsCount: 0,
+    promptTokens: "0",
+    completionTokens: "0",
+    periodStart: "0",
+    periodEnd: "0",
+    timestamp: "0",
+    requestId: "",
+    context: undefined,
+  };
+}
+
+export const BudgetUsageRequest: MessageFns<BudgetUsageRequest> = {
+  encode(message: BudgetUsageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== 0) {
+      writer.uint32(8).uint32(message.appId);
+    }
+    if (message.llmId !== 0) {
+      writer.uint32(16).uint32(message.llmId);
+    }
+    if (message.tokensUsed !== "0") {
+      writer.uint32(24).int64(message.tokensUsed);
+    }
+    if (message.cost !== 0) {
+      writer.uint32(33).double(message.cost);
+    }
+    if (message.requestsCount !== 0) {
+      writer.uint32(40).int32(message.requestsCount);
+    }
+    if (message.promptTokens !== "0") {
+      writer.uint32(48).int64(message.promptTokens);
+    }
+    if (message.completionTokens !== "0") {
+      writer.uint32(56).int64(message.completionTokens);
+    }
+    if (message.periodStart !== "0") {
+      writer.uint32(64).int64(message.periodStart);
+    }
+    if (message.periodEnd !== "0") {
+      writer.uint32(72).int64(message.periodEnd);
+    }
+    if (message.timestamp !== "0") {
+      writer.uint32(80).int64(message.timestamp);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(90).string(message.requestId);
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BudgetUsageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBudgetUsageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.appId = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.llmId = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.tokensUsed = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.cost = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.requestsCount = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.promptTokens = reader.int64().toString();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.completionTokens = reader.int64().toString();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.periodStart = reader.int64().toString();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.periodEnd = reader.int64().toString();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.timestamp = reader.int64().toString();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BudgetUsageRequest {
+    return {
+      appId: isSet(object.appId)
+        ? globalThis.Number(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.Number(object.app_id)
+        : 0,
+      llmId: isSet(object.llmId)
+        ? globalThis.Number(object.llmId)
+        : isSet(object.llm_id)
+        ? globalThis.Number(object.llm_id)
+        : 0,
+      tokensUsed: isSet(object.tokensUsed)
+        ? globalThis.String(object.tokensUsed)
+        : isSet(object.tokens_used)
+        ? globalThis.String(object.tokens_used)
+        : "0",
+      cost: isSet(object.cost) ? globalThis.Number(object.cost) : 0,
+      requestsCount: isSet(object.requestsCount)
+        ? globalThis.Number(object.requestsCount)
+        : isSet(object.requests_count)
+        ? globalThis.Number(object.requests_count)
+        : 0,
+      promptTokens: isSet(object.promptTokens)
+        ? globalThis.String(object.promptTokens)
+        : isSet(object.prompt_tokens)
+        ? globalThis.String(object.prompt_tokens)
+        : "0",
+      completionTokens: isSet(object.completionTokens)
+        ? globalThis.String(object.completionTokens)
+        : isSet(object.completion_tokens)
+        ? globalThis.String(object.completion_tokens)
+        : "0",
+      periodStart: isSet(object.periodStart)
+        ? globalThis.String(object.periodStart)
+        : isSet(object.period_start)
+        ? globalThis.String(object.period_start)
+        : "0",
+      periodEnd: isSet(object.periodEnd)
+        ? globalThis.String(object.periodEnd)
+        : isSet(object.period_end)
+        ? globalThis.String(object.period_end)
+        : "0",
+      timestamp: isSet(object.timestamp) ? globalThis.String(object.timestamp) : "0",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
+    };
+  },
+
+  toJSON(message: BudgetUsageRequest): unknown {
+    const obj: any = {};
+    if (message.appId !== 0) {
+      obj.appId = Math.round(message.appId);
+    }
+    if (message.llmId !== 0) {
+      obj.llmId = Math.round(message.llmId);
+    }
+    if (message.tokensUsed !== "0") {
+      obj.tokensUsed = message.tokensUsed;
+    }
+    if (message.cost !== 0) {
+      obj.cost = floatToJson(message.cost);
+    }
+    if (message.requestsCount !== 0) {
+      obj.requestsCount = Math.round(message.requestsCount);
+    }
+    if (message.promptTokens !== "0") {
+      obj.promptTokens = message.promptTokens;
+    }
+    if (message.completionTokens !== "0") {
+      obj.completionTokens = message.completionTokens;
+    }
+    if (message.periodStart !== "0") {
+      obj.periodStart = message.periodStart;
+    }
+    if (message.periodEnd !== "0") {
+      obj.periodEnd = message.periodEnd;
+    }
+    if (message.timestamp !== "0") {
+      obj.timestamp = message.timestamp;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BudgetUsageRequest>): BudgetUsageRequest {
+    return BudgetUsageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BudgetUsageRequest>): BudgetUsageRequest {
+    const message = createBaseBudgetUsageRequest();
+    message.appId = object.appId ?? 0;
+    message.llmId = object.llmId ?? 0;
+    message.tokensUsed = object.tokensUsed ?? "0";
+    message.cost = object.cost ?? 0;
+    message.requestsCount = object.requestsCount ?? 0;
+    message.promptTokens = object.promptTokens ?? "0";
+    message.completionTokens = object.completionTokens ?? "0";
+    message.periodStart = object.periodStart ?? "0";
+    message.periodEnd = object.periodEnd ?? "0";
+    message.timestamp = object.timestamp ?? "0";
+    message.requestId = object.requestId ?? "";
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
+      : undefined;
     return message;
   },
 };
 
 function createBaseDataCollectionResponse(): DataCollectionResponse {
-  return { success: false, errorMessage: "" };
+  return { success: false, handled: false, errorMessage: "", metadata: {} };
 }
 
 export const DataCollectionResponse: MessageFns<DataCollectionResponse> = {
@@ -4669,9 +6694,15 @@ export const DataCollectionResponse: MessageFns<DataCollectionResponse> = {
     if (message.success !== false) {
       writer.uint32(8).bool(message.success);
     }
-    if (message.errorMessage !== "") {
-      writer.uint32(18).string(message.errorMessage);
+    if (message.handled !== false) {
+      writer.uint32(16).bool(message.handled);
     }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      DataCollectionResponse_MetadataEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
     return writer;
   },
 
@@ -4697,11 +6728,30 @@ export const DataCollectionResponse: MessageFns<DataCollectionResponse> = {
             continue;
           }
           case 2: {
-            if (tag !== 18) {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.handled = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
               break;
             }
 
             message.errorMessage = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = DataCollectionResponse_MetadataEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.metadata[entry4.key] = entry4.value;
+            }
             continue;
           }
         }
@@ -4719,11 +6769,26 @@ export const DataCollectionResponse: MessageFns<DataCollectionResponse> = {
   fromJSON(object: any): DataCollectionResponse {
     return {
       success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      handled: isSet(object.handled) ? globalThis.Boolean(object.handled) : false,
       errorMessage: isSet(object.errorMessage)
         ? globalThis.String(object.errorMessage)
         : isSet(object.error_message)
         ? globalThis.String(object.error_message)
         : "",
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -4732,8 +6797,20 @@ export const DataCollectionResponse: MessageFns<DataCollectionResponse> = {
     if (message.success !== false) {
       obj.success = message.success;
     }
+    if (message.handled !== false) {
+      obj.handled = message.handled;
+    }
     if (message.errorMessage !== "") {
       obj.errorMessage = message.errorMessage;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
     }
     return obj;
   },
@@ -4744,21 +6821,37 @@ export const DataCollectionResponse: MessageFns<DataCollectionResponse> = {
   fromPartial(object: DeepPartial<DataCollectionResponse>): DataCollectionResponse {
     const message = createBaseDataCollectionResponse();
     message.success = object.success ?? false;
+    message.handled = object.handled ?? false;
     message.errorMessage = object.errorMessage ?? "";
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
     return message;
   },
 };
 
-function createBaseGetConfigSchemaRequest(): GetConfigSchemaRequest {
-  return {};
+function createBaseDataCollectionResponse_MetadataEntry(): DataCollectionResponse_MetadataEntry {
+  return { key: "", value: "" };
 }
 
-export const GetConfigSchemaRequest: MessageFns<GetConfigSchemaRequest> = {
-  encode(_: GetConfigSchemaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const DataCollectionResponse_MetadataEntry: MessageFns<DataCollectionResponse_MetadataEntry> = {
+  encode(message: DataCollectionResponse_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GetConfigSchemaRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): DataCollectionResponse_MetadataEntry {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -4767,10 +6860,26 @@ export const GetConfigSchemaRequest: MessageFns<GetConfigSchemaRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetConfigSchemaRequest();
+      const message = createBaseDataCollectionResponse_MetadataEntry();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4783,40 +6892,48 @@ export const GetConfigSchemaRequest: MessageFns<GetConfigSchemaRequest> = {
     }
   },
 
-  fromJSON(_: any): GetConfigSchemaRequest {
-    return {};
+  fromJSON(object: any): DataCollectionResponse_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
   },
 
-  toJSON(_: GetConfigSchemaRequest): unknown {
+  toJSON(message: DataCollectionResponse_MetadataEntry): unknown {
     const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
     return obj;
   },
 
-  create(base?: DeepPartial<GetConfigSchemaRequest>): GetConfigSchemaRequest {
-    return GetConfigSchemaRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<DataCollectionResponse_MetadataEntry>): DataCollectionResponse_MetadataEntry {
+    return DataCollectionResponse_MetadataEntry.fromPartial(base ?? {});
   },
-  fromPartial(_: DeepPartial<GetConfigSchemaRequest>): GetConfigSchemaRequest {
-    const message = createBaseGetConfigSchemaRequest();
+  fromPartial(object: DeepPartial<DataCollectionResponse_MetadataEntry>): DataCollectionResponse_MetadataEntry {
+    const message = createBaseDataCollectionResponse_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
 
-function createBaseGetConfigSchemaResponse(): GetConfigSchemaResponse {
-  return { schemaJson: "", errorMessage: "" };
+function createBaseGetAssetRequest(): GetAssetRequest {
+  return { assetPath: "" };
 }
 
-export const GetConfigSchemaResponse: MessageFns<GetConfigSchemaResponse> = {
-  encode(message: GetConfigSchemaResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.schemaJson !== "") {
-      writer.uint32(10).string(message.schemaJson);
-    }
-    if (message.errorMessage !== "") {
-      writer.uint32(18).string(message.errorMessage);
+export const GetAssetRequest: MessageFns<GetAssetRequest> = {
+  encode(message: GetAssetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.assetPath !== "") {
+      writer.uint32(10).string(message.assetPath);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GetConfigSchemaResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAssetRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -4825,7 +6942,7 @@ export const GetConfigSchemaResponse: MessageFns<GetConfigSchemaResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetConfigSchemaResponse();
+      const message = createBaseGetAssetRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -4834,11 +6951,316 @@ export const GetConfigSchemaResponse: MessageFns<GetConfigSchemaResponse> = {
               break;
             }
 
-            message.schemaJson = reader.string();
+            message.assetPath = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAssetRequest {
+    return {
+      assetPath: isSet(object.assetPath)
+        ? globalThis.String(object.assetPath)
+        : isSet(object.asset_path)
+        ? globalThis.String(object.asset_path)
+        : "",
+    };
+  },
+
+  toJSON(message: GetAssetRequest): unknown {
+    const obj: any = {};
+    if (message.assetPath !== "") {
+      obj.assetPath = message.assetPath;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAssetRequest>): GetAssetRequest {
+    return GetAssetRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAssetRequest>): GetAssetRequest {
+    const message = createBaseGetAssetRequest();
+    message.assetPath = object.assetPath ?? "";
+    return message;
+  },
+};
+
+function createBaseGetAssetResponse(): GetAssetResponse {
+  return { success: false, content: Buffer.alloc(0), mimeType: "", errorMessage: "", contentLength: "0" };
+}
+
+export const GetAssetResponse: MessageFns<GetAssetResponse> = {
+  encode(message: GetAssetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.content.length !== 0) {
+      writer.uint32(18).bytes(message.content);
+    }
+    if (message.mimeType !== "") {
+      writer.uint32(26).string(message.mimeType);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(34).string(message.errorMessage);
+    }
+    if (message.contentLength !== "0") {
+      writer.uint32(40).int64(message.contentLength);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAssetResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAssetResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
             continue;
           }
           case 2: {
             if (tag !== 18) {
+              break;
+            }
+
+            message.content = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.mimeType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.contentLength = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAssetResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      content: isSet(object.content) ? Buffer.from(bytesFromBase64(object.content)) : Buffer.alloc(0),
+      mimeType: isSet(object.mimeType)
+        ? globalThis.String(object.mimeType)
+        : isSet(object.mime_type)
+        ? globalThis.String(object.mime_type)
+        : "",
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+      contentLength: isSet(object.contentLength)
+        ? globalThis.String(object.contentLength)
+        : isSet(object.content_length)
+        ? globalThis.String(object.content_length)
+        : "0",
+    };
+  },
+
+  toJSON(message: GetAssetResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.content.length !== 0) {
+      obj.content = base64FromBytes(message.content);
+    }
+    if (message.mimeType !== "") {
+      obj.mimeType = message.mimeType;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.contentLength !== "0") {
+      obj.contentLength = message.contentLength;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAssetResponse>): GetAssetResponse {
+    return GetAssetResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAssetResponse>): GetAssetResponse {
+    const message = createBaseGetAssetResponse();
+    message.success = object.success ?? false;
+    message.content = object.content ?? Buffer.alloc(0);
+    message.mimeType = object.mimeType ?? "";
+    message.errorMessage = object.errorMessage ?? "";
+    message.contentLength = object.contentLength ?? "0";
+    return message;
+  },
+};
+
+function createBaseListAssetsRequest(): ListAssetsRequest {
+  return { pathPrefix: "" };
+}
+
+export const ListAssetsRequest: MessageFns<ListAssetsRequest> = {
+  encode(message: ListAssetsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pathPrefix !== "") {
+      writer.uint32(10).string(message.pathPrefix);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAssetsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAssetsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pathPrefix = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAssetsRequest {
+    return {
+      pathPrefix: isSet(object.pathPrefix)
+        ? globalThis.String(object.pathPrefix)
+        : isSet(object.path_prefix)
+        ? globalThis.String(object.path_prefix)
+        : "",
+    };
+  },
+
+  toJSON(message: ListAssetsRequest): unknown {
+    const obj: any = {};
+    if (message.pathPrefix !== "") {
+      obj.pathPrefix = message.pathPrefix;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAssetsRequest>): ListAssetsRequest {
+    return ListAssetsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAssetsRequest>): ListAssetsRequest {
+    const message = createBaseListAssetsRequest();
+    message.pathPrefix = object.pathPrefix ?? "";
+    return message;
+  },
+};
+
+function createBaseListAssetsResponse(): ListAssetsResponse {
+  return { success: false, assets: [], errorMessage: "" };
+}
+
+export const ListAssetsResponse: MessageFns<ListAssetsResponse> = {
+  encode(message: ListAssetsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    for (const v of message.assets) {
+      AssetInfo.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAssetsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAssetsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.assets.push(AssetInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
               break;
             }
 
@@ -4857,13 +7279,10 @@ export const GetConfigSchemaResponse: MessageFns<GetConfigSchemaResponse> = {
     }
   },
 
-  fromJSON(object: any): GetConfigSchemaResponse {
+  fromJSON(object: any): ListAssetsResponse {
     return {
-      schemaJson: isSet(object.schemaJson)
-        ? globalThis.String(object.schemaJson)
-        : isSet(object.schema_json)
-        ? globalThis.String(object.schema_json)
-        : "",
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      assets: globalThis.Array.isArray(object?.assets) ? object.assets.map((e: any) => AssetInfo.fromJSON(e)) : [],
       errorMessage: isSet(object.errorMessage)
         ? globalThis.String(object.errorMessage)
         : isSet(object.error_message)
@@ -4872,10 +7291,13 @@ export const GetConfigSchemaResponse: MessageFns<GetConfigSchemaResponse> = {
     };
   },
 
-  toJSON(message: GetConfigSchemaResponse): unknown {
+  toJSON(message: ListAssetsResponse): unknown {
     const obj: any = {};
-    if (message.schemaJson !== "") {
-      obj.schemaJson = message.schemaJson;
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.assets?.length) {
+      obj.assets = message.assets.map((e) => AssetInfo.toJSON(e));
     }
     if (message.errorMessage !== "") {
       obj.errorMessage = message.errorMessage;
@@ -4883,13 +7305,119 @@ export const GetConfigSchemaResponse: MessageFns<GetConfigSchemaResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<GetConfigSchemaResponse>): GetConfigSchemaResponse {
-    return GetConfigSchemaResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<ListAssetsResponse>): ListAssetsResponse {
+    return ListAssetsResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<GetConfigSchemaResponse>): GetConfigSchemaResponse {
-    const message = createBaseGetConfigSchemaResponse();
-    message.schemaJson = object.schemaJson ?? "";
+  fromPartial(object: DeepPartial<ListAssetsResponse>): ListAssetsResponse {
+    const message = createBaseListAssetsResponse();
+    message.success = object.success ?? false;
+    message.assets = object.assets?.map((e) => AssetInfo.fromPartial(e)) || [];
     message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBaseAssetInfo(): AssetInfo {
+  return { path: "", mimeType: "", size: "0" };
+}
+
+export const AssetInfo: MessageFns<AssetInfo> = {
+  encode(message: AssetInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.mimeType !== "") {
+      writer.uint32(18).string(message.mimeType);
+    }
+    if (message.size !== "0") {
+      writer.uint32(24).int64(message.size);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssetInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssetInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.mimeType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AssetInfo {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      mimeType: isSet(object.mimeType)
+        ? globalThis.String(object.mimeType)
+        : isSet(object.mime_type)
+        ? globalThis.String(object.mime_type)
+        : "",
+      size: isSet(object.size) ? globalThis.String(object.size) : "0",
+    };
+  },
+
+  toJSON(message: AssetInfo): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.mimeType !== "") {
+      obj.mimeType = message.mimeType;
+    }
+    if (message.size !== "0") {
+      obj.size = message.size;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AssetInfo>): AssetInfo {
+    return AssetInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AssetInfo>): AssetInfo {
+    const message = createBaseAssetInfo();
+    message.path = object.path ?? "";
+    message.mimeType = object.mimeType ?? "";
+    message.size = object.size ?? "0";
     return message;
   },
 };
@@ -4947,16 +7475,19 @@ export const GetManifestRequest: MessageFns<GetManifestRequest> = {
 };
 
 function createBaseGetManifestResponse(): GetManifestResponse {
-  return { manifestJson: "", errorMessage: "" };
+  return { success: false, manifestJson: "", errorMessage: "" };
 }
 
 export const GetManifestResponse: MessageFns<GetManifestResponse> = {
   encode(message: GetManifestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
     if (message.manifestJson !== "") {
-      writer.uint32(10).string(message.manifestJson);
+      writer.uint32(18).string(message.manifestJson);
     }
     if (message.errorMessage !== "") {
-      writer.uint32(18).string(message.errorMessage);
+      writer.uint32(26).string(message.errorMessage);
     }
     return writer;
   },
@@ -4975,11 +7506,2919 @@ export const GetManifestResponse: MessageFns<GetManifestResponse> = {
         const tag = reader.uint32();
         switch (tag >>> 3) {
           case 1: {
-            if (tag !== 10) {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
               break;
             }
 
             message.manifestJson = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetManifestResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      manifestJson: isSet(object.manifestJson)
+        ? globalThis.String(object.manifestJson)
+        : isSet(object.manifest_json)
+        ? globalThis.String(object.manifest_json)
+        : "",
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: GetManifestResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.manifestJson !== "") {
+      obj.manifestJson = message.manifestJson;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetManifestResponse>): GetManifestResponse {
+    return GetManifestResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetManifestResponse>): GetManifestResponse {
+    const message = createBaseGetManifestResponse();
+    message.success = object.success ?? false;
+    message.manifestJson = object.manifestJson ?? "";
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBaseCallRequest(): CallRequest {
+  return { method: "", payload: "", serviceBrokerId: 0 };
+}
+
+export const CallRequest: MessageFns<CallRequest> = {
+  encode(message: CallRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.method !== "") {
+      writer.uint32(10).string(message.method);
+    }
+    if (message.payload !== "") {
+      writer.uint32(18).string(message.payload);
+    }
+    if (message.serviceBrokerId !== 0) {
+      writer.uint32(24).uint32(message.serviceBrokerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.payload = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.serviceBrokerId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallRequest {
+    return {
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      payload: isSet(object.payload) ? globalThis.String(object.payload) : "",
+      serviceBrokerId: isSet(object.serviceBrokerId)
+        ? globalThis.Number(object.serviceBrokerId)
+        : isSet(object.service_broker_id)
+        ? globalThis.Number(object.service_broker_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: CallRequest): unknown {
+    const obj: any = {};
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.payload !== "") {
+      obj.payload = message.payload;
+    }
+    if (message.serviceBrokerId !== 0) {
+      obj.serviceBrokerId = Math.round(message.serviceBrokerId);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CallRequest>): CallRequest {
+    return CallRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CallRequest>): CallRequest {
+    const message = createBaseCallRequest();
+    message.method = object.method ?? "";
+    message.payload = object.payload ?? "";
+    message.serviceBrokerId = object.serviceBrokerId ?? 0;
+    return message;
+  },
+};
+
+function createBaseCallResponse(): CallResponse {
+  return { success: false, data: "", errorMessage: "" };
+}
+
+export const CallResponse: MessageFns<CallResponse> = {
+  encode(message: CallResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.data !== "") {
+      writer.uint32(18).string(message.data);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      data: isSet(object.data) ? globalThis.String(object.data) : "",
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: CallResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.data !== "") {
+      obj.data = message.data;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CallResponse>): CallResponse {
+    return CallResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CallResponse>): CallResponse {
+    const message = createBaseCallResponse();
+    message.success = object.success ?? false;
+    message.data = object.data ?? "";
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBasePortalCallRequest(): PortalCallRequest {
+  return { method: "", payload: "", serviceBrokerId: 0, userContext: undefined };
+}
+
+export const PortalCallRequest: MessageFns<PortalCallRequest> = {
+  encode(message: PortalCallRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.method !== "") {
+      writer.uint32(10).string(message.method);
+    }
+    if (message.payload !== "") {
+      writer.uint32(18).string(message.payload);
+    }
+    if (message.serviceBrokerId !== 0) {
+      writer.uint32(24).uint32(message.serviceBrokerId);
+    }
+    if (message.userContext !== undefined) {
+      PortalUserContext.encode(message.userContext, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortalCallRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortalCallRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.payload = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.serviceBrokerId = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.userContext = PortalUserContext.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortalCallRequest {
+    return {
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      payload: isSet(object.payload) ? globalThis.String(object.payload) : "",
+      serviceBrokerId: isSet(object.serviceBrokerId)
+        ? globalThis.Number(object.serviceBrokerId)
+        : isSet(object.service_broker_id)
+        ? globalThis.Number(object.service_broker_id)
+        : 0,
+      userContext: isSet(object.userContext)
+        ? PortalUserContext.fromJSON(object.userContext)
+        : isSet(object.user_context)
+        ? PortalUserContext.fromJSON(object.user_context)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PortalCallRequest): unknown {
+    const obj: any = {};
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.payload !== "") {
+      obj.payload = message.payload;
+    }
+    if (message.serviceBrokerId !== 0) {
+      obj.serviceBrokerId = Math.round(message.serviceBrokerId);
+    }
+    if (message.userContext !== undefined) {
+      obj.userContext = PortalUserContext.toJSON(message.userContext);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PortalCallRequest>): PortalCallRequest {
+    return PortalCallRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PortalCallRequest>): PortalCallRequest {
+    const message = createBasePortalCallRequest();
+    message.method = object.method ?? "";
+    message.payload = object.payload ?? "";
+    message.serviceBrokerId = object.serviceBrokerId ?? 0;
+    message.userContext = (object.userContext !== undefined && object.userContext !== null)
+      ? PortalUserContext.fromPartial(object.userContext)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePortalCallResponse(): PortalCallResponse {
+  return { success: false, data: "", errorMessage: "" };
+}
+
+export const PortalCallResponse: MessageFns<PortalCallResponse> = {
+  encode(message: PortalCallResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.data !== "") {
+      writer.uint32(18).string(message.data);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortalCallResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortalCallResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortalCallResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      data: isSet(object.data) ? globalThis.String(object.data) : "",
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: PortalCallResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.data !== "") {
+      obj.data = message.data;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PortalCallResponse>): PortalCallResponse {
+    return PortalCallResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PortalCallResponse>): PortalCallResponse {
+    const message = createBasePortalCallResponse();
+    message.success = object.success ?? false;
+    message.data = object.data ?? "";
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBasePortalUserContext(): PortalUserContext {
+  return { userId: 0, email: "", name: "", isAdmin: false, groups: [], metadata: {} };
+}
+
+export const PortalUserContext: MessageFns<PortalUserContext> = {
+  encode(message: PortalUserContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).uint32(message.userId);
+    }
+    if (message.email !== "") {
+      writer.uint32(18).string(message.email);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.isAdmin !== false) {
+      writer.uint32(32).bool(message.isAdmin);
+    }
+    for (const v of message.groups) {
+      writer.uint32(42).string(v!);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      PortalUserContext_MetadataEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortalUserContext {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortalUserContext();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.isAdmin = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.groups.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = PortalUserContext_MetadataEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.metadata[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortalUserContext {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      isAdmin: isSet(object.isAdmin)
+        ? globalThis.Boolean(object.isAdmin)
+        : isSet(object.is_admin)
+        ? globalThis.Boolean(object.is_admin)
+        : false,
+      groups: globalThis.Array.isArray(object?.groups) ? object.groups.map((e: any) => globalThis.String(e)) : [],
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: PortalUserContext): unknown {
+    const obj: any = {};
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.isAdmin !== false) {
+      obj.isAdmin = message.isAdmin;
+    }
+    if (message.groups?.length) {
+      obj.groups = message.groups;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PortalUserContext>): PortalUserContext {
+    return PortalUserContext.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PortalUserContext>): PortalUserContext {
+    const message = createBasePortalUserContext();
+    message.userId = object.userId ?? 0;
+    message.email = object.email ?? "";
+    message.name = object.name ?? "";
+    message.isAdmin = object.isAdmin ?? false;
+    message.groups = object.groups?.map((e) => e) || [];
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBasePortalUserContext_MetadataEntry(): PortalUserContext_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const PortalUserContext_MetadataEntry: MessageFns<PortalUserContext_MetadataEntry> = {
+  encode(message: PortalUserContext_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortalUserContext_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortalUserContext_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortalUserContext_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PortalUserContext_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PortalUserContext_MetadataEntry>): PortalUserContext_MetadataEntry {
+    return PortalUserContext_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PortalUserContext_MetadataEntry>): PortalUserContext_MetadataEntry {
+    const message = createBasePortalUserContext_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseGetConfigSchemaRequest(): GetConfigSchemaRequest {
+  return {};
+}
+
+export const GetConfigSchemaRequest: MessageFns<GetConfigSchemaRequest> = {
+  encode(_: GetConfigSchemaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetConfigSchemaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetConfigSchemaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetConfigSchemaRequest {
+    return {};
+  },
+
+  toJSON(_: GetConfigSchemaRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetConfigSchemaRequest>): GetConfigSchemaRequest {
+    return GetConfigSchemaRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetConfigSchemaRequest>): GetConfigSchemaRequest {
+    const message = createBaseGetConfigSchemaRequest();
+    return message;
+  },
+};
+
+function createBaseGetConfigSchemaResponse(): GetConfigSchemaResponse {
+  return { success: false, schemaJson: "", errorMessage: "" };
+}
+
+export const GetConfigSchemaResponse: MessageFns<GetConfigSchemaResponse> = {
+  encode(message: GetConfigSchemaResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.schemaJson !== "") {
+      writer.uint32(18).string(message.schemaJson);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetConfigSchemaResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetConfigSchemaResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.schemaJson = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetConfigSchemaResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      schemaJson: isSet(object.schemaJson)
+        ? globalThis.String(object.schemaJson)
+        : isSet(object.schema_json)
+        ? globalThis.String(object.schema_json)
+        : "",
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: GetConfigSchemaResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.schemaJson !== "") {
+      obj.schemaJson = message.schemaJson;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetConfigSchemaResponse>): GetConfigSchemaResponse {
+    return GetConfigSchemaResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetConfigSchemaResponse>): GetConfigSchemaResponse {
+    const message = createBaseGetConfigSchemaResponse();
+    message.success = object.success ?? false;
+    message.schemaJson = object.schemaJson ?? "";
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBaseAgentMessageRequest(): AgentMessageRequest {
+  return {
+    sessionId: "",
+    userMessage: "",
+    availableTools: [],
+    availableDatasources: [],
+    availableLlms: [],
+    configJson: "",
+    history: [],
+    context: undefined,
+    serviceBrokerId: 0,
+  };
+}
+
+export const AgentMessageRequest: MessageFns<AgentMessageRequest> = {
+  encode(message: AgentMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    if (message.userMessage !== "") {
+      writer.uint32(18).string(message.userMessage);
+    }
+    for (const v of message.availableTools) {
+      AgentToolInfo.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.availableDatasources) {
+      AgentDatasourceInfo.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.availableLlms) {
+      AgentLLMInfo.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.configJson !== "") {
+      writer.uint32(50).string(message.configJson);
+    }
+    for (const v of message.history) {
+      AgentConversationMessage.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(66).fork()).join();
+    }
+    if (message.serviceBrokerId !== 0) {
+      writer.uint32(72).uint32(message.serviceBrokerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgentMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userMessage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.availableTools.push(AgentToolInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.availableDatasources.push(AgentDatasourceInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.availableLlms.push(AgentLLMInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.configJson = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.history.push(AgentConversationMessage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.serviceBrokerId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AgentMessageRequest {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      userMessage: isSet(object.userMessage)
+        ? globalThis.String(object.userMessage)
+        : isSet(object.user_message)
+        ? globalThis.String(object.user_message)
+        : "",
+      availableTools: globalThis.Array.isArray(object?.availableTools)
+        ? object.availableTools.map((e: any) => AgentToolInfo.fromJSON(e))
+        : globalThis.Array.isArray(object?.available_tools)
+        ? object.available_tools.map((e: any) => AgentToolInfo.fromJSON(e))
+        : [],
+      availableDatasources: globalThis.Array.isArray(object?.availableDatasources)
+        ? object.availableDatasources.map((e: any) => AgentDatasourceInfo.fromJSON(e))
+        : globalThis.Array.isArray(object?.available_datasources)
+        ? object.available_datasources.map((e: any) => AgentDatasourceInfo.fromJSON(e))
+        : [],
+      availableLlms: globalThis.Array.isArray(object?.availableLlms)
+        ? object.availableLlms.map((e: any) => AgentLLMInfo.fromJSON(e))
+        : globalThis.Array.isArray(object?.available_llms)
+        ? object.available_llms.map((e: any) => AgentLLMInfo.fromJSON(e))
+        : [],
+      configJson: isSet(object.configJson)
+        ? globalThis.String(object.configJson)
+        : isSet(object.config_json)
+        ? globalThis.String(object.config_json)
+        : "",
+      history: globalThis.Array.isArray(object?.history)
+        ? object.history.map((e: any) => AgentConversationMessage.fromJSON(e))
+        : [],
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
+      serviceBrokerId: isSet(object.serviceBrokerId)
+        ? globalThis.Number(object.serviceBrokerId)
+        : isSet(object.service_broker_id)
+        ? globalThis.Number(object.service_broker_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: AgentMessageRequest): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.userMessage !== "") {
+      obj.userMessage = message.userMessage;
+    }
+    if (message.availableTools?.length) {
+      obj.availableTools = message.availableTools.map((e) => AgentToolInfo.toJSON(e));
+    }
+    if (message.availableDatasources?.length) {
+      obj.availableDatasources = message.availableDatasources.map((e) => AgentDatasourceInfo.toJSON(e));
+    }
+    if (message.availableLlms?.length) {
+      obj.availableLlms = message.availableLlms.map((e) => AgentLLMInfo.toJSON(e));
+    }
+    if (message.configJson !== "") {
+      obj.configJson = message.configJson;
+    }
+    if (message.history?.length) {
+      obj.history = message.history.map((e) => AgentConversationMessage.toJSON(e));
+    }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
+    if (message.serviceBrokerId !== 0) {
+      obj.serviceBrokerId = Math.round(message.serviceBrokerId);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AgentMessageRequest>): AgentMessageRequest {
+    return AgentMessageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AgentMessageRequest>): AgentMessageRequest {
+    const message = createBaseAgentMessageRequest();
+    message.sessionId = object.sessionId ?? "";
+    message.userMessage = object.userMessage ?? "";
+    message.availableTools = object.availableTools?.map((e) => AgentToolInfo.fromPartial(e)) || [];
+    message.availableDatasources = object.availableDatasources?.map((e) => AgentDatasourceInfo.fromPartial(e)) || [];
+    message.availableLlms = object.availableLlms?.map((e) => AgentLLMInfo.fromPartial(e)) || [];
+    message.configJson = object.configJson ?? "";
+    message.history = object.history?.map((e) => AgentConversationMessage.fromPartial(e)) || [];
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
+      : undefined;
+    message.serviceBrokerId = object.serviceBrokerId ?? 0;
+    return message;
+  },
+};
+
+function createBaseAgentMessageChunk(): AgentMessageChunk {
+  return { type: 0, content: "", metadataJson: "", isFinal: false };
+}
+
+export const AgentMessageChunk: MessageFns<AgentMessageChunk> = {
+  encode(message: AgentMessageChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.content !== "") {
+      writer.uint32(18).string(message.content);
+    }
+    if (message.metadataJson !== "") {
+      writer.uint32(26).string(message.metadataJson);
+    }
+    if (message.isFinal !== false) {
+      writer.uint32(32).bool(message.isFinal);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentMessageChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgentMessageChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.content = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.metadataJson = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.isFinal = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AgentMessageChunk {
+    return {
+      type: isSet(object.type) ? agentMessageChunk_ChunkTypeFromJSON(object.type) : 0,
+      content: isSet(object.content) ? globalThis.String(object.content) : "",
+      metadataJson: isSet(object.metadataJson)
+        ? globalThis.String(object.metadataJson)
+        : isSet(object.metadata_json)
+        ? globalThis.String(object.metadata_json)
+        : "",
+      isFinal: isSet(object.isFinal)
+        ? globalThis.Boolean(object.isFinal)
+        : isSet(object.is_final)
+        ? globalThis.Boolean(object.is_final)
+        : false,
+    };
+  },
+
+  toJSON(message: AgentMessageChunk): unknown {
+    const obj: any = {};
+    if (message.type !== 0) {
+      obj.type = agentMessageChunk_ChunkTypeToJSON(message.type);
+    }
+    if (message.content !== "") {
+      obj.content = message.content;
+    }
+    if (message.metadataJson !== "") {
+      obj.metadataJson = message.metadataJson;
+    }
+    if (message.isFinal !== false) {
+      obj.isFinal = message.isFinal;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AgentMessageChunk>): AgentMessageChunk {
+    return AgentMessageChunk.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AgentMessageChunk>): AgentMessageChunk {
+    const message = createBaseAgentMessageChunk();
+    message.type = object.type ?? 0;
+    message.content = object.content ?? "";
+    message.metadataJson = object.metadataJson ?? "";
+    message.isFinal = object.isFinal ?? false;
+    return message;
+  },
+};
+
+function createBaseAgentToolInfo(): AgentToolInfo {
+  return { id: 0, name: "", slug: "", description: "", operations: [], privacyScore: 0 };
+}
+
+export const AgentToolInfo: MessageFns<AgentToolInfo> = {
+  encode(message: AgentToolInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.slug !== "") {
+      writer.uint32(26).string(message.slug);
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
+    }
+    for (const v of message.operations) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.privacyScore !== 0) {
+      writer.uint32(48).int32(message.privacyScore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentToolInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgentToolInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.slug = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.operations.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.privacyScore = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AgentToolInfo {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      slug: isSet(object.slug) ? globalThis.String(object.slug) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      operations: globalThis.Array.isArray(object?.operations)
+        ? object.operations.map((e: any) => globalThis.String(e))
+        : [],
+      privacyScore: isSet(object.privacyScore)
+        ? globalThis.Number(object.privacyScore)
+        : isSet(object.privacy_score)
+        ? globalThis.Number(object.privacy_score)
+        : 0,
+    };
+  },
+
+  toJSON(message: AgentToolInfo): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.slug !== "") {
+      obj.slug = message.slug;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.operations?.length) {
+      obj.operations = message.operations;
+    }
+    if (message.privacyScore !== 0) {
+      obj.privacyScore = Math.round(message.privacyScore);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AgentToolInfo>): AgentToolInfo {
+    return AgentToolInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AgentToolInfo>): AgentToolInfo {
+    const message = createBaseAgentToolInfo();
+    message.id = object.id ?? 0;
+    message.name = object.name ?? "";
+    message.slug = object.slug ?? "";
+    message.description = object.description ?? "";
+    message.operations = object.operations?.map((e) => e) || [];
+    message.privacyScore = object.privacyScore ?? 0;
+    return message;
+  },
+};
+
+function createBaseAgentDatasourceInfo(): AgentDatasourceInfo {
+  return { id: 0, name: "", description: "", dbSourceType: "", privacyScore: 0 };
+}
+
+export const AgentDatasourceInfo: MessageFns<AgentDatasourceInfo> = {
+  encode(message: AgentDatasourceInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
+    }
+    if (message.dbSourceType !== "") {
+      writer.uint32(34).string(message.dbSourceType);
+    }
+    if (message.privacyScore !== 0) {
+      writer.uint32(40).int32(message.privacyScore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentDatasourceInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgentDatasourceInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.dbSourceType = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.privacyScore = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AgentDatasourceInfo {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      dbSourceType: isSet(object.dbSourceType)
+        ? globalThis.String(object.dbSourceType)
+        : isSet(object.db_source_type)
+        ? globalThis.String(object.db_source_type)
+        : "",
+      privacyScore: isSet(object.privacyScore)
+        ? globalThis.Number(object.privacyScore)
+        : isSet(object.privacy_score)
+        ? globalThis.Number(object.privacy_score)
+        : 0,
+    };
+  },
+
+  toJSON(message: AgentDatasourceInfo): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.dbSourceType !== "") {
+      obj.dbSourceType = message.dbSourceType;
+    }
+    if (message.privacyScore !== 0) {
+      obj.privacyScore = Math.round(message.privacyScore);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AgentDatasourceInfo>): AgentDatasourceInfo {
+    return AgentDatasourceInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AgentDatasourceInfo>): AgentDatasourceInfo {
+    const message = createBaseAgentDatasourceInfo();
+    message.id = object.id ?? 0;
+    message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.dbSourceType = object.dbSourceType ?? "";
+    message.privacyScore = object.privacyScore ?? 0;
+    return message;
+  },
+};
+
+function createBaseAgentLLMInfo(): AgentLLMInfo {
+  return { id: 0, name: "", vendor: "", defaultModel: "", allowedModels: [], privacyScore: 0 };
+}
+
+export const AgentLLMInfo: MessageFns<AgentLLMInfo> = {
+  encode(message: AgentLLMInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.vendor !== "") {
+      writer.uint32(26).string(message.vendor);
+    }
+    if (message.defaultModel !== "") {
+      writer.uint32(34).string(message.defaultModel);
+    }
+    for (const v of message.allowedModels) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.privacyScore !== 0) {
+      writer.uint32(48).int32(message.privacyScore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentLLMInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgentLLMInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.vendor = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.defaultModel = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.allowedModels.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.privacyScore = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AgentLLMInfo {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      vendor: isSet(object.vendor) ? globalThis.String(object.vendor) : "",
+      defaultModel: isSet(object.defaultModel)
+        ? globalThis.String(object.defaultModel)
+        : isSet(object.default_model)
+        ? globalThis.String(object.default_model)
+        : "",
+      allowedModels: globalThis.Array.isArray(object?.allowedModels)
+        ? object.allowedModels.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.allowed_models)
+        ? object.allowed_models.map((e: any) => globalThis.String(e))
+        : [],
+      privacyScore: isSet(object.privacyScore)
+        ? globalThis.Number(object.privacyScore)
+        : isSet(object.privacy_score)
+        ? globalThis.Number(object.privacy_score)
+        : 0,
+    };
+  },
+
+  toJSON(message: AgentLLMInfo): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.vendor !== "") {
+      obj.vendor = message.vendor;
+    }
+    if (message.defaultModel !== "") {
+      obj.defaultModel = message.defaultModel;
+    }
+    if (message.allowedModels?.length) {
+      obj.allowedModels = message.allowedModels;
+    }
+    if (message.privacyScore !== 0) {
+      obj.privacyScore = Math.round(message.privacyScore);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AgentLLMInfo>): AgentLLMInfo {
+    return AgentLLMInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AgentLLMInfo>): AgentLLMInfo {
+    const message = createBaseAgentLLMInfo();
+    message.id = object.id ?? 0;
+    message.name = object.name ?? "";
+    message.vendor = object.vendor ?? "";
+    message.defaultModel = object.defaultModel ?? "";
+    message.allowedModels = object.allowedModels?.map((e) => e) || [];
+    message.privacyScore = object.privacyScore ?? 0;
+    return message;
+  },
+};
+
+function createBaseAgentConversationMessage(): AgentConversationMessage {
+  return { role: "", content: "", timestamp: "0", metadataJson: "" };
+}
+
+export const AgentConversationMessage: MessageFns<AgentConversationMessage> = {
+  encode(message: AgentConversationMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.role !== "") {
+      writer.uint32(10).string(message.role);
+    }
+    if (message.content !== "") {
+      writer.uint32(18).string(message.content);
+    }
+    if (message.timestamp !== "0") {
+      writer.uint32(24).int64(message.timestamp);
+    }
+    if (message.metadataJson !== "") {
+      writer.uint32(34).string(message.metadataJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentConversationMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgentConversationMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.content = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.timestamp = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.metadataJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AgentConversationMessage {
+    return {
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      content: isSet(object.content) ? globalThis.String(object.content) : "",
+      timestamp: isSet(object.timestamp) ? globalThis.String(object.timestamp) : "0",
+      metadataJson: isSet(object.metadataJson)
+        ? globalThis.String(object.metadataJson)
+        : isSet(object.metadata_json)
+        ? globalThis.String(object.metadata_json)
+        : "",
+    };
+  },
+
+  toJSON(message: AgentConversationMessage): unknown {
+    const obj: any = {};
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.content !== "") {
+      obj.content = message.content;
+    }
+    if (message.timestamp !== "0") {
+      obj.timestamp = message.timestamp;
+    }
+    if (message.metadataJson !== "") {
+      obj.metadataJson = message.metadataJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AgentConversationMessage>): AgentConversationMessage {
+    return AgentConversationMessage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AgentConversationMessage>): AgentConversationMessage {
+    const message = createBaseAgentConversationMessage();
+    message.role = object.role ?? "";
+    message.content = object.content ?? "";
+    message.timestamp = object.timestamp ?? "0";
+    message.metadataJson = object.metadataJson ?? "";
+    return message;
+  },
+};
+
+function createBaseGetObjectHookRegistrationsRequest(): GetObjectHookRegistrationsRequest {
+  return {};
+}
+
+export const GetObjectHookRegistrationsRequest: MessageFns<GetObjectHookRegistrationsRequest> = {
+  encode(_: GetObjectHookRegistrationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetObjectHookRegistrationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetObjectHookRegistrationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetObjectHookRegistrationsRequest {
+    return {};
+  },
+
+  toJSON(_: GetObjectHookRegistrationsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetObjectHookRegistrationsRequest>): GetObjectHookRegistrationsRequest {
+    return GetObjectHookRegistrationsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetObjectHookRegistrationsRequest>): GetObjectHookRegistrationsRequest {
+    const message = createBaseGetObjectHookRegistrationsRequest();
+    return message;
+  },
+};
+
+function createBaseGetObjectHookRegistrationsResponse(): GetObjectHookRegistrationsResponse {
+  return { registrations: [] };
+}
+
+export const GetObjectHookRegistrationsResponse: MessageFns<GetObjectHookRegistrationsResponse> = {
+  encode(message: GetObjectHookRegistrationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.registrations) {
+      ObjectHookRegistration.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetObjectHookRegistrationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetObjectHookRegistrationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.registrations.push(ObjectHookRegistration.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetObjectHookRegistrationsResponse {
+    return {
+      registrations: globalThis.Array.isArray(object?.registrations)
+        ? object.registrations.map((e: any) => ObjectHookRegistration.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetObjectHookRegistrationsResponse): unknown {
+    const obj: any = {};
+    if (message.registrations?.length) {
+      obj.registrations = message.registrations.map((e) => ObjectHookRegistration.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetObjectHookRegistrationsResponse>): GetObjectHookRegistrationsResponse {
+    return GetObjectHookRegistrationsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetObjectHookRegistrationsResponse>): GetObjectHookRegistrationsResponse {
+    const message = createBaseGetObjectHookRegistrationsResponse();
+    message.registrations = object.registrations?.map((e) => ObjectHookRegistration.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseObjectHookRegistration(): ObjectHookRegistration {
+  return { objectType: "", hookTypes: [], priority: 0 };
+}
+
+export const ObjectHookRegistration: MessageFns<ObjectHookRegistration> = {
+  encode(message: ObjectHookRegistration, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.objectType !== "") {
+      writer.uint32(10).string(message.objectType);
+    }
+    for (const v of message.hookTypes) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.priority !== 0) {
+      writer.uint32(24).int32(message.priority);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObjectHookRegistration {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjectHookRegistration();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.objectType = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hookTypes.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.priority = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ObjectHookRegistration {
+    return {
+      objectType: isSet(object.objectType)
+        ? globalThis.String(object.objectType)
+        : isSet(object.object_type)
+        ? globalThis.String(object.object_type)
+        : "",
+      hookTypes: globalThis.Array.isArray(object?.hookTypes)
+        ? object.hookTypes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.hook_types)
+        ? object.hook_types.map((e: any) => globalThis.String(e))
+        : [],
+      priority: isSet(object.priority) ? globalThis.Number(object.priority) : 0,
+    };
+  },
+
+  toJSON(message: ObjectHookRegistration): unknown {
+    const obj: any = {};
+    if (message.objectType !== "") {
+      obj.objectType = message.objectType;
+    }
+    if (message.hookTypes?.length) {
+      obj.hookTypes = message.hookTypes;
+    }
+    if (message.priority !== 0) {
+      obj.priority = Math.round(message.priority);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ObjectHookRegistration>): ObjectHookRegistration {
+    return ObjectHookRegistration.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ObjectHookRegistration>): ObjectHookRegistration {
+    const message = createBaseObjectHookRegistration();
+    message.objectType = object.objectType ?? "";
+    message.hookTypes = object.hookTypes?.map((e) => e) || [];
+    message.priority = object.priority ?? 0;
+    return message;
+  },
+};
+
+function createBaseObjectHookRequest(): ObjectHookRequest {
+  return {
+    hookType: "",
+    objectType: "",
+    operationId: "",
+    userId: 0,
+    pluginId: 0,
+    context: undefined,
+    objectJson: "",
+    metadata: {},
+    timestamp: "0",
+  };
+}
+
+export const ObjectHookRequest: MessageFns<ObjectHookRequest> = {
+  encode(message: ObjectHookRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.hookType !== "") {
+      writer.uint32(10).string(message.hookType);
+    }
+    if (message.objectType !== "") {
+      writer.uint32(18).string(message.objectType);
+    }
+    if (message.operationId !== "") {
+      writer.uint32(26).string(message.operationId);
+    }
+    if (message.userId !== 0) {
+      writer.uint32(32).uint32(message.userId);
+    }
+    if (message.pluginId !== 0) {
+      writer.uint32(40).uint32(message.pluginId);
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(50).fork()).join();
+    }
+    if (message.objectJson !== "") {
+      writer.uint32(82).string(message.objectJson);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      ObjectHookRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(162).fork()).join();
+    });
+    if (message.timestamp !== "0") {
+      writer.uint32(168).int64(message.timestamp);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObjectHookRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjectHookRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hookType = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.objectType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.userId = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.pluginId = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.objectJson = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            const entry20 = ObjectHookRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry20.value !== undefined) {
+              message.metadata[entry20.key] = entry20.value;
+            }
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.timestamp = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ObjectHookRequest {
+    return {
+      hookType: isSet(object.hookType)
+        ? globalThis.String(object.hookType)
+        : isSet(object.hook_type)
+        ? globalThis.String(object.hook_type)
+        : "",
+      objectType: isSet(object.objectType)
+        ? globalThis.String(object.objectType)
+        : isSet(object.object_type)
+        ? globalThis.String(object.object_type)
+        : "",
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+      pluginId: isSet(object.pluginId)
+        ? globalThis.Number(object.pluginId)
+        : isSet(object.plugin_id)
+        ? globalThis.Number(object.plugin_id)
+        : 0,
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
+      objectJson: isSet(object.objectJson)
+        ? globalThis.String(object.objectJson)
+        : isSet(object.object_json)
+        ? globalThis.String(object.object_json)
+        : "",
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      timestamp: isSet(object.timestamp) ? globalThis.String(object.timestamp) : "0",
+    };
+  },
+
+  toJSON(message: ObjectHookRequest): unknown {
+    const obj: any = {};
+    if (message.hookType !== "") {
+      obj.hookType = message.hookType;
+    }
+    if (message.objectType !== "") {
+      obj.objectType = message.objectType;
+    }
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    if (message.pluginId !== 0) {
+      obj.pluginId = Math.round(message.pluginId);
+    }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
+    if (message.objectJson !== "") {
+      obj.objectJson = message.objectJson;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    if (message.timestamp !== "0") {
+      obj.timestamp = message.timestamp;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ObjectHookRequest>): ObjectHookRequest {
+    return ObjectHookRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ObjectHookRequest>): ObjectHookRequest {
+    const message = createBaseObjectHookRequest();
+    message.hookType = object.hookType ?? "";
+    message.objectType = object.objectType ?? "";
+    message.operationId = object.operationId ?? "";
+    message.userId = object.userId ?? 0;
+    message.pluginId = object.pluginId ?? 0;
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
+      : undefined;
+    message.objectJson = object.objectJson ?? "";
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.timestamp = object.timestamp ?? "0";
+    return message;
+  },
+};
+
+function createBaseObjectHookRequest_MetadataEntry(): ObjectHookRequest_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const ObjectHookRequest_MetadataEntry: MessageFns<ObjectHookRequest_MetadataEntry> = {
+  encode(message: ObjectHookRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObjectHookRequest_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjectHookRequest_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ObjectHookRequest_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ObjectHookRequest_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ObjectHookRequest_MetadataEntry>): ObjectHookRequest_MetadataEntry {
+    return ObjectHookRequest_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ObjectHookRequest_MetadataEntry>): ObjectHookRequest_MetadataEntry {
+    const message = createBaseObjectHookRequest_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseObjectHookResponse(): ObjectHookResponse {
+  return {
+    allowOperation: false,
+    rejectionReason: "",
+    modifiedObjectJson: "",
+    pluginMetadata: {},
+    message: "",
+    modified: false,
+  };
+}
+
+export const ObjectHookResponse: MessageFns<ObjectHookResponse> = {
+  encode(message: ObjectHookResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.allowOperation !== false) {
+      writer.uint32(8).bool(message.allowOperation);
+    }
+    if (message.rejectionReason !== "") {
+      writer.uint32(18).string(message.rejectionReason);
+    }
+    if (message.modifiedObjectJson !== "") {
+      writer.uint32(82).string(message.modifiedObjectJson);
+    }
+    globalThis.Object.entries(message.pluginMetadata).forEach(([key, value]: [string, string]) => {
+      ObjectHookResponse_PluginMetadataEntry.encode({ key: key as any, value }, writer.uint32(162).fork()).join();
+    });
+    if (message.message !== "") {
+      writer.uint32(242).string(message.message);
+    }
+    if (message.modified !== false) {
+      writer.uint32(248).bool(message.modified);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObjectHookResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjectHookResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.allowOperation = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rejectionReason = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.modifiedObjectJson = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            const entry20 = ObjectHookResponse_PluginMetadataEntry.decode(reader, reader.uint32());
+            if (entry20.value !== undefined) {
+              message.pluginMetadata[entry20.key] = entry20.value;
+            }
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 31: {
+            if (tag !== 248) {
+              break;
+            }
+
+            message.modified = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ObjectHookResponse {
+    return {
+      allowOperation: isSet(object.allowOperation)
+        ? globalThis.Boolean(object.allowOperation)
+        : isSet(object.allow_operation)
+        ? globalThis.Boolean(object.allow_operation)
+        : false,
+      rejectionReason: isSet(object.rejectionReason)
+        ? globalThis.String(object.rejectionReason)
+        : isSet(object.rejection_reason)
+        ? globalThis.String(object.rejection_reason)
+        : "",
+      modifiedObjectJson: isSet(object.modifiedObjectJson)
+        ? globalThis.String(object.modifiedObjectJson)
+        : isSet(object.modified_object_json)
+        ? globalThis.String(object.modified_object_json)
+        : "",
+      pluginMetadata: isObject(object.pluginMetadata)
+        ? (globalThis.Object.entries(object.pluginMetadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.plugin_metadata)
+        ? (globalThis.Object.entries(object.plugin_metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      modified: isSet(object.modified) ? globalThis.Boolean(object.modified) : false,
+    };
+  },
+
+  toJSON(message: ObjectHookResponse): unknown {
+    const obj: any = {};
+    if (message.allowOperation !== false) {
+      obj.allowOperation = message.allowOperation;
+    }
+    if (message.rejectionReason !== "") {
+      obj.rejectionReason = message.rejectionReason;
+    }
+    if (message.modifiedObjectJson !== "") {
+      obj.modifiedObjectJson = message.modifiedObjectJson;
+    }
+    if (message.pluginMetadata) {
+      const entries = globalThis.Object.entries(message.pluginMetadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.pluginMetadata = {};
+        entries.forEach(([k, v]) => {
+          obj.pluginMetadata[k] = v;
+        });
+      }
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.modified !== false) {
+      obj.modified = message.modified;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ObjectHookResponse>): ObjectHookResponse {
+    return ObjectHookResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ObjectHookResponse>): ObjectHookResponse {
+    const message = createBaseObjectHookResponse();
+    message.allowOperation = object.allowOperation ?? false;
+    message.rejectionReason = object.rejectionReason ?? "";
+    message.modifiedObjectJson = object.modifiedObjectJson ?? "";
+    message.pluginMetadata = (globalThis.Object.entries(object.pluginMetadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.message = object.message ?? "";
+    message.modified = object.modified ?? false;
+    return message;
+  },
+};
+
+function createBaseObjectHookResponse_PluginMetadataEntry(): ObjectHookResponse_PluginMetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const ObjectHookResponse_PluginMetadataEntry: MessageFns<ObjectHookResponse_PluginMetadataEntry> = {
+  encode(message: ObjectHookResponse_PluginMetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObjectHookResponse_PluginMetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjectHookResponse_PluginMetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ObjectHookResponse_PluginMetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ObjectHookResponse_PluginMetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ObjectHookResponse_PluginMetadataEntry>): ObjectHookResponse_PluginMetadataEntry {
+    return ObjectHookResponse_PluginMetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ObjectHookResponse_PluginMetadataEntry>): ObjectHookResponse_PluginMetadataEntry {
+    const message = createBaseObjectHookResponse_PluginMetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseExecuteScheduledTaskRequest(): ExecuteScheduledTaskRequest {
+  return { context: undefined, schedule: undefined, serviceBrokerId: 0 };
+}
+
+export const ExecuteScheduledTaskRequest: MessageFns<ExecuteScheduledTaskRequest> = {
+  encode(message: ExecuteScheduledTaskRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(10).fork()).join();
+    }
+    if (message.schedule !== undefined) {
+      ScheduleDefinition.encode(message.schedule, writer.uint32(18).fork()).join();
+    }
+    if (message.serviceBrokerId !== 0) {
+      writer.uint32(24).uint32(message.serviceBrokerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecuteScheduledTaskRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecuteScheduledTaskRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.schedule = ScheduleDefinition.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.serviceBrokerId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecuteScheduledTaskRequest {
+    return {
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
+      schedule: isSet(object.schedule) ? ScheduleDefinition.fromJSON(object.schedule) : undefined,
+      serviceBrokerId: isSet(object.serviceBrokerId)
+        ? globalThis.Number(object.serviceBrokerId)
+        : isSet(object.service_broker_id)
+        ? globalThis.Number(object.service_broker_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: ExecuteScheduledTaskRequest): unknown {
+    const obj: any = {};
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
+    if (message.schedule !== undefined) {
+      obj.schedule = ScheduleDefinition.toJSON(message.schedule);
+    }
+    if (message.serviceBrokerId !== 0) {
+      obj.serviceBrokerId = Math.round(message.serviceBrokerId);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExecuteScheduledTaskRequest>): ExecuteScheduledTaskRequest {
+    return ExecuteScheduledTaskRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExecuteScheduledTaskRequest>): ExecuteScheduledTaskRequest {
+    const message = createBaseExecuteScheduledTaskRequest();
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
+      : undefined;
+    message.schedule = (object.schedule !== undefined && object.schedule !== null)
+      ? ScheduleDefinition.fromPartial(object.schedule)
+      : undefined;
+    message.serviceBrokerId = object.serviceBrokerId ?? 0;
+    return message;
+  },
+};
+
+function createBaseExecuteScheduledTaskResponse(): ExecuteScheduledTaskResponse {
+  return { success: false, errorMessage: "" };
+}
+
+export const ExecuteScheduledTaskResponse: MessageFns<ExecuteScheduledTaskResponse> = {
+  encode(message: ExecuteScheduledTaskResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecuteScheduledTaskResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecuteScheduledTaskResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
             continue;
           }
           case 2: {
@@ -5002,13 +10441,9 @@ export const GetManifestResponse: MessageFns<GetManifestResponse> = {
     }
   },
 
-  fromJSON(object: any): GetManifestResponse {
+  fromJSON(object: any): ExecuteScheduledTaskResponse {
     return {
-      manifestJson: isSet(object.manifestJson)
-        ? globalThis.String(object.manifestJson)
-        : isSet(object.manifest_json)
-        ? globalThis.String(object.manifest_json)
-        : "",
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
       errorMessage: isSet(object.errorMessage)
         ? globalThis.String(object.errorMessage)
         : isSet(object.error_message)
@@ -5017,10 +10452,10 @@ export const GetManifestResponse: MessageFns<GetManifestResponse> = {
     };
   },
 
-  toJSON(message: GetManifestResponse): unknown {
+  toJSON(message: ExecuteScheduledTaskResponse): unknown {
     const obj: any = {};
-    if (message.manifestJson !== "") {
-      obj.manifestJson = message.manifestJson;
+    if (message.success !== false) {
+      obj.success = message.success;
     }
     if (message.errorMessage !== "") {
       obj.errorMessage = message.errorMessage;
@@ -5028,12 +10463,4102 @@ export const GetManifestResponse: MessageFns<GetManifestResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<GetManifestResponse>): GetManifestResponse {
-    return GetManifestResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<ExecuteScheduledTaskResponse>): ExecuteScheduledTaskResponse {
+    return ExecuteScheduledTaskResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<GetManifestResponse>): GetManifestResponse {
-    const message = createBaseGetManifestResponse();
-    message.manifestJson = object.manifestJson ?? "";
+  fromPartial(object: DeepPartial<ExecuteScheduledTaskResponse>): ExecuteScheduledTaskResponse {
+    const message = createBaseExecuteScheduledTaskResponse();
+    message.success = object.success ?? false;
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBaseScheduleDefinition(): ScheduleDefinition {
+  return { id: "", name: "", cron: "", timezone: "", enabled: false, timeoutSeconds: 0, configJson: "" };
+}
+
+export const ScheduleDefinition: MessageFns<ScheduleDefinition> = {
+  encode(message: ScheduleDefinition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.cron !== "") {
+      writer.uint32(26).string(message.cron);
+    }
+    if (message.timezone !== "") {
+      writer.uint32(34).string(message.timezone);
+    }
+    if (message.enabled !== false) {
+      writer.uint32(40).bool(message.enabled);
+    }
+    if (message.timeoutSeconds !== 0) {
+      writer.uint32(48).int32(message.timeoutSeconds);
+    }
+    if (message.configJson !== "") {
+      writer.uint32(58).string(message.configJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScheduleDefinition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScheduleDefinition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cron = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.timezone = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.configJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScheduleDefinition {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      cron: isSet(object.cron) ? globalThis.String(object.cron) : "",
+      timezone: isSet(object.timezone) ? globalThis.String(object.timezone) : "",
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : 0,
+      configJson: isSet(object.configJson)
+        ? globalThis.String(object.configJson)
+        : isSet(object.config_json)
+        ? globalThis.String(object.config_json)
+        : "",
+    };
+  },
+
+  toJSON(message: ScheduleDefinition): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.cron !== "") {
+      obj.cron = message.cron;
+    }
+    if (message.timezone !== "") {
+      obj.timezone = message.timezone;
+    }
+    if (message.enabled !== false) {
+      obj.enabled = message.enabled;
+    }
+    if (message.timeoutSeconds !== 0) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.configJson !== "") {
+      obj.configJson = message.configJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ScheduleDefinition>): ScheduleDefinition {
+    return ScheduleDefinition.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ScheduleDefinition>): ScheduleDefinition {
+    const message = createBaseScheduleDefinition();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.cron = object.cron ?? "";
+    message.timezone = object.timezone ?? "";
+    message.enabled = object.enabled ?? false;
+    message.timeoutSeconds = object.timeoutSeconds ?? 0;
+    message.configJson = object.configJson ?? "";
+    return message;
+  },
+};
+
+function createBaseEdgePayloadRequest(): EdgePayloadRequest {
+  return {
+    payload: Buffer.alloc(0),
+    edgeId: "",
+    edgeNamespace: "",
+    correlationId: "",
+    metadata: {},
+    edgeTimestamp: "0",
+    receivedTimestamp: "0",
+    context: undefined,
+    serviceBrokerId: 0,
+  };
+}
+
+export const EdgePayloadRequest: MessageFns<EdgePayloadRequest> = {
+  encode(message: EdgePayloadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.payload.length !== 0) {
+      writer.uint32(10).bytes(message.payload);
+    }
+    if (message.edgeId !== "") {
+      writer.uint32(18).string(message.edgeId);
+    }
+    if (message.edgeNamespace !== "") {
+      writer.uint32(26).string(message.edgeNamespace);
+    }
+    if (message.correlationId !== "") {
+      writer.uint32(34).string(message.correlationId);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      EdgePayloadRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    if (message.edgeTimestamp !== "0") {
+      writer.uint32(48).int64(message.edgeTimestamp);
+    }
+    if (message.receivedTimestamp !== "0") {
+      writer.uint32(56).int64(message.receivedTimestamp);
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(66).fork()).join();
+    }
+    if (message.serviceBrokerId !== 0) {
+      writer.uint32(72).uint32(message.serviceBrokerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EdgePayloadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEdgePayloadRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payload = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.edgeId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.edgeNamespace = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.correlationId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = EdgePayloadRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.metadata[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.edgeTimestamp = reader.int64().toString();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.receivedTimestamp = reader.int64().toString();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.serviceBrokerId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EdgePayloadRequest {
+    return {
+      payload: isSet(object.payload) ? Buffer.from(bytesFromBase64(object.payload)) : Buffer.alloc(0),
+      edgeId: isSet(object.edgeId)
+        ? globalThis.String(object.edgeId)
+        : isSet(object.edge_id)
+        ? globalThis.String(object.edge_id)
+        : "",
+      edgeNamespace: isSet(object.edgeNamespace)
+        ? globalThis.String(object.edgeNamespace)
+        : isSet(object.edge_namespace)
+        ? globalThis.String(object.edge_namespace)
+        : "",
+      correlationId: isSet(object.correlationId)
+        ? globalThis.String(object.correlationId)
+        : isSet(object.correlation_id)
+        ? globalThis.String(object.correlation_id)
+        : "",
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      edgeTimestamp: isSet(object.edgeTimestamp)
+        ? globalThis.String(object.edgeTimestamp)
+        : isSet(object.edge_timestamp)
+        ? globalThis.String(object.edge_timestamp)
+        : "0",
+      receivedTimestamp: isSet(object.receivedTimestamp)
+        ? globalThis.String(object.receivedTimestamp)
+        : isSet(object.received_timestamp)
+        ? globalThis.String(object.received_timestamp)
+        : "0",
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
+      serviceBrokerId: isSet(object.serviceBrokerId)
+        ? globalThis.Number(object.serviceBrokerId)
+        : isSet(object.service_broker_id)
+        ? globalThis.Number(object.service_broker_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: EdgePayloadRequest): unknown {
+    const obj: any = {};
+    if (message.payload.length !== 0) {
+      obj.payload = base64FromBytes(message.payload);
+    }
+    if (message.edgeId !== "") {
+      obj.edgeId = message.edgeId;
+    }
+    if (message.edgeNamespace !== "") {
+      obj.edgeNamespace = message.edgeNamespace;
+    }
+    if (message.correlationId !== "") {
+      obj.correlationId = message.correlationId;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    if (message.edgeTimestamp !== "0") {
+      obj.edgeTimestamp = message.edgeTimestamp;
+    }
+    if (message.receivedTimestamp !== "0") {
+      obj.receivedTimestamp = message.receivedTimestamp;
+    }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
+    if (message.serviceBrokerId !== 0) {
+      obj.serviceBrokerId = Math.round(message.serviceBrokerId);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EdgePayloadRequest>): EdgePayloadRequest {
+    return EdgePayloadRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EdgePayloadRequest>): EdgePayloadRequest {
+    const message = createBaseEdgePayloadRequest();
+    message.payload = object.payload ?? Buffer.alloc(0);
+    message.edgeId = object.edgeId ?? "";
+    message.edgeNamespace = object.edgeNamespace ?? "";
+    message.correlationId = object.correlationId ?? "";
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.edgeTimestamp = object.edgeTimestamp ?? "0";
+    message.receivedTimestamp = object.receivedTimestamp ?? "0";
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
+      : undefined;
+    message.serviceBrokerId = object.serviceBrokerId ?? 0;
+    return message;
+  },
+};
+
+function createBaseEdgePayloadRequest_MetadataEntry(): EdgePayloadRequest_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const EdgePayloadRequest_MetadataEntry: MessageFns<EdgePayloadRequest_MetadataEntry> = {
+  encode(message: EdgePayloadRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EdgePayloadRequest_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEdgePayloadRequest_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EdgePayloadRequest_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: EdgePayloadRequest_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EdgePayloadRequest_MetadataEntry>): EdgePayloadRequest_MetadataEntry {
+    return EdgePayloadRequest_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EdgePayloadRequest_MetadataEntry>): EdgePayloadRequest_MetadataEntry {
+    const message = createBaseEdgePayloadRequest_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseEdgePayloadResponse(): EdgePayloadResponse {
+  return { success: false, handled: false, errorMessage: "", metadata: {} };
+}
+
+export const EdgePayloadResponse: MessageFns<EdgePayloadResponse> = {
+  encode(message: EdgePayloadResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.handled !== false) {
+      writer.uint32(16).bool(message.handled);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      EdgePayloadResponse_MetadataEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EdgePayloadResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEdgePayloadResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.handled = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = EdgePayloadResponse_MetadataEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.metadata[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EdgePayloadResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      handled: isSet(object.handled) ? globalThis.Boolean(object.handled) : false,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: EdgePayloadResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.handled !== false) {
+      obj.handled = message.handled;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EdgePayloadResponse>): EdgePayloadResponse {
+    return EdgePayloadResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EdgePayloadResponse>): EdgePayloadResponse {
+    const message = createBaseEdgePayloadResponse();
+    message.success = object.success ?? false;
+    message.handled = object.handled ?? false;
+    message.errorMessage = object.errorMessage ?? "";
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseEdgePayloadResponse_MetadataEntry(): EdgePayloadResponse_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const EdgePayloadResponse_MetadataEntry: MessageFns<EdgePayloadResponse_MetadataEntry> = {
+  encode(message: EdgePayloadResponse_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EdgePayloadResponse_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEdgePayloadResponse_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EdgePayloadResponse_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: EdgePayloadResponse_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EdgePayloadResponse_MetadataEntry>): EdgePayloadResponse_MetadataEntry {
+    return EdgePayloadResponse_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EdgePayloadResponse_MetadataEntry>): EdgePayloadResponse_MetadataEntry {
+    const message = createBaseEdgePayloadResponse_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseOpenSessionRequest(): OpenSessionRequest {
+  return { serviceBrokerId: 0, pluginId: 0, metadata: {}, timeoutMs: 0 };
+}
+
+export const OpenSessionRequest: MessageFns<OpenSessionRequest> = {
+  encode(message: OpenSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serviceBrokerId !== 0) {
+      writer.uint32(8).uint32(message.serviceBrokerId);
+    }
+    if (message.pluginId !== 0) {
+      writer.uint32(16).uint32(message.pluginId);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      OpenSessionRequest_MetadataEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    if (message.timeoutMs !== 0) {
+      writer.uint32(32).int32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.serviceBrokerId = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pluginId = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = OpenSessionRequest_MetadataEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.metadata[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.timeoutMs = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenSessionRequest {
+    return {
+      serviceBrokerId: isSet(object.serviceBrokerId)
+        ? globalThis.Number(object.serviceBrokerId)
+        : isSet(object.service_broker_id)
+        ? globalThis.Number(object.service_broker_id)
+        : 0,
+      pluginId: isSet(object.pluginId)
+        ? globalThis.Number(object.pluginId)
+        : isSet(object.plugin_id)
+        ? globalThis.Number(object.plugin_id)
+        : 0,
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+        ? globalThis.Number(object.timeout_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: OpenSessionRequest): unknown {
+    const obj: any = {};
+    if (message.serviceBrokerId !== 0) {
+      obj.serviceBrokerId = Math.round(message.serviceBrokerId);
+    }
+    if (message.pluginId !== 0) {
+      obj.pluginId = Math.round(message.pluginId);
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OpenSessionRequest>): OpenSessionRequest {
+    return OpenSessionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OpenSessionRequest>): OpenSessionRequest {
+    const message = createBaseOpenSessionRequest();
+    message.serviceBrokerId = object.serviceBrokerId ?? 0;
+    message.pluginId = object.pluginId ?? 0;
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseOpenSessionRequest_MetadataEntry(): OpenSessionRequest_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const OpenSessionRequest_MetadataEntry: MessageFns<OpenSessionRequest_MetadataEntry> = {
+  encode(message: OpenSessionRequest_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenSessionRequest_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenSessionRequest_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenSessionRequest_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: OpenSessionRequest_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OpenSessionRequest_MetadataEntry>): OpenSessionRequest_MetadataEntry {
+    return OpenSessionRequest_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OpenSessionRequest_MetadataEntry>): OpenSessionRequest_MetadataEntry {
+    const message = createBaseOpenSessionRequest_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseOpenSessionResponse(): OpenSessionResponse {
+  return { success: false, errorMessage: "", sessionId: "", closeReason: 0 };
+}
+
+export const OpenSessionResponse: MessageFns<OpenSessionResponse> = {
+  encode(message: OpenSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(26).string(message.sessionId);
+    }
+    if (message.closeReason !== 0) {
+      writer.uint32(32).int32(message.closeReason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenSessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.closeReason = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenSessionResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      closeReason: isSet(object.closeReason)
+        ? openSessionResponse_CloseReasonFromJSON(object.closeReason)
+        : isSet(object.close_reason)
+        ? openSessionResponse_CloseReasonFromJSON(object.close_reason)
+        : 0,
+    };
+  },
+
+  toJSON(message: OpenSessionResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.closeReason !== 0) {
+      obj.closeReason = openSessionResponse_CloseReasonToJSON(message.closeReason);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OpenSessionResponse>): OpenSessionResponse {
+    return OpenSessionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OpenSessionResponse>): OpenSessionResponse {
+    const message = createBaseOpenSessionResponse();
+    message.success = object.success ?? false;
+    message.errorMessage = object.errorMessage ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.closeReason = object.closeReason ?? 0;
+    return message;
+  },
+};
+
+function createBaseCloseSessionRequest(): CloseSessionRequest {
+  return { reason: "" };
+}
+
+export const CloseSessionRequest: MessageFns<CloseSessionRequest> = {
+  encode(message: CloseSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reason !== "") {
+      writer.uint32(10).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CloseSessionRequest {
+    return { reason: isSet(object.reason) ? globalThis.String(object.reason) : "" };
+  },
+
+  toJSON(message: CloseSessionRequest): unknown {
+    const obj: any = {};
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CloseSessionRequest>): CloseSessionRequest {
+    return CloseSessionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CloseSessionRequest>): CloseSessionRequest {
+    const message = createBaseCloseSessionRequest();
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseCloseSessionResponse(): CloseSessionResponse {
+  return { success: false, errorMessage: "" };
+}
+
+export const CloseSessionResponse: MessageFns<CloseSessionResponse> = {
+  encode(message: CloseSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseSessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CloseSessionResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: CloseSessionResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CloseSessionResponse>): CloseSessionResponse {
+    return CloseSessionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CloseSessionResponse>): CloseSessionResponse {
+    const message = createBaseCloseSessionResponse();
+    message.success = object.success ?? false;
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBaseGetEndpointRegistrationsRequest(): GetEndpointRegistrationsRequest {
+  return {};
+}
+
+export const GetEndpointRegistrationsRequest: MessageFns<GetEndpointRegistrationsRequest> = {
+  encode(_: GetEndpointRegistrationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetEndpointRegistrationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetEndpointRegistrationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetEndpointRegistrationsRequest {
+    return {};
+  },
+
+  toJSON(_: GetEndpointRegistrationsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetEndpointRegistrationsRequest>): GetEndpointRegistrationsRequest {
+    return GetEndpointRegistrationsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetEndpointRegistrationsRequest>): GetEndpointRegistrationsRequest {
+    const message = createBaseGetEndpointRegistrationsRequest();
+    return message;
+  },
+};
+
+function createBaseGetEndpointRegistrationsResponse(): GetEndpointRegistrationsResponse {
+  return { registrations: [] };
+}
+
+export const GetEndpointRegistrationsResponse: MessageFns<GetEndpointRegistrationsResponse> = {
+  encode(message: GetEndpointRegistrationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.registrations) {
+      EndpointRegistration.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetEndpointRegistrationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetEndpointRegistrationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.registrations.push(EndpointRegistration.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetEndpointRegistrationsResponse {
+    return {
+      registrations: globalThis.Array.isArray(object?.registrations)
+        ? object.registrations.map((e: any) => EndpointRegistration.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetEndpointRegistrationsResponse): unknown {
+    const obj: any = {};
+    if (message.registrations?.length) {
+      obj.registrations = message.registrations.map((e) => EndpointRegistration.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetEndpointRegistrationsResponse>): GetEndpointRegistrationsResponse {
+    return GetEndpointRegistrationsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetEndpointRegistrationsResponse>): GetEndpointRegistrationsResponse {
+    const message = createBaseGetEndpointRegistrationsResponse();
+    message.registrations = object.registrations?.map((e) => EndpointRegistration.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseEndpointRegistration(): EndpointRegistration {
+  return { path: "", methods: [], description: "", requireAuth: false, streamResponse: false, metadata: {} };
+}
+
+export const EndpointRegistration: MessageFns<EndpointRegistration> = {
+  encode(message: EndpointRegistration, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    for (const v of message.methods) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
+    }
+    if (message.requireAuth !== false) {
+      writer.uint32(32).bool(message.requireAuth);
+    }
+    if (message.streamResponse !== false) {
+      writer.uint32(40).bool(message.streamResponse);
+    }
+    globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
+      EndpointRegistration_MetadataEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndpointRegistration {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndpointRegistration();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.methods.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.requireAuth = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.streamResponse = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = EndpointRegistration_MetadataEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.metadata[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EndpointRegistration {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      methods: globalThis.Array.isArray(object?.methods) ? object.methods.map((e: any) => globalThis.String(e)) : [],
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      requireAuth: isSet(object.requireAuth)
+        ? globalThis.Boolean(object.requireAuth)
+        : isSet(object.require_auth)
+        ? globalThis.Boolean(object.require_auth)
+        : false,
+      streamResponse: isSet(object.streamResponse)
+        ? globalThis.Boolean(object.streamResponse)
+        : isSet(object.stream_response)
+        ? globalThis.Boolean(object.stream_response)
+        : false,
+      metadata: isObject(object.metadata)
+        ? (globalThis.Object.entries(object.metadata) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: EndpointRegistration): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.methods?.length) {
+      obj.methods = message.methods;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.requireAuth !== false) {
+      obj.requireAuth = message.requireAuth;
+    }
+    if (message.streamResponse !== false) {
+      obj.streamResponse = message.streamResponse;
+    }
+    if (message.metadata) {
+      const entries = globalThis.Object.entries(message.metadata) as [string, string][];
+      if (entries.length > 0) {
+        obj.metadata = {};
+        entries.forEach(([k, v]) => {
+          obj.metadata[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EndpointRegistration>): EndpointRegistration {
+    return EndpointRegistration.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EndpointRegistration>): EndpointRegistration {
+    const message = createBaseEndpointRegistration();
+    message.path = object.path ?? "";
+    message.methods = object.methods?.map((e) => e) || [];
+    message.description = object.description ?? "";
+    message.requireAuth = object.requireAuth ?? false;
+    message.streamResponse = object.streamResponse ?? false;
+    message.metadata = (globalThis.Object.entries(object.metadata ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseEndpointRegistration_MetadataEntry(): EndpointRegistration_MetadataEntry {
+  return { key: "", value: "" };
+}
+
+export const EndpointRegistration_MetadataEntry: MessageFns<EndpointRegistration_MetadataEntry> = {
+  encode(message: EndpointRegistration_MetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndpointRegistration_MetadataEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndpointRegistration_MetadataEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EndpointRegistration_MetadataEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: EndpointRegistration_MetadataEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EndpointRegistration_MetadataEntry>): EndpointRegistration_MetadataEntry {
+    return EndpointRegistration_MetadataEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EndpointRegistration_MetadataEntry>): EndpointRegistration_MetadataEntry {
+    const message = createBaseEndpointRegistration_MetadataEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseEndpointRequest(): EndpointRequest {
+  return {
+    method: "",
+    path: "",
+    relativePath: "",
+    pathSegments: [],
+    headers: {},
+    body: Buffer.alloc(0),
+    queryString: "",
+    remoteAddr: "",
+    host: "",
+    protocol: "",
+    context: undefined,
+    authenticated: false,
+    app: undefined,
+    scopes: [],
+  };
+}
+
+export const EndpointRequest: MessageFns<EndpointRequest> = {
+  encode(message: EndpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.method !== "") {
+      writer.uint32(10).string(message.method);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.relativePath !== "") {
+      writer.uint32(26).string(message.relativePath);
+    }
+    for (const v of message.pathSegments) {
+      writer.uint32(34).string(v!);
+    }
+    globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
+      EndpointRequest_HeadersEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    if (message.body.length !== 0) {
+      writer.uint32(50).bytes(message.body);
+    }
+    if (message.queryString !== "") {
+      writer.uint32(58).string(message.queryString);
+    }
+    if (message.remoteAddr !== "") {
+      writer.uint32(66).string(message.remoteAddr);
+    }
+    if (message.host !== "") {
+      writer.uint32(74).string(message.host);
+    }
+    if (message.protocol !== "") {
+      writer.uint32(82).string(message.protocol);
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(90).fork()).join();
+    }
+    if (message.authenticated !== false) {
+      writer.uint32(96).bool(message.authenticated);
+    }
+    if (message.app !== undefined) {
+      App.encode(message.app, writer.uint32(106).fork()).join();
+    }
+    for (const v of message.scopes) {
+      writer.uint32(114).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.relativePath = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pathSegments.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = EndpointRequest_HeadersEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.headers[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.body = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.queryString = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.remoteAddr = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.host = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.protocol = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.authenticated = reader.bool();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.app = App.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.scopes.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EndpointRequest {
+    return {
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      relativePath: isSet(object.relativePath)
+        ? globalThis.String(object.relativePath)
+        : isSet(object.relative_path)
+        ? globalThis.String(object.relative_path)
+        : "",
+      pathSegments: globalThis.Array.isArray(object?.pathSegments)
+        ? object.pathSegments.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.path_segments)
+        ? object.path_segments.map((e: any) => globalThis.String(e))
+        : [],
+      headers: isObject(object.headers)
+        ? (globalThis.Object.entries(object.headers) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      body: isSet(object.body) ? Buffer.from(bytesFromBase64(object.body)) : Buffer.alloc(0),
+      queryString: isSet(object.queryString)
+        ? globalThis.String(object.queryString)
+        : isSet(object.query_string)
+        ? globalThis.String(object.query_string)
+        : "",
+      remoteAddr: isSet(object.remoteAddr)
+        ? globalThis.String(object.remoteAddr)
+        : isSet(object.remote_addr)
+        ? globalThis.String(object.remote_addr)
+        : "",
+      host: isSet(object.host) ? globalThis.String(object.host) : "",
+      protocol: isSet(object.protocol) ? globalThis.String(object.protocol) : "",
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
+      authenticated: isSet(object.authenticated) ? globalThis.Boolean(object.authenticated) : false,
+      app: isSet(object.app) ? App.fromJSON(object.app) : undefined,
+      scopes: globalThis.Array.isArray(object?.scopes)
+        ? object.scopes.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: EndpointRequest): unknown {
+    const obj: any = {};
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.relativePath !== "") {
+      obj.relativePath = message.relativePath;
+    }
+    if (message.pathSegments?.length) {
+      obj.pathSegments = message.pathSegments;
+    }
+    if (message.headers) {
+      const entries = globalThis.Object.entries(message.headers) as [string, string][];
+      if (entries.length > 0) {
+        obj.headers = {};
+        entries.forEach(([k, v]) => {
+          obj.headers[k] = v;
+        });
+      }
+    }
+    if (message.body.length !== 0) {
+      obj.body = base64FromBytes(message.body);
+    }
+    if (message.queryString !== "") {
+      obj.queryString = message.queryString;
+    }
+    if (message.remoteAddr !== "") {
+      obj.remoteAddr = message.remoteAddr;
+    }
+    if (message.host !== "") {
+      obj.host = message.host;
+    }
+    if (message.protocol !== "") {
+      obj.protocol = message.protocol;
+    }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
+    if (message.authenticated !== false) {
+      obj.authenticated = message.authenticated;
+    }
+    if (message.app !== undefined) {
+      obj.app = App.toJSON(message.app);
+    }
+    if (message.scopes?.length) {
+      obj.scopes = message.scopes;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EndpointRequest>): EndpointRequest {
+    return EndpointRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EndpointRequest>): EndpointRequest {
+    const message = createBaseEndpointRequest();
+    message.method = object.method ?? "";
+    message.path = object.path ?? "";
+    message.relativePath = object.relativePath ?? "";
+    message.pathSegments = object.pathSegments?.map((e) => e) || [];
+    message.headers = (globalThis.Object.entries(object.headers ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.body = object.body ?? Buffer.alloc(0);
+    message.queryString = object.queryString ?? "";
+    message.remoteAddr = object.remoteAddr ?? "";
+    message.host = object.host ?? "";
+    message.protocol = object.protocol ?? "";
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
+      : undefined;
+    message.authenticated = object.authenticated ?? false;
+    message.app = (object.app !== undefined && object.app !== null) ? App.fromPartial(object.app) : undefined;
+    message.scopes = object.scopes?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseEndpointRequest_HeadersEntry(): EndpointRequest_HeadersEntry {
+  return { key: "", value: "" };
+}
+
+export const EndpointRequest_HeadersEntry: MessageFns<EndpointRequest_HeadersEntry> = {
+  encode(message: EndpointRequest_HeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndpointRequest_HeadersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndpointRequest_HeadersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EndpointRequest_HeadersEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: EndpointRequest_HeadersEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EndpointRequest_HeadersEntry>): EndpointRequest_HeadersEntry {
+    return EndpointRequest_HeadersEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EndpointRequest_HeadersEntry>): EndpointRequest_HeadersEntry {
+    const message = createBaseEndpointRequest_HeadersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseEndpointResponse(): EndpointResponse {
+  return { statusCode: 0, headers: {}, body: Buffer.alloc(0), errorMessage: "" };
+}
+
+export const EndpointResponse: MessageFns<EndpointResponse> = {
+  encode(message: EndpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.statusCode !== 0) {
+      writer.uint32(8).int32(message.statusCode);
+    }
+    globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
+      EndpointResponse_HeadersEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    if (message.body.length !== 0) {
+      writer.uint32(26).bytes(message.body);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(34).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.statusCode = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = EndpointResponse_HeadersEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.headers[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.body = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EndpointResponse {
+    return {
+      statusCode: isSet(object.statusCode)
+        ? globalThis.Number(object.statusCode)
+        : isSet(object.status_code)
+        ? globalThis.Number(object.status_code)
+        : 0,
+      headers: isObject(object.headers)
+        ? (globalThis.Object.entries(object.headers) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      body: isSet(object.body) ? Buffer.from(bytesFromBase64(object.body)) : Buffer.alloc(0),
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: EndpointResponse): unknown {
+    const obj: any = {};
+    if (message.statusCode !== 0) {
+      obj.statusCode = Math.round(message.statusCode);
+    }
+    if (message.headers) {
+      const entries = globalThis.Object.entries(message.headers) as [string, string][];
+      if (entries.length > 0) {
+        obj.headers = {};
+        entries.forEach(([k, v]) => {
+          obj.headers[k] = v;
+        });
+      }
+    }
+    if (message.body.length !== 0) {
+      obj.body = base64FromBytes(message.body);
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EndpointResponse>): EndpointResponse {
+    return EndpointResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EndpointResponse>): EndpointResponse {
+    const message = createBaseEndpointResponse();
+    message.statusCode = object.statusCode ?? 0;
+    message.headers = (globalThis.Object.entries(object.headers ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.body = object.body ?? Buffer.alloc(0);
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBaseEndpointResponse_HeadersEntry(): EndpointResponse_HeadersEntry {
+  return { key: "", value: "" };
+}
+
+export const EndpointResponse_HeadersEntry: MessageFns<EndpointResponse_HeadersEntry> = {
+  encode(message: EndpointResponse_HeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndpointResponse_HeadersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndpointResponse_HeadersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EndpointResponse_HeadersEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: EndpointResponse_HeadersEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EndpointResponse_HeadersEntry>): EndpointResponse_HeadersEntry {
+    return EndpointResponse_HeadersEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EndpointResponse_HeadersEntry>): EndpointResponse_HeadersEntry {
+    const message = createBaseEndpointResponse_HeadersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseEndpointResponseChunk(): EndpointResponseChunk {
+  return { type: 0, statusCode: 0, headers: {}, data: Buffer.alloc(0), errorMessage: "" };
+}
+
+export const EndpointResponseChunk: MessageFns<EndpointResponseChunk> = {
+  encode(message: EndpointResponseChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.statusCode !== 0) {
+      writer.uint32(16).int32(message.statusCode);
+    }
+    globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
+      EndpointResponseChunk_HeadersEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    if (message.data.length !== 0) {
+      writer.uint32(34).bytes(message.data);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(42).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndpointResponseChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndpointResponseChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.statusCode = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = EndpointResponseChunk_HeadersEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.headers[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EndpointResponseChunk {
+    return {
+      type: isSet(object.type) ? endpointResponseChunk_ChunkTypeFromJSON(object.type) : 0,
+      statusCode: isSet(object.statusCode)
+        ? globalThis.Number(object.statusCode)
+        : isSet(object.status_code)
+        ? globalThis.Number(object.status_code)
+        : 0,
+      headers: isObject(object.headers)
+        ? (globalThis.Object.entries(object.headers) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: EndpointResponseChunk): unknown {
+    const obj: any = {};
+    if (message.type !== 0) {
+      obj.type = endpointResponseChunk_ChunkTypeToJSON(message.type);
+    }
+    if (message.statusCode !== 0) {
+      obj.statusCode = Math.round(message.statusCode);
+    }
+    if (message.headers) {
+      const entries = globalThis.Object.entries(message.headers) as [string, string][];
+      if (entries.length > 0) {
+        obj.headers = {};
+        entries.forEach(([k, v]) => {
+          obj.headers[k] = v;
+        });
+      }
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EndpointResponseChunk>): EndpointResponseChunk {
+    return EndpointResponseChunk.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EndpointResponseChunk>): EndpointResponseChunk {
+    const message = createBaseEndpointResponseChunk();
+    message.type = object.type ?? 0;
+    message.statusCode = object.statusCode ?? 0;
+    message.headers = (globalThis.Object.entries(object.headers ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.data = object.data ?? Buffer.alloc(0);
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBaseEndpointResponseChunk_HeadersEntry(): EndpointResponseChunk_HeadersEntry {
+  return { key: "", value: "" };
+}
+
+export const EndpointResponseChunk_HeadersEntry: MessageFns<EndpointResponseChunk_HeadersEntry> = {
+  encode(message: EndpointResponseChunk_HeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndpointResponseChunk_HeadersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndpointResponseChunk_HeadersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EndpointResponseChunk_HeadersEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: EndpointResponseChunk_HeadersEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EndpointResponseChunk_HeadersEntry>): EndpointResponseChunk_HeadersEntry {
+    return EndpointResponseChunk_HeadersEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EndpointResponseChunk_HeadersEntry>): EndpointResponseChunk_HeadersEntry {
+    const message = createBaseEndpointResponseChunk_HeadersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseGetResourceTypeRegistrationsRequest(): GetResourceTypeRegistrationsRequest {
+  return {};
+}
+
+export const GetResourceTypeRegistrationsRequest: MessageFns<GetResourceTypeRegistrationsRequest> = {
+  encode(_: GetResourceTypeRegistrationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetResourceTypeRegistrationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetResourceTypeRegistrationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetResourceTypeRegistrationsRequest {
+    return {};
+  },
+
+  toJSON(_: GetResourceTypeRegistrationsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetResourceTypeRegistrationsRequest>): GetResourceTypeRegistrationsRequest {
+    return GetResourceTypeRegistrationsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetResourceTypeRegistrationsRequest>): GetResourceTypeRegistrationsRequest {
+    const message = createBaseGetResourceTypeRegistrationsRequest();
+    return message;
+  },
+};
+
+function createBaseGetResourceTypeRegistrationsResponse(): GetResourceTypeRegistrationsResponse {
+  return { registrations: [] };
+}
+
+export const GetResourceTypeRegistrationsResponse: MessageFns<GetResourceTypeRegistrationsResponse> = {
+  encode(message: GetResourceTypeRegistrationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.registrations) {
+      ResourceTypeRegistrationProto.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetResourceTypeRegistrationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetResourceTypeRegistrationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.registrations.push(ResourceTypeRegistrationProto.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetResourceTypeRegistrationsResponse {
+    return {
+      registrations: globalThis.Array.isArray(object?.registrations)
+        ? object.registrations.map((e: any) => ResourceTypeRegistrationProto.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetResourceTypeRegistrationsResponse): unknown {
+    const obj: any = {};
+    if (message.registrations?.length) {
+      obj.registrations = message.registrations.map((e) => ResourceTypeRegistrationProto.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetResourceTypeRegistrationsResponse>): GetResourceTypeRegistrationsResponse {
+    return GetResourceTypeRegistrationsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetResourceTypeRegistrationsResponse>): GetResourceTypeRegistrationsResponse {
+    const message = createBaseGetResourceTypeRegistrationsResponse();
+    message.registrations = object.registrations?.map((e) => ResourceTypeRegistrationProto.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseResourceTypeRegistrationProto(): ResourceTypeRegistrationProto {
+  return {
+    slug: "",
+    name: "",
+    description: "",
+    icon: "",
+    hasPrivacyScore: false,
+    supportsSubmissions: false,
+    formComponent: undefined,
+  };
+}
+
+export const ResourceTypeRegistrationProto: MessageFns<ResourceTypeRegistrationProto> = {
+  encode(message: ResourceTypeRegistrationProto, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.slug !== "") {
+      writer.uint32(10).string(message.slug);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
+    }
+    if (message.icon !== "") {
+      writer.uint32(34).string(message.icon);
+    }
+    if (message.hasPrivacyScore !== false) {
+      writer.uint32(40).bool(message.hasPrivacyScore);
+    }
+    if (message.supportsSubmissions !== false) {
+      writer.uint32(48).bool(message.supportsSubmissions);
+    }
+    if (message.formComponent !== undefined) {
+      ResourceFormComponentProto.encode(message.formComponent, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceTypeRegistrationProto {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceTypeRegistrationProto();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.slug = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.icon = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.hasPrivacyScore = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.supportsSubmissions = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.formComponent = ResourceFormComponentProto.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceTypeRegistrationProto {
+    return {
+      slug: isSet(object.slug) ? globalThis.String(object.slug) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      icon: isSet(object.icon) ? globalThis.String(object.icon) : "",
+      hasPrivacyScore: isSet(object.hasPrivacyScore)
+        ? globalThis.Boolean(object.hasPrivacyScore)
+        : isSet(object.has_privacy_score)
+        ? globalThis.Boolean(object.has_privacy_score)
+        : false,
+      supportsSubmissions: isSet(object.supportsSubmissions)
+        ? globalThis.Boolean(object.supportsSubmissions)
+        : isSet(object.supports_submissions)
+        ? globalThis.Boolean(object.supports_submissions)
+        : false,
+      formComponent: isSet(object.formComponent)
+        ? ResourceFormComponentProto.fromJSON(object.formComponent)
+        : isSet(object.form_component)
+        ? ResourceFormComponentProto.fromJSON(object.form_component)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ResourceTypeRegistrationProto): unknown {
+    const obj: any = {};
+    if (message.slug !== "") {
+      obj.slug = message.slug;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.icon !== "") {
+      obj.icon = message.icon;
+    }
+    if (message.hasPrivacyScore !== false) {
+      obj.hasPrivacyScore = message.hasPrivacyScore;
+    }
+    if (message.supportsSubmissions !== false) {
+      obj.supportsSubmissions = message.supportsSubmissions;
+    }
+    if (message.formComponent !== undefined) {
+      obj.formComponent = ResourceFormComponentProto.toJSON(message.formComponent);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResourceTypeRegistrationProto>): ResourceTypeRegistrationProto {
+    return ResourceTypeRegistrationProto.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResourceTypeRegistrationProto>): ResourceTypeRegistrationProto {
+    const message = createBaseResourceTypeRegistrationProto();
+    message.slug = object.slug ?? "";
+    message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.icon = object.icon ?? "";
+    message.hasPrivacyScore = object.hasPrivacyScore ?? false;
+    message.supportsSubmissions = object.supportsSubmissions ?? false;
+    message.formComponent = (object.formComponent !== undefined && object.formComponent !== null)
+      ? ResourceFormComponentProto.fromPartial(object.formComponent)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseResourceFormComponentProto(): ResourceFormComponentProto {
+  return { tag: "", entryPoint: "" };
+}
+
+export const ResourceFormComponentProto: MessageFns<ResourceFormComponentProto> = {
+  encode(message: ResourceFormComponentProto, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tag !== "") {
+      writer.uint32(10).string(message.tag);
+    }
+    if (message.entryPoint !== "") {
+      writer.uint32(18).string(message.entryPoint);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceFormComponentProto {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceFormComponentProto();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.entryPoint = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceFormComponentProto {
+    return {
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+      entryPoint: isSet(object.entryPoint)
+        ? globalThis.String(object.entryPoint)
+        : isSet(object.entry_point)
+        ? globalThis.String(object.entry_point)
+        : "",
+    };
+  },
+
+  toJSON(message: ResourceFormComponentProto): unknown {
+    const obj: any = {};
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    if (message.entryPoint !== "") {
+      obj.entryPoint = message.entryPoint;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResourceFormComponentProto>): ResourceFormComponentProto {
+    return ResourceFormComponentProto.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResourceFormComponentProto>): ResourceFormComponentProto {
+    const message = createBaseResourceFormComponentProto();
+    message.tag = object.tag ?? "";
+    message.entryPoint = object.entryPoint ?? "";
+    return message;
+  },
+};
+
+function createBaseListResourceInstancesRequest(): ListResourceInstancesRequest {
+  return { resourceTypeSlug: "", context: undefined, serviceBrokerId: 0 };
+}
+
+export const ListResourceInstancesRequest: MessageFns<ListResourceInstancesRequest> = {
+  encode(message: ListResourceInstancesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceTypeSlug !== "") {
+      writer.uint32(10).string(message.resourceTypeSlug);
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(18).fork()).join();
+    }
+    if (message.serviceBrokerId !== 0) {
+      writer.uint32(24).uint32(message.serviceBrokerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListResourceInstancesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListResourceInstancesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceTypeSlug = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.serviceBrokerId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListResourceInstancesRequest {
+    return {
+      resourceTypeSlug: isSet(object.resourceTypeSlug)
+        ? globalThis.String(object.resourceTypeSlug)
+        : isSet(object.resource_type_slug)
+        ? globalThis.String(object.resource_type_slug)
+        : "",
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
+      serviceBrokerId: isSet(object.serviceBrokerId)
+        ? globalThis.Number(object.serviceBrokerId)
+        : isSet(object.service_broker_id)
+        ? globalThis.Number(object.service_broker_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: ListResourceInstancesRequest): unknown {
+    const obj: any = {};
+    if (message.resourceTypeSlug !== "") {
+      obj.resourceTypeSlug = message.resourceTypeSlug;
+    }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
+    if (message.serviceBrokerId !== 0) {
+      obj.serviceBrokerId = Math.round(message.serviceBrokerId);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListResourceInstancesRequest>): ListResourceInstancesRequest {
+    return ListResourceInstancesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListResourceInstancesRequest>): ListResourceInstancesRequest {
+    const message = createBaseListResourceInstancesRequest();
+    message.resourceTypeSlug = object.resourceTypeSlug ?? "";
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
+      : undefined;
+    message.serviceBrokerId = object.serviceBrokerId ?? 0;
+    return message;
+  },
+};
+
+function createBaseListResourceInstancesResponse(): ListResourceInstancesResponse {
+  return { success: false, instances: [], errorMessage: "" };
+}
+
+export const ListResourceInstancesResponse: MessageFns<ListResourceInstancesResponse> = {
+  encode(message: ListResourceInstancesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    for (const v of message.instances) {
+      ResourceInstanceProto.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListResourceInstancesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListResourceInstancesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.instances.push(ResourceInstanceProto.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListResourceInstancesResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      instances: globalThis.Array.isArray(object?.instances)
+        ? object.instances.map((e: any) => ResourceInstanceProto.fromJSON(e))
+        : [],
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: ListResourceInstancesResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.instances?.length) {
+      obj.instances = message.instances.map((e) => ResourceInstanceProto.toJSON(e));
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListResourceInstancesResponse>): ListResourceInstancesResponse {
+    return ListResourceInstancesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListResourceInstancesResponse>): ListResourceInstancesResponse {
+    const message = createBaseListResourceInstancesResponse();
+    message.success = object.success ?? false;
+    message.instances = object.instances?.map((e) => ResourceInstanceProto.fromPartial(e)) || [];
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBaseResourceInstanceProto(): ResourceInstanceProto {
+  return { id: "", name: "", description: "", privacyScore: 0, metadata: Buffer.alloc(0), isActive: false };
+}
+
+export const ResourceInstanceProto: MessageFns<ResourceInstanceProto> = {
+  encode(message: ResourceInstanceProto, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
+    }
+    if (message.privacyScore !== 0) {
+      writer.uint32(32).int32(message.privacyScore);
+    }
+    if (message.metadata.length !== 0) {
+      writer.uint32(42).bytes(message.metadata);
+    }
+    if (message.isActive !== false) {
+      writer.uint32(48).bool(message.isActive);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceInstanceProto {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceInstanceProto();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.privacyScore = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.metadata = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.isActive = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceInstanceProto {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      privacyScore: isSet(object.privacyScore)
+        ? globalThis.Number(object.privacyScore)
+        : isSet(object.privacy_score)
+        ? globalThis.Number(object.privacy_score)
+        : 0,
+      metadata: isSet(object.metadata) ? Buffer.from(bytesFromBase64(object.metadata)) : Buffer.alloc(0),
+      isActive: isSet(object.isActive)
+        ? globalThis.Boolean(object.isActive)
+        : isSet(object.is_active)
+        ? globalThis.Boolean(object.is_active)
+        : false,
+    };
+  },
+
+  toJSON(message: ResourceInstanceProto): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.privacyScore !== 0) {
+      obj.privacyScore = Math.round(message.privacyScore);
+    }
+    if (message.metadata.length !== 0) {
+      obj.metadata = base64FromBytes(message.metadata);
+    }
+    if (message.isActive !== false) {
+      obj.isActive = message.isActive;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResourceInstanceProto>): ResourceInstanceProto {
+    return ResourceInstanceProto.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResourceInstanceProto>): ResourceInstanceProto {
+    const message = createBaseResourceInstanceProto();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.privacyScore = object.privacyScore ?? 0;
+    message.metadata = object.metadata ?? Buffer.alloc(0);
+    message.isActive = object.isActive ?? false;
+    return message;
+  },
+};
+
+function createBaseGetResourceInstanceRequest(): GetResourceInstanceRequest {
+  return { resourceTypeSlug: "", instanceId: "", context: undefined, serviceBrokerId: 0 };
+}
+
+export const GetResourceInstanceRequest: MessageFns<GetResourceInstanceRequest> = {
+  encode(message: GetResourceInstanceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceTypeSlug !== "") {
+      writer.uint32(10).string(message.resourceTypeSlug);
+    }
+    if (message.instanceId !== "") {
+      writer.uint32(18).string(message.instanceId);
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(26).fork()).join();
+    }
+    if (message.serviceBrokerId !== 0) {
+      writer.uint32(32).uint32(message.serviceBrokerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetResourceInstanceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetResourceInstanceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceTypeSlug = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.instanceId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.serviceBrokerId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetResourceInstanceRequest {
+    return {
+      resourceTypeSlug: isSet(object.resourceTypeSlug)
+        ? globalThis.String(object.resourceTypeSlug)
+        : isSet(object.resource_type_slug)
+        ? globalThis.String(object.resource_type_slug)
+        : "",
+      instanceId: isSet(object.instanceId)
+        ? globalThis.String(object.instanceId)
+        : isSet(object.instance_id)
+        ? globalThis.String(object.instance_id)
+        : "",
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
+      serviceBrokerId: isSet(object.serviceBrokerId)
+        ? globalThis.Number(object.serviceBrokerId)
+        : isSet(object.service_broker_id)
+        ? globalThis.Number(object.service_broker_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetResourceInstanceRequest): unknown {
+    const obj: any = {};
+    if (message.resourceTypeSlug !== "") {
+      obj.resourceTypeSlug = message.resourceTypeSlug;
+    }
+    if (message.instanceId !== "") {
+      obj.instanceId = message.instanceId;
+    }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
+    if (message.serviceBrokerId !== 0) {
+      obj.serviceBrokerId = Math.round(message.serviceBrokerId);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetResourceInstanceRequest>): GetResourceInstanceRequest {
+    return GetResourceInstanceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetResourceInstanceRequest>): GetResourceInstanceRequest {
+    const message = createBaseGetResourceInstanceRequest();
+    message.resourceTypeSlug = object.resourceTypeSlug ?? "";
+    message.instanceId = object.instanceId ?? "";
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
+      : undefined;
+    message.serviceBrokerId = object.serviceBrokerId ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetResourceInstanceResponse(): GetResourceInstanceResponse {
+  return { success: false, instance: undefined, errorMessage: "" };
+}
+
+export const GetResourceInstanceResponse: MessageFns<GetResourceInstanceResponse> = {
+  encode(message: GetResourceInstanceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.instance !== undefined) {
+      ResourceInstanceProto.encode(message.instance, writer.uint32(18).fork()).join();
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetResourceInstanceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetResourceInstanceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.instance = ResourceInstanceProto.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetResourceInstanceResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      instance: isSet(object.instance) ? ResourceInstanceProto.fromJSON(object.instance) : undefined,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: GetResourceInstanceResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.instance !== undefined) {
+      obj.instance = ResourceInstanceProto.toJSON(message.instance);
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetResourceInstanceResponse>): GetResourceInstanceResponse {
+    return GetResourceInstanceResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetResourceInstanceResponse>): GetResourceInstanceResponse {
+    const message = createBaseGetResourceInstanceResponse();
+    message.success = object.success ?? false;
+    message.instance = (object.instance !== undefined && object.instance !== null)
+      ? ResourceInstanceProto.fromPartial(object.instance)
+      : undefined;
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBaseValidateResourceSelectionRequest(): ValidateResourceSelectionRequest {
+  return { resourceTypeSlug: "", instanceIds: [], appId: 0, context: undefined, serviceBrokerId: 0 };
+}
+
+export const ValidateResourceSelectionRequest: MessageFns<ValidateResourceSelectionRequest> = {
+  encode(message: ValidateResourceSelectionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceTypeSlug !== "") {
+      writer.uint32(10).string(message.resourceTypeSlug);
+    }
+    for (const v of message.instanceIds) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.appId !== 0) {
+      writer.uint32(24).uint32(message.appId);
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(34).fork()).join();
+    }
+    if (message.serviceBrokerId !== 0) {
+      writer.uint32(40).uint32(message.serviceBrokerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ValidateResourceSelectionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseValidateResourceSelectionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceTypeSlug = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.instanceIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.appId = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.serviceBrokerId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ValidateResourceSelectionRequest {
+    return {
+      resourceTypeSlug: isSet(object.resourceTypeSlug)
+        ? globalThis.String(object.resourceTypeSlug)
+        : isSet(object.resource_type_slug)
+        ? globalThis.String(object.resource_type_slug)
+        : "",
+      instanceIds: globalThis.Array.isArray(object?.instanceIds)
+        ? object.instanceIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.instance_ids)
+        ? object.instance_ids.map((e: any) => globalThis.String(e))
+        : [],
+      appId: isSet(object.appId)
+        ? globalThis.Number(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.Number(object.app_id)
+        : 0,
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
+      serviceBrokerId: isSet(object.serviceBrokerId)
+        ? globalThis.Number(object.serviceBrokerId)
+        : isSet(object.service_broker_id)
+        ? globalThis.Number(object.service_broker_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: ValidateResourceSelectionRequest): unknown {
+    const obj: any = {};
+    if (message.resourceTypeSlug !== "") {
+      obj.resourceTypeSlug = message.resourceTypeSlug;
+    }
+    if (message.instanceIds?.length) {
+      obj.instanceIds = message.instanceIds;
+    }
+    if (message.appId !== 0) {
+      obj.appId = Math.round(message.appId);
+    }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
+    if (message.serviceBrokerId !== 0) {
+      obj.serviceBrokerId = Math.round(message.serviceBrokerId);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ValidateResourceSelectionRequest>): ValidateResourceSelectionRequest {
+    return ValidateResourceSelectionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ValidateResourceSelectionRequest>): ValidateResourceSelectionRequest {
+    const message = createBaseValidateResourceSelectionRequest();
+    message.resourceTypeSlug = object.resourceTypeSlug ?? "";
+    message.instanceIds = object.instanceIds?.map((e) => e) || [];
+    message.appId = object.appId ?? 0;
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
+      : undefined;
+    message.serviceBrokerId = object.serviceBrokerId ?? 0;
+    return message;
+  },
+};
+
+function createBaseValidateResourceSelectionResponse(): ValidateResourceSelectionResponse {
+  return { valid: false, errorMessage: "" };
+}
+
+export const ValidateResourceSelectionResponse: MessageFns<ValidateResourceSelectionResponse> = {
+  encode(message: ValidateResourceSelectionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.valid !== false) {
+      writer.uint32(8).bool(message.valid);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(18).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ValidateResourceSelectionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseValidateResourceSelectionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.valid = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ValidateResourceSelectionResponse {
+    return {
+      valid: isSet(object.valid) ? globalThis.Boolean(object.valid) : false,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: ValidateResourceSelectionResponse): unknown {
+    const obj: any = {};
+    if (message.valid !== false) {
+      obj.valid = message.valid;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ValidateResourceSelectionResponse>): ValidateResourceSelectionResponse {
+    return ValidateResourceSelectionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ValidateResourceSelectionResponse>): ValidateResourceSelectionResponse {
+    const message = createBaseValidateResourceSelectionResponse();
+    message.valid = object.valid ?? false;
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateResourceInstanceRequest(): CreateResourceInstanceRequest {
+  return { resourceTypeSlug: "", payload: Buffer.alloc(0), context: undefined, serviceBrokerId: 0 };
+}
+
+export const CreateResourceInstanceRequest: MessageFns<CreateResourceInstanceRequest> = {
+  encode(message: CreateResourceInstanceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceTypeSlug !== "") {
+      writer.uint32(10).string(message.resourceTypeSlug);
+    }
+    if (message.payload.length !== 0) {
+      writer.uint32(18).bytes(message.payload);
+    }
+    if (message.context !== undefined) {
+      PluginContext.encode(message.context, writer.uint32(26).fork()).join();
+    }
+    if (message.serviceBrokerId !== 0) {
+      writer.uint32(32).uint32(message.serviceBrokerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateResourceInstanceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateResourceInstanceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceTypeSlug = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.payload = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.context = PluginContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.serviceBrokerId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateResourceInstanceRequest {
+    return {
+      resourceTypeSlug: isSet(object.resourceTypeSlug)
+        ? globalThis.String(object.resourceTypeSlug)
+        : isSet(object.resource_type_slug)
+        ? globalThis.String(object.resource_type_slug)
+        : "",
+      payload: isSet(object.payload) ? Buffer.from(bytesFromBase64(object.payload)) : Buffer.alloc(0),
+      context: isSet(object.context) ? PluginContext.fromJSON(object.context) : undefined,
+      serviceBrokerId: isSet(object.serviceBrokerId)
+        ? globalThis.Number(object.serviceBrokerId)
+        : isSet(object.service_broker_id)
+        ? globalThis.Number(object.service_broker_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: CreateResourceInstanceRequest): unknown {
+    const obj: any = {};
+    if (message.resourceTypeSlug !== "") {
+      obj.resourceTypeSlug = message.resourceTypeSlug;
+    }
+    if (message.payload.length !== 0) {
+      obj.payload = base64FromBytes(message.payload);
+    }
+    if (message.context !== undefined) {
+      obj.context = PluginContext.toJSON(message.context);
+    }
+    if (message.serviceBrokerId !== 0) {
+      obj.serviceBrokerId = Math.round(message.serviceBrokerId);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateResourceInstanceRequest>): CreateResourceInstanceRequest {
+    return CreateResourceInstanceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateResourceInstanceRequest>): CreateResourceInstanceRequest {
+    const message = createBaseCreateResourceInstanceRequest();
+    message.resourceTypeSlug = object.resourceTypeSlug ?? "";
+    message.payload = object.payload ?? Buffer.alloc(0);
+    message.context = (object.context !== undefined && object.context !== null)
+      ? PluginContext.fromPartial(object.context)
+      : undefined;
+    message.serviceBrokerId = object.serviceBrokerId ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateResourceInstanceResponse(): CreateResourceInstanceResponse {
+  return { success: false, instance: undefined, errorMessage: "" };
+}
+
+export const CreateResourceInstanceResponse: MessageFns<CreateResourceInstanceResponse> = {
+  encode(message: CreateResourceInstanceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.success !== false) {
+      writer.uint32(8).bool(message.success);
+    }
+    if (message.instance !== undefined) {
+      ResourceInstanceProto.encode(message.instance, writer.uint32(18).fork()).join();
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(26).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateResourceInstanceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateResourceInstanceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.success = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.instance = ResourceInstanceProto.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateResourceInstanceResponse {
+    return {
+      success: isSet(object.success) ? globalThis.Boolean(object.success) : false,
+      instance: isSet(object.instance) ? ResourceInstanceProto.fromJSON(object.instance) : undefined,
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: CreateResourceInstanceResponse): unknown {
+    const obj: any = {};
+    if (message.success !== false) {
+      obj.success = message.success;
+    }
+    if (message.instance !== undefined) {
+      obj.instance = ResourceInstanceProto.toJSON(message.instance);
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateResourceInstanceResponse>): CreateResourceInstanceResponse {
+    return CreateResourceInstanceResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateResourceInstanceResponse>): CreateResourceInstanceResponse {
+    const message = createBaseCreateResourceInstanceResponse();
+    message.success = object.success ?? false;
+    message.instance = (object.instance !== undefined && object.instance !== null)
+      ? ResourceInstanceProto.fromPartial(object.instance)
+      : undefined;
     message.errorMessage = object.errorMessage ?? "";
     return message;
   },
@@ -5041,7 +14566,7 @@ export const GetManifestResponse: MessageFns<GetManifestResponse> = {
 
 export type PluginServiceService = typeof PluginServiceService;
 export const PluginServiceService = {
-  /** Lifecycle */
+  /** Lifecycle: configure, liveness, orderly stop. */
   initialize: {
     path: "/plugin.PluginService/Initialize" as const,
     requestStream: false as const,
@@ -5069,7 +14594,7 @@ export const PluginServiceService = {
     responseSerialize: (value: ShutdownResponse): Buffer => Buffer.from(ShutdownResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ShutdownResponse => ShutdownResponse.decode(value),
   },
-  /** Request hooks */
+  /** Request path of the gateway: before auth, auth itself, identity lookups, after auth. */
   processPreAuth: {
     path: "/plugin.PluginService/ProcessPreAuth" as const,
     requestStream: false as const,
@@ -5088,6 +14613,24 @@ export const PluginServiceService = {
     responseSerialize: (value: AuthResponse): Buffer => Buffer.from(AuthResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AuthResponse => AuthResponse.decode(value),
   },
+  getAppByCredential: {
+    path: "/plugin.PluginService/GetAppByCredential" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAppRequest): Buffer => Buffer.from(GetAppRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAppRequest => GetAppRequest.decode(value),
+    responseSerialize: (value: GetAppResponse): Buffer => Buffer.from(GetAppResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetAppResponse => GetAppResponse.decode(value),
+  },
+  getUserByCredential: {
+    path: "/plugin.PluginService/GetUserByCredential" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetUserRequest): Buffer => Buffer.from(GetUserRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetUserRequest => GetUserRequest.decode(value),
+    responseSerialize: (value: GetUserResponse): Buffer => Buffer.from(GetUserResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetUserResponse => GetUserResponse.decode(value),
+  },
   processPostAuth: {
     path: "/plugin.PluginService/ProcessPostAuth" as const,
     requestStream: false as const,
@@ -5097,25 +14640,7 @@ export const PluginServiceService = {
     responseSerialize: (value: PluginResponse): Buffer => Buffer.from(PluginResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PluginResponse => PluginResponse.decode(value),
   },
-  /** Response hooks */
-  processRestResponse: {
-    path: "/plugin.PluginService/ProcessRESTResponse" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ResponseData): Buffer => Buffer.from(ResponseData.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ResponseData => ResponseData.decode(value),
-    responseSerialize: (value: ResponseData): Buffer => Buffer.from(ResponseData.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ResponseData => ResponseData.decode(value),
-  },
-  processStreamChunk: {
-    path: "/plugin.PluginService/ProcessStreamChunk" as const,
-    requestStream: true as const,
-    responseStream: true as const,
-    requestSerialize: (value: StreamChunk): Buffer => Buffer.from(StreamChunk.encode(value).finish()),
-    requestDeserialize: (value: Buffer): StreamChunk => StreamChunk.decode(value),
-    responseSerialize: (value: StreamChunk): Buffer => Buffer.from(StreamChunk.encode(value).finish()),
-    responseDeserialize: (value: Buffer): StreamChunk => StreamChunk.decode(value),
-  },
+  /** Response path: headers before they are written, each body write (or stream chunk), end of a stream. */
   onBeforeWriteHeaders: {
     path: "/plugin.PluginService/OnBeforeWriteHeaders" as const,
     requestStream: false as const,
@@ -5135,7 +14660,18 @@ export const PluginServiceService = {
       Buffer.from(ResponseWriteResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResponseWriteResponse => ResponseWriteResponse.decode(value),
   },
-  /** Data collection (asynchronous, after the response) */
+  onStreamComplete: {
+    path: "/plugin.PluginService/OnStreamComplete" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StreamCompleteRequest): Buffer =>
+      Buffer.from(StreamCompleteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StreamCompleteRequest => StreamCompleteRequest.decode(value),
+    responseSerialize: (value: StreamCompleteResponse): Buffer =>
+      Buffer.from(StreamCompleteResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StreamCompleteResponse => StreamCompleteResponse.decode(value),
+  },
+  /** Data collection after a response: proxy logs, token/cost analytics, budget usage. */
   handleProxyLog: {
     path: "/plugin.PluginService/HandleProxyLog" as const,
     requestStream: false as const,
@@ -5156,7 +14692,62 @@ export const PluginServiceService = {
       Buffer.from(DataCollectionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DataCollectionResponse => DataCollectionResponse.decode(value),
   },
-  /** Introspection */
+  handleBudgetUsage: {
+    path: "/plugin.PluginService/HandleBudgetUsage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BudgetUsageRequest): Buffer => Buffer.from(BudgetUsageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BudgetUsageRequest => BudgetUsageRequest.decode(value),
+    responseSerialize: (value: DataCollectionResponse): Buffer =>
+      Buffer.from(DataCollectionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DataCollectionResponse => DataCollectionResponse.decode(value),
+  },
+  /** Studio UI extension: static assets, manifest, RPC from the UI and the portal, config schema. */
+  getAsset: {
+    path: "/plugin.PluginService/GetAsset" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAssetRequest): Buffer => Buffer.from(GetAssetRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAssetRequest => GetAssetRequest.decode(value),
+    responseSerialize: (value: GetAssetResponse): Buffer => Buffer.from(GetAssetResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetAssetResponse => GetAssetResponse.decode(value),
+  },
+  listAssets: {
+    path: "/plugin.PluginService/ListAssets" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAssetsRequest): Buffer => Buffer.from(ListAssetsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAssetsRequest => ListAssetsRequest.decode(value),
+    responseSerialize: (value: ListAssetsResponse): Buffer => Buffer.from(ListAssetsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAssetsResponse => ListAssetsResponse.decode(value),
+  },
+  getManifest: {
+    path: "/plugin.PluginService/GetManifest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetManifestRequest): Buffer => Buffer.from(GetManifestRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetManifestRequest => GetManifestRequest.decode(value),
+    responseSerialize: (value: GetManifestResponse): Buffer => Buffer.from(GetManifestResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetManifestResponse => GetManifestResponse.decode(value),
+  },
+  call: {
+    path: "/plugin.PluginService/Call" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CallRequest): Buffer => Buffer.from(CallRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CallRequest => CallRequest.decode(value),
+    responseSerialize: (value: CallResponse): Buffer => Buffer.from(CallResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CallResponse => CallResponse.decode(value),
+  },
+  portalCall: {
+    path: "/plugin.PluginService/PortalCall" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PortalCallRequest): Buffer => Buffer.from(PortalCallRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PortalCallRequest => PortalCallRequest.decode(value),
+    responseSerialize: (value: PortalCallResponse): Buffer => Buffer.from(PortalCallResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PortalCallResponse => PortalCallResponse.decode(value),
+  },
   getConfigSchema: {
     path: "/plugin.PluginService/GetConfigSchema" as const,
     requestStream: false as const,
@@ -5168,41 +14759,226 @@ export const PluginServiceService = {
       Buffer.from(GetConfigSchemaResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetConfigSchemaResponse => GetConfigSchemaResponse.decode(value),
   },
-  getManifest: {
-    path: "/plugin.PluginService/GetManifest" as const,
+  /** Agents, object hooks, scheduled tasks, payloads forwarded from edges. */
+  handleAgentMessage: {
+    path: "/plugin.PluginService/HandleAgentMessage" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: AgentMessageRequest): Buffer => Buffer.from(AgentMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AgentMessageRequest => AgentMessageRequest.decode(value),
+    responseSerialize: (value: AgentMessageChunk): Buffer => Buffer.from(AgentMessageChunk.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AgentMessageChunk => AgentMessageChunk.decode(value),
+  },
+  getObjectHookRegistrations: {
+    path: "/plugin.PluginService/GetObjectHookRegistrations" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetManifestRequest): Buffer => Buffer.from(GetManifestRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): GetManifestRequest => GetManifestRequest.decode(value),
-    responseSerialize: (value: GetManifestResponse): Buffer => Buffer.from(GetManifestResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): GetManifestResponse => GetManifestResponse.decode(value),
+    requestSerialize: (value: GetObjectHookRegistrationsRequest): Buffer =>
+      Buffer.from(GetObjectHookRegistrationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetObjectHookRegistrationsRequest =>
+      GetObjectHookRegistrationsRequest.decode(value),
+    responseSerialize: (value: GetObjectHookRegistrationsResponse): Buffer =>
+      Buffer.from(GetObjectHookRegistrationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetObjectHookRegistrationsResponse =>
+      GetObjectHookRegistrationsResponse.decode(value),
+  },
+  handleObjectHook: {
+    path: "/plugin.PluginService/HandleObjectHook" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ObjectHookRequest): Buffer => Buffer.from(ObjectHookRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ObjectHookRequest => ObjectHookRequest.decode(value),
+    responseSerialize: (value: ObjectHookResponse): Buffer => Buffer.from(ObjectHookResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ObjectHookResponse => ObjectHookResponse.decode(value),
+  },
+  executeScheduledTask: {
+    path: "/plugin.PluginService/ExecuteScheduledTask" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExecuteScheduledTaskRequest): Buffer =>
+      Buffer.from(ExecuteScheduledTaskRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExecuteScheduledTaskRequest => ExecuteScheduledTaskRequest.decode(value),
+    responseSerialize: (value: ExecuteScheduledTaskResponse): Buffer =>
+      Buffer.from(ExecuteScheduledTaskResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExecuteScheduledTaskResponse => ExecuteScheduledTaskResponse.decode(value),
+  },
+  acceptEdgePayload: {
+    path: "/plugin.PluginService/AcceptEdgePayload" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EdgePayloadRequest): Buffer => Buffer.from(EdgePayloadRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EdgePayloadRequest => EdgePayloadRequest.decode(value),
+    responseSerialize: (value: EdgePayloadResponse): Buffer => Buffer.from(EdgePayloadResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EdgePayloadResponse => EdgePayloadResponse.decode(value),
+  },
+  /** HTTP endpoints a plugin serves through the host. */
+  getEndpointRegistrations: {
+    path: "/plugin.PluginService/GetEndpointRegistrations" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetEndpointRegistrationsRequest): Buffer =>
+      Buffer.from(GetEndpointRegistrationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetEndpointRegistrationsRequest =>
+      GetEndpointRegistrationsRequest.decode(value),
+    responseSerialize: (value: GetEndpointRegistrationsResponse): Buffer =>
+      Buffer.from(GetEndpointRegistrationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetEndpointRegistrationsResponse =>
+      GetEndpointRegistrationsResponse.decode(value),
+  },
+  handleEndpointRequest: {
+    path: "/plugin.PluginService/HandleEndpointRequest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EndpointRequest): Buffer => Buffer.from(EndpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EndpointRequest => EndpointRequest.decode(value),
+    responseSerialize: (value: EndpointResponse): Buffer => Buffer.from(EndpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EndpointResponse => EndpointResponse.decode(value),
+  },
+  handleEndpointRequestStream: {
+    path: "/plugin.PluginService/HandleEndpointRequestStream" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: EndpointRequest): Buffer => Buffer.from(EndpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EndpointRequest => EndpointRequest.decode(value),
+    responseSerialize: (value: EndpointResponseChunk): Buffer =>
+      Buffer.from(EndpointResponseChunk.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EndpointResponseChunk => EndpointResponseChunk.decode(value),
+  },
+  /** Resource types a plugin contributes (listed, fetched, validated, created by the studio). */
+  getResourceTypeRegistrations: {
+    path: "/plugin.PluginService/GetResourceTypeRegistrations" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetResourceTypeRegistrationsRequest): Buffer =>
+      Buffer.from(GetResourceTypeRegistrationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetResourceTypeRegistrationsRequest =>
+      GetResourceTypeRegistrationsRequest.decode(value),
+    responseSerialize: (value: GetResourceTypeRegistrationsResponse): Buffer =>
+      Buffer.from(GetResourceTypeRegistrationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetResourceTypeRegistrationsResponse =>
+      GetResourceTypeRegistrationsResponse.decode(value),
+  },
+  listResourceInstances: {
+    path: "/plugin.PluginService/ListResourceInstances" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListResourceInstancesRequest): Buffer =>
+      Buffer.from(ListResourceInstancesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListResourceInstancesRequest => ListResourceInstancesRequest.decode(value),
+    responseSerialize: (value: ListResourceInstancesResponse): Buffer =>
+      Buffer.from(ListResourceInstancesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListResourceInstancesResponse => ListResourceInstancesResponse.decode(value),
+  },
+  getResourceInstance: {
+    path: "/plugin.PluginService/GetResourceInstance" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetResourceInstanceRequest): Buffer =>
+      Buffer.from(GetResourceInstanceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetResourceInstanceRequest => GetResourceInstanceRequest.decode(value),
+    responseSerialize: (value: GetResourceInstanceResponse): Buffer =>
+      Buffer.from(GetResourceInstanceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetResourceInstanceResponse => GetResourceInstanceResponse.decode(value),
+  },
+  validateResourceSelection: {
+    path: "/plugin.PluginService/ValidateResourceSelection" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ValidateResourceSelectionRequest): Buffer =>
+      Buffer.from(ValidateResourceSelectionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ValidateResourceSelectionRequest =>
+      ValidateResourceSelectionRequest.decode(value),
+    responseSerialize: (value: ValidateResourceSelectionResponse): Buffer =>
+      Buffer.from(ValidateResourceSelectionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ValidateResourceSelectionResponse =>
+      ValidateResourceSelectionResponse.decode(value),
+  },
+  createResourceInstance: {
+    path: "/plugin.PluginService/CreateResourceInstance" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateResourceInstanceRequest): Buffer =>
+      Buffer.from(CreateResourceInstanceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateResourceInstanceRequest => CreateResourceInstanceRequest.decode(value),
+    responseSerialize: (value: CreateResourceInstanceResponse): Buffer =>
+      Buffer.from(CreateResourceInstanceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateResourceInstanceResponse =>
+      CreateResourceInstanceResponse.decode(value),
+  },
+  /** Long-lived sessions the host opens for a plugin. */
+  openSession: {
+    path: "/plugin.PluginService/OpenSession" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OpenSessionRequest): Buffer => Buffer.from(OpenSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OpenSessionRequest => OpenSessionRequest.decode(value),
+    responseSerialize: (value: OpenSessionResponse): Buffer => Buffer.from(OpenSessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): OpenSessionResponse => OpenSessionResponse.decode(value),
+  },
+  closeSession: {
+    path: "/plugin.PluginService/CloseSession" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CloseSessionRequest): Buffer => Buffer.from(CloseSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CloseSessionRequest => CloseSessionRequest.decode(value),
+    responseSerialize: (value: CloseSessionResponse): Buffer =>
+      Buffer.from(CloseSessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CloseSessionResponse => CloseSessionResponse.decode(value),
   },
 } as const;
 
 export interface PluginServiceServer extends UntypedServiceImplementation {
-  /** Lifecycle */
+  /** Lifecycle: configure, liveness, orderly stop. */
   initialize: handleUnaryCall<InitRequest, InitResponse>;
   ping: handleUnaryCall<PingRequest, PingResponse>;
   shutdown: handleUnaryCall<ShutdownRequest, ShutdownResponse>;
-  /** Request hooks */
+  /** Request path of the gateway: before auth, auth itself, identity lookups, after auth. */
   processPreAuth: handleUnaryCall<PluginRequest, PluginResponse>;
   authenticate: handleUnaryCall<AuthRequest, AuthResponse>;
+  getAppByCredential: handleUnaryCall<GetAppRequest, GetAppResponse>;
+  getUserByCredential: handleUnaryCall<GetUserRequest, GetUserResponse>;
   processPostAuth: handleUnaryCall<EnrichedRequest, PluginResponse>;
-  /** Response hooks */
-  processRestResponse: handleUnaryCall<ResponseData, ResponseData>;
-  processStreamChunk: handleBidiStreamingCall<StreamChunk, StreamChunk>;
+  /** Response path: headers before they are written, each body write (or stream chunk), end of a stream. */
   onBeforeWriteHeaders: handleUnaryCall<HeadersRequest, HeadersResponse>;
   onBeforeWrite: handleUnaryCall<ResponseWriteRequest, ResponseWriteResponse>;
-  /** Data collection (asynchronous, after the response) */
+  onStreamComplete: handleUnaryCall<StreamCompleteRequest, StreamCompleteResponse>;
+  /** Data collection after a response: proxy logs, token/cost analytics, budget usage. */
   handleProxyLog: handleUnaryCall<ProxyLogRequest, DataCollectionResponse>;
   handleAnalytics: handleUnaryCall<AnalyticsRequest, DataCollectionResponse>;
-  /** Introspection */
-  getConfigSchema: handleUnaryCall<GetConfigSchemaRequest, GetConfigSchemaResponse>;
+  handleBudgetUsage: handleUnaryCall<BudgetUsageRequest, DataCollectionResponse>;
+  /** Studio UI extension: static assets, manifest, RPC from the UI and the portal, config schema. */
+  getAsset: handleUnaryCall<GetAssetRequest, GetAssetResponse>;
+  listAssets: handleUnaryCall<ListAssetsRequest, ListAssetsResponse>;
   getManifest: handleUnaryCall<GetManifestRequest, GetManifestResponse>;
+  call: handleUnaryCall<CallRequest, CallResponse>;
+  portalCall: handleUnaryCall<PortalCallRequest, PortalCallResponse>;
+  getConfigSchema: handleUnaryCall<GetConfigSchemaRequest, GetConfigSchemaResponse>;
+  /** Agents, object hooks, scheduled tasks, payloads forwarded from edges. */
+  handleAgentMessage: handleServerStreamingCall<AgentMessageRequest, AgentMessageChunk>;
+  getObjectHookRegistrations: handleUnaryCall<GetObjectHookRegistrationsRequest, GetObjectHookRegistrationsResponse>;
+  handleObjectHook: handleUnaryCall<ObjectHookRequest, ObjectHookResponse>;
+  executeScheduledTask: handleUnaryCall<ExecuteScheduledTaskRequest, ExecuteScheduledTaskResponse>;
+  acceptEdgePayload: handleUnaryCall<EdgePayloadRequest, EdgePayloadResponse>;
+  /** HTTP endpoints a plugin serves through the host. */
+  getEndpointRegistrations: handleUnaryCall<GetEndpointRegistrationsRequest, GetEndpointRegistrationsResponse>;
+  handleEndpointRequest: handleUnaryCall<EndpointRequest, EndpointResponse>;
+  handleEndpointRequestStream: handleServerStreamingCall<EndpointRequest, EndpointResponseChunk>;
+  /** Resource types a plugin contributes (listed, fetched, validated, created by the studio). */
+  getResourceTypeRegistrations: handleUnaryCall<
+    GetResourceTypeRegistrationsRequest,
+    GetResourceTypeRegistrationsResponse
+  >;
+  listResourceInstances: handleUnaryCall<ListResourceInstancesRequest, ListResourceInstancesResponse>;
+  getResourceInstance: handleUnaryCall<GetResourceInstanceRequest, GetResourceInstanceResponse>;
+  validateResourceSelection: handleUnaryCall<ValidateResourceSelectionRequest, ValidateResourceSelectionResponse>;
+  createResourceInstance: handleUnaryCall<CreateResourceInstanceRequest, CreateResourceInstanceResponse>;
+  /** Long-lived sessions the host opens for a plugin. */
+  openSession: handleUnaryCall<OpenSessionRequest, OpenSessionResponse>;
+  closeSession: handleUnaryCall<CloseSessionRequest, CloseSessionResponse>;
 }
 
 export interface PluginServiceClient extends Client {
-  /** Lifecycle */
+  /** Lifecycle: configure, liveness, orderly stop. */
   initialize(
     request: InitRequest,
     callback: (error: ServiceError | null, response: InitResponse) => void,
@@ -5245,7 +15021,7 @@ export interface PluginServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ShutdownResponse) => void,
   ): ClientUnaryCall;
-  /** Request hooks */
+  /** Request path of the gateway: before auth, auth itself, identity lookups, after auth. */
   processPreAuth(
     request: PluginRequest,
     callback: (error: ServiceError | null, response: PluginResponse) => void,
@@ -5276,6 +15052,36 @@ export interface PluginServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AuthResponse) => void,
   ): ClientUnaryCall;
+  getAppByCredential(
+    request: GetAppRequest,
+    callback: (error: ServiceError | null, response: GetAppResponse) => void,
+  ): ClientUnaryCall;
+  getAppByCredential(
+    request: GetAppRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetAppResponse) => void,
+  ): ClientUnaryCall;
+  getAppByCredential(
+    request: GetAppRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetAppResponse) => void,
+  ): ClientUnaryCall;
+  getUserByCredential(
+    request: GetUserRequest,
+    callback: (error: ServiceError | null, response: GetUserResponse) => void,
+  ): ClientUnaryCall;
+  getUserByCredential(
+    request: GetUserRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetUserResponse) => void,
+  ): ClientUnaryCall;
+  getUserByCredential(
+    request: GetUserRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetUserResponse) => void,
+  ): ClientUnaryCall;
   processPostAuth(
     request: EnrichedRequest,
     callback: (error: ServiceError | null, response: PluginResponse) => void,
@@ -5291,25 +15097,7 @@ export interface PluginServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PluginResponse) => void,
   ): ClientUnaryCall;
-  /** Response hooks */
-  processRestResponse(
-    request: ResponseData,
-    callback: (error: ServiceError | null, response: ResponseData) => void,
-  ): ClientUnaryCall;
-  processRestResponse(
-    request: ResponseData,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ResponseData) => void,
-  ): ClientUnaryCall;
-  processRestResponse(
-    request: ResponseData,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ResponseData) => void,
-  ): ClientUnaryCall;
-  processStreamChunk(): ClientDuplexStream<StreamChunk, StreamChunk>;
-  processStreamChunk(options: Partial<CallOptions>): ClientDuplexStream<StreamChunk, StreamChunk>;
-  processStreamChunk(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<StreamChunk, StreamChunk>;
+  /** Response path: headers before they are written, each body write (or stream chunk), end of a stream. */
   onBeforeWriteHeaders(
     request: HeadersRequest,
     callback: (error: ServiceError | null, response: HeadersResponse) => void,
@@ -5340,7 +15128,22 @@ export interface PluginServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResponseWriteResponse) => void,
   ): ClientUnaryCall;
-  /** Data collection (asynchronous, after the response) */
+  onStreamComplete(
+    request: StreamCompleteRequest,
+    callback: (error: ServiceError | null, response: StreamCompleteResponse) => void,
+  ): ClientUnaryCall;
+  onStreamComplete(
+    request: StreamCompleteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StreamCompleteResponse) => void,
+  ): ClientUnaryCall;
+  onStreamComplete(
+    request: StreamCompleteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StreamCompleteResponse) => void,
+  ): ClientUnaryCall;
+  /** Data collection after a response: proxy logs, token/cost analytics, budget usage. */
   handleProxyLog(
     request: ProxyLogRequest,
     callback: (error: ServiceError | null, response: DataCollectionResponse) => void,
@@ -5371,7 +15174,94 @@ export interface PluginServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DataCollectionResponse) => void,
   ): ClientUnaryCall;
-  /** Introspection */
+  handleBudgetUsage(
+    request: BudgetUsageRequest,
+    callback: (error: ServiceError | null, response: DataCollectionResponse) => void,
+  ): ClientUnaryCall;
+  handleBudgetUsage(
+    request: BudgetUsageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DataCollectionResponse) => void,
+  ): ClientUnaryCall;
+  handleBudgetUsage(
+    request: BudgetUsageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DataCollectionResponse) => void,
+  ): ClientUnaryCall;
+  /** Studio UI extension: static assets, manifest, RPC from the UI and the portal, config schema. */
+  getAsset(
+    request: GetAssetRequest,
+    callback: (error: ServiceError | null, response: GetAssetResponse) => void,
+  ): ClientUnaryCall;
+  getAsset(
+    request: GetAssetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetAssetResponse) => void,
+  ): ClientUnaryCall;
+  getAsset(
+    request: GetAssetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetAssetResponse) => void,
+  ): ClientUnaryCall;
+  listAssets(
+    request: ListAssetsRequest,
+    callback: (error: ServiceError | null, response: ListAssetsResponse) => void,
+  ): ClientUnaryCall;
+  listAssets(
+    request: ListAssetsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAssetsResponse) => void,
+  ): ClientUnaryCall;
+  listAssets(
+    request: ListAssetsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAssetsResponse) => void,
+  ): ClientUnaryCall;
+  getManifest(
+    request: GetManifestRequest,
+    callback: (error: ServiceError | null, response: GetManifestResponse) => void,
+  ): ClientUnaryCall;
+  getManifest(
+    request: GetManifestRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetManifestResponse) => void,
+  ): ClientUnaryCall;
+  getManifest(
+    request: GetManifestRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetManifestResponse) => void,
+  ): ClientUnaryCall;
+  call(request: CallRequest, callback: (error: ServiceError | null, response: CallResponse) => void): ClientUnaryCall;
+  call(
+    request: CallRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CallResponse) => void,
+  ): ClientUnaryCall;
+  call(
+    request: CallRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CallResponse) => void,
+  ): ClientUnaryCall;
+  portalCall(
+    request: PortalCallRequest,
+    callback: (error: ServiceError | null, response: PortalCallResponse) => void,
+  ): ClientUnaryCall;
+  portalCall(
+    request: PortalCallRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PortalCallResponse) => void,
+  ): ClientUnaryCall;
+  portalCall(
+    request: PortalCallRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PortalCallResponse) => void,
+  ): ClientUnaryCall;
   getConfigSchema(
     request: GetConfigSchemaRequest,
     callback: (error: ServiceError | null, response: GetConfigSchemaResponse) => void,
@@ -5387,20 +15277,222 @@ export interface PluginServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetConfigSchemaResponse) => void,
   ): ClientUnaryCall;
-  getManifest(
-    request: GetManifestRequest,
-    callback: (error: ServiceError | null, response: GetManifestResponse) => void,
+  /** Agents, object hooks, scheduled tasks, payloads forwarded from edges. */
+  handleAgentMessage(
+    request: AgentMessageRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<AgentMessageChunk>;
+  handleAgentMessage(
+    request: AgentMessageRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<AgentMessageChunk>;
+  getObjectHookRegistrations(
+    request: GetObjectHookRegistrationsRequest,
+    callback: (error: ServiceError | null, response: GetObjectHookRegistrationsResponse) => void,
   ): ClientUnaryCall;
-  getManifest(
-    request: GetManifestRequest,
+  getObjectHookRegistrations(
+    request: GetObjectHookRegistrationsRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: GetManifestResponse) => void,
+    callback: (error: ServiceError | null, response: GetObjectHookRegistrationsResponse) => void,
   ): ClientUnaryCall;
-  getManifest(
-    request: GetManifestRequest,
+  getObjectHookRegistrations(
+    request: GetObjectHookRegistrationsRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: GetManifestResponse) => void,
+    callback: (error: ServiceError | null, response: GetObjectHookRegistrationsResponse) => void,
+  ): ClientUnaryCall;
+  handleObjectHook(
+    request: ObjectHookRequest,
+    callback: (error: ServiceError | null, response: ObjectHookResponse) => void,
+  ): ClientUnaryCall;
+  handleObjectHook(
+    request: ObjectHookRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ObjectHookResponse) => void,
+  ): ClientUnaryCall;
+  handleObjectHook(
+    request: ObjectHookRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ObjectHookResponse) => void,
+  ): ClientUnaryCall;
+  executeScheduledTask(
+    request: ExecuteScheduledTaskRequest,
+    callback: (error: ServiceError | null, response: ExecuteScheduledTaskResponse) => void,
+  ): ClientUnaryCall;
+  executeScheduledTask(
+    request: ExecuteScheduledTaskRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExecuteScheduledTaskResponse) => void,
+  ): ClientUnaryCall;
+  executeScheduledTask(
+    request: ExecuteScheduledTaskRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExecuteScheduledTaskResponse) => void,
+  ): ClientUnaryCall;
+  acceptEdgePayload(
+    request: EdgePayloadRequest,
+    callback: (error: ServiceError | null, response: EdgePayloadResponse) => void,
+  ): ClientUnaryCall;
+  acceptEdgePayload(
+    request: EdgePayloadRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EdgePayloadResponse) => void,
+  ): ClientUnaryCall;
+  acceptEdgePayload(
+    request: EdgePayloadRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EdgePayloadResponse) => void,
+  ): ClientUnaryCall;
+  /** HTTP endpoints a plugin serves through the host. */
+  getEndpointRegistrations(
+    request: GetEndpointRegistrationsRequest,
+    callback: (error: ServiceError | null, response: GetEndpointRegistrationsResponse) => void,
+  ): ClientUnaryCall;
+  getEndpointRegistrations(
+    request: GetEndpointRegistrationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetEndpointRegistrationsResponse) => void,
+  ): ClientUnaryCall;
+  getEndpointRegistrations(
+    request: GetEndpointRegistrationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetEndpointRegistrationsResponse) => void,
+  ): ClientUnaryCall;
+  handleEndpointRequest(
+    request: EndpointRequest,
+    callback: (error: ServiceError | null, response: EndpointResponse) => void,
+  ): ClientUnaryCall;
+  handleEndpointRequest(
+    request: EndpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EndpointResponse) => void,
+  ): ClientUnaryCall;
+  handleEndpointRequest(
+    request: EndpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EndpointResponse) => void,
+  ): ClientUnaryCall;
+  handleEndpointRequestStream(
+    request: EndpointRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<EndpointResponseChunk>;
+  handleEndpointRequestStream(
+    request: EndpointRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<EndpointResponseChunk>;
+  /** Resource types a plugin contributes (listed, fetched, validated, created by the studio). */
+  getResourceTypeRegistrations(
+    request: GetResourceTypeRegistrationsRequest,
+    callback: (error: ServiceError | null, response: GetResourceTypeRegistrationsResponse) => void,
+  ): ClientUnaryCall;
+  getResourceTypeRegistrations(
+    request: GetResourceTypeRegistrationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetResourceTypeRegistrationsResponse) => void,
+  ): ClientUnaryCall;
+  getResourceTypeRegistrations(
+    request: GetResourceTypeRegistrationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetResourceTypeRegistrationsResponse) => void,
+  ): ClientUnaryCall;
+  listResourceInstances(
+    request: ListResourceInstancesRequest,
+    callback: (error: ServiceError | null, response: ListResourceInstancesResponse) => void,
+  ): ClientUnaryCall;
+  listResourceInstances(
+    request: ListResourceInstancesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListResourceInstancesResponse) => void,
+  ): ClientUnaryCall;
+  listResourceInstances(
+    request: ListResourceInstancesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListResourceInstancesResponse) => void,
+  ): ClientUnaryCall;
+  getResourceInstance(
+    request: GetResourceInstanceRequest,
+    callback: (error: ServiceError | null, response: GetResourceInstanceResponse) => void,
+  ): ClientUnaryCall;
+  getResourceInstance(
+    request: GetResourceInstanceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetResourceInstanceResponse) => void,
+  ): ClientUnaryCall;
+  getResourceInstance(
+    request: GetResourceInstanceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetResourceInstanceResponse) => void,
+  ): ClientUnaryCall;
+  validateResourceSelection(
+    request: ValidateResourceSelectionRequest,
+    callback: (error: ServiceError | null, response: ValidateResourceSelectionResponse) => void,
+  ): ClientUnaryCall;
+  validateResourceSelection(
+    request: ValidateResourceSelectionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ValidateResourceSelectionResponse) => void,
+  ): ClientUnaryCall;
+  validateResourceSelection(
+    request: ValidateResourceSelectionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ValidateResourceSelectionResponse) => void,
+  ): ClientUnaryCall;
+  createResourceInstance(
+    request: CreateResourceInstanceRequest,
+    callback: (error: ServiceError | null, response: CreateResourceInstanceResponse) => void,
+  ): ClientUnaryCall;
+  createResourceInstance(
+    request: CreateResourceInstanceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateResourceInstanceResponse) => void,
+  ): ClientUnaryCall;
+  createResourceInstance(
+    request: CreateResourceInstanceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateResourceInstanceResponse) => void,
+  ): ClientUnaryCall;
+  /** Long-lived sessions the host opens for a plugin. */
+  openSession(
+    request: OpenSessionRequest,
+    callback: (error: ServiceError | null, response: OpenSessionResponse) => void,
+  ): ClientUnaryCall;
+  openSession(
+    request: OpenSessionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: OpenSessionResponse) => void,
+  ): ClientUnaryCall;
+  openSession(
+    request: OpenSessionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: OpenSessionResponse) => void,
+  ): ClientUnaryCall;
+  closeSession(
+    request: CloseSessionRequest,
+    callback: (error: ServiceError | null, response: CloseSessionResponse) => void,
+  ): ClientUnaryCall;
+  closeSession(
+    request: CloseSessionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CloseSessionResponse) => void,
+  ): ClientUnaryCall;
+  closeSession(
+    request: CloseSessionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CloseSessionResponse) => void,
   ): ClientUnaryCall;
 }
 
