@@ -64,7 +64,27 @@ describe('launchPlugin (real child processes, real gRPC)', () => {
 
   it('refuses a plugin started with the wrong magic cookie (it exits with go-plugin\'s message)', async () => {
     const err = await expectCode(launchPlugin(fixture('ok', { handshake: { magicCookieKey: 'OTHER', magicCookieValue: 'x', appProtocolVersions: [1] } })), 'PLUGIN_EXITED');
-    expect(JSON.stringify(err.details)).toContain('This binary is a plugin');
+    // The whole of go-plugin's three-line message, and the cookie the host sent.
+    expect(err.message).toContain('the host sent the magic cookie OTHER=x');
+    expect(err.message).toContain('This binary is a plugin. These are not meant to be executed directly.\nPlease execute the program that consumes these plugins, which will\nload any plugins automatically');
+    expect(err.details).toMatchObject({ cookie: 'OTHER=x' });
+  });
+
+  it('starts plugins that check the older MICROGATEWAY_PLUGIN cookie with the default handshake', async () => {
+    const conn = await launchPlugin(fixture('ok', { env: { FIXTURE_MODE: 'ok', FIXTURE_COOKIE: 'MICROGATEWAY_PLUGIN' } }));
+    open.push(conn);
+    expect((await conn.callHook('processPreAuth', {})).status).toBe('ok');
+  });
+
+  it('runs the GRPCBroker stream and refuses a plugin\'s request for a host service', async () => {
+    const lines: string[] = [];
+    const rec = (msg: string, f?: Record<string, unknown>): void => { lines.push(`${msg} ${JSON.stringify(f ?? {})}`); };
+    const logger: Logger = { debug: rec, info: rec, warn: rec, error: rec, child: () => logger };
+    const conn = await launchPlugin(fixture('broker', { logger }));
+    open.push(conn);
+    for (let i = 0; i < 50 && !lines.some((l) => l.includes('broker answer')); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(lines.find((l) => l.includes('broker answer'))).toContain('offers no services over the go-plugin GRPCBroker');
+    expect(lines.some((l) => l.includes('refused'))).toBe(true);
   });
 
   it('rejects a garbage handshake line', async () => {
@@ -77,8 +97,8 @@ describe('launchPlugin (real child processes, real gRPC)', () => {
 
   it('reports an early exit with the exit code and stderr', async () => {
     const err = await expectCode(launchPlugin(fixture('early-exit')), 'PLUGIN_EXITED');
-    expect(err.details).toMatchObject({ exitCode: 3 });
-    expect(err.message).toContain('giving up early');
+    expect(err.details).toMatchObject({ exitCode: 3, cookie: 'AI_STUDIO_PLUGIN=v1 and MICROGATEWAY_PLUGIN=v1' });
+    expect(err.message).toContain('fixture: first of two lines\nfixture: giving up early');
   });
 
   it('times out a plugin that never prints a handshake, and kills it', async () => {

@@ -2,13 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { GO_PLUGIN_HEALTH_SERVICE, gopluginpb } from '@plugway/proto';
+import { GO_PLUGIN_HEALTH_SERVICE, GO_PLUGIN_LEGACY_COOKIE, gopluginpb } from '@plugway/proto';
 import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import { PluginHostError } from './error.js';
 import { DEFAULT_HANDSHAKE, parseHandshakeLine, type HandshakeConfig, type HandshakeLine } from './handshake.js';
 import { buildChildEnv } from './child-env.js';
 import { GrpcConnection, type PluginConnection } from './connection.js';
 import { forwardPluginLog } from './plugin-log.js';
+import { readStdio, runBroker } from './go-plugin-services.js';
 import { track, untrack } from './reaper.js';
 
 export interface LaunchOptions {
@@ -29,7 +30,8 @@ export interface LaunchOptions {
   logger?: Logger;
 }
 
-const STDERR_TAIL = 20;
+/** What the host keeps of a plugin's stderr for a start-up error: the last lines, at most this many bytes. */
+const STDERR_KEEP_BYTES = 8 * 1024;
 
 /**
  * Starts a go-plugin executable, reads its handshake, connects over gRPC and checks grpc.health.v1 ("plugin").
@@ -53,16 +55,15 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
     throw spawnFailed(opts.path, cause as Error);
   }
   track(child);
-  const stderrTail: string[] = [];
+  const stderrTail = new StderrTail(STDERR_KEEP_BYTES);
   createInterface({ input: child.stderr! }).on('line', (line) => {
-    stderrTail.push(line.slice(0, 500));
-    if (stderrTail.length > STDERR_TAIL) stderrTail.shift();
+    stderrTail.push(line);
     forwardPluginLog(logger, 'stderr', line);
   });
 
   let info: HandshakeLine;
   try {
-    info = await readHandshake(child, handshake, startupTimeoutMs, stderrTail, opts.path, logger);
+    info = await readHandshake(child, handshake, cookieSent(env, handshake), startupTimeoutMs, stderrTail, opts.path, logger);
   } catch (e) {
     await killHard(child);
     throw e;
@@ -85,6 +86,7 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
     await conn.close();
     throw e;
   }
+  conn.startGoPluginServices();
   return conn;
 }
 
@@ -92,7 +94,32 @@ function spawnFailed(path: string, cause: Error): PluginHostError {
   return new PluginHostError({ code: 'PLUGIN_SPAWN_FAILED', message: `could not start plugin ${path}: ${cause.message}`, cause, details: { path } });
 }
 
-function readHandshake(child: ChildProcess, handshake: HandshakeConfig, timeoutMs: number, stderrTail: string[], path: string, logger: Logger): Promise<HandshakeLine> {
+/** The last lines a plugin wrote to stderr, bounded in bytes (older lines are dropped first). */
+class StderrTail {
+  private readonly lines: string[] = [];
+  private bytes = 0;
+  private dropped = false;
+  constructor(private readonly max: number) {}
+  push(line: string): void {
+    const l = line.length > this.max ? `${line.slice(0, this.max)}…` : line;
+    this.lines.push(l);
+    this.bytes += l.length + 1;
+    while (this.bytes > this.max && this.lines.length > 1) { this.bytes -= this.lines.shift()!.length + 1; this.dropped = true; }
+  }
+  get text(): string { return (this.dropped ? '…\n' : '') + this.lines.join('\n'); }
+  get all(): string[] { return this.lines.slice(); }
+}
+
+/** How the error names the cookie the host sent: `AI_STUDIO_PLUGIN=v1` (and the legacy one it sets too). */
+function cookieSent(env: Record<string, string>, handshake: HandshakeConfig): string {
+  const sent = [`${handshake.magicCookieKey}=${handshake.magicCookieValue}`];
+  if (handshake.magicCookieKey !== GO_PLUGIN_LEGACY_COOKIE.magicCookieKey && env[GO_PLUGIN_LEGACY_COOKIE.magicCookieKey] !== undefined) {
+    sent.push(`${GO_PLUGIN_LEGACY_COOKIE.magicCookieKey}=${env[GO_PLUGIN_LEGACY_COOKIE.magicCookieKey]}`);
+  }
+  return sent.join(' and ');
+}
+
+function readHandshake(child: ChildProcess, handshake: HandshakeConfig, cookie: string, timeoutMs: number, stderrTail: StderrTail, path: string, logger: Logger): Promise<HandshakeLine> {
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     let done = false;
@@ -108,13 +135,16 @@ function readHandshake(child: ChildProcess, handshake: HandshakeConfig, timeoutM
       if (err) reject(err); else resolve(value!);
     };
     const timer = setTimeout(() => finish(new PluginHostError({
-      code: 'PLUGIN_HANDSHAKE_TIMEOUT', message: `plugin ${path} printed no handshake within ${timeoutMs} ms`, details: { path, stderr: stderrTail.slice() },
+      code: 'PLUGIN_HANDSHAKE_TIMEOUT', message: `plugin ${path} printed no handshake within ${timeoutMs} ms`, details: { path, cookie, stderr: stderrTail.all },
     })), timeoutMs);
     const onExit = (code: number | null, signal: string | null): void => {
-      // Give the stderr reader a moment to collect go-plugin's "This binary is a plugin…" message.
+      // Give the stderr reader a moment to collect go-plugin's "This binary is a plugin…" message: a plugin checking
+      // another magic cookie exits with it, so the error says which cookie the host sent and what the plugin printed.
       setTimeout(() => finish(new PluginHostError({
-        code: 'PLUGIN_EXITED', message: `plugin ${path} exited before its handshake (code ${code}, signal ${signal})${stderrTail.length ? `: ${stderrTail.at(-1)}` : ''}`,
-        details: { path, exitCode: code, signal, stderr: stderrTail.slice() },
+        code: 'PLUGIN_EXITED',
+        message: `plugin ${path} exited before its handshake (code ${code}, signal ${signal}); the host sent the magic cookie ${cookie}`
+          + (stderrTail.all.length ? `; the plugin printed:\n${stderrTail.text}` : '; the plugin printed nothing on stderr'),
+        details: { path, exitCode: code, signal, cookie, stderr: stderrTail.all },
       })), 50);
     };
     const onError = (err: Error): void => finish(spawnFailed(path, err));
@@ -154,18 +184,25 @@ class ProcessConnection extends GrpcConnection implements PluginConnection {
   readonly kind = 'process' as const;
   private closing: Promise<void> | undefined;
   private expectedExit = false;
+  private readonly stopServices: Array<() => void> = [];
 
   constructor(private readonly child: ChildProcess, opts: ConstructorParameters<typeof GrpcConnection>[0], private readonly shutdownTimeoutMs: number, private readonly logger: Logger) {
     super(opts);
     child.once('exit', (code, signal) => {
       untrack(child);
       if (!this.expectedExit) this.logger.warn('plugin exited unexpectedly', { exitCode: code, signal });
+      for (const stop of this.stopServices.splice(0)) stop();
       this.closeChannel();
       this.emit('exit', { code, signal, expected: this.expectedExit });
     });
   }
 
   get pid(): number | undefined { return this.child.pid; }
+
+  /** go-plugin ≥ 1.2's stdio stream into the plugin's log, and the broker stream (refusing host-service requests). */
+  startGoPluginServices(): void {
+    this.stopServices.push(readStdio(this.plugin, this.opts.target, this.logger), runBroker(this.plugin, this.opts.target, this.logger));
+  }
 
   /** Graceful stop: controller Shutdown, then SIGTERM, then SIGKILL; always reaps the child. */
   close(): Promise<void> {
@@ -184,6 +221,7 @@ class ProcessConnection extends GrpcConnection implements PluginConnection {
       this.child.kill('SIGTERM');
       if (!(await waitExit(this.child, this.shutdownTimeoutMs))) await killHard(this.child);
     }
+    for (const stop of this.stopServices.splice(0)) stop();
     this.closeChannel();
   }
 }

@@ -37,11 +37,29 @@ describe('connectRemote (real gRPC over loopback)', () => {
     const conn = await connectRemote({ address: '127.0.0.1', port, serverName: 'plugins.internal.example' });
     try {
       expect(conn.kind).toBe('remote');
-      expect(await conn.health()).toBe('UNKNOWN'); // no grpc.health.v1 on this service
+      expect(await conn.health()).toBe('UNKNOWN'); // neither grpc.health.v1 nor Ping on this service
       const out = await conn.callHook('processPreAuth', { path: '/' });
       expect(out.status === 'ok' && out.response.headers).toEqual({ authority: 'plugins.internal.example' });
     } finally {
       await conn.close();
+      server.forceShutdown();
+    }
+  });
+
+  it('reports health from Ping when the server has only plugin.PluginService (no grpc.health.v1)', async () => {
+    for (const [healthy, want] of [[true, 'SERVING'], [false, 'NOT_SERVING']] as const) {
+      const server = new grpc.Server();
+      server.addService(pluginpb.PluginServiceService, {
+        ping: (call: grpc.ServerUnaryCall<pluginpb.PingRequest, pluginpb.PingResponse>, cb: grpc.sendUnaryData<pluginpb.PingResponse>) => cb(null, { timestamp: call.request.timestamp, healthy }),
+      } as unknown as pluginpb.PluginServiceServer);
+      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+      const conn = await connectRemote({ address: '127.0.0.1', port }).catch((e: unknown) => e);
+      if (healthy) {
+        expect(await (conn as Awaited<ReturnType<typeof connectRemote>>).health()).toBe(want);
+        await (conn as Awaited<ReturnType<typeof connectRemote>>).close();
+      } else {
+        expect((conn as PluginHostError).code).toBe('PLUGIN_UNHEALTHY');
+      }
       server.forceShutdown();
     }
   });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { GO_PLUGIN_HEALTH_SERVICE } from '@plugway/proto';
 import { PluginHostError } from './error.js';
-import { GrpcConnection, type PluginConnection } from './connection.js';
+import { GrpcConnection, type HealthStatus, type PluginConnection } from './connection.js';
 
 export interface RemoteTlsOptions {
   /** PEM CA bundle to trust (default: the system roots). */
@@ -23,13 +23,27 @@ export interface RemoteOptions {
   id?: string;
   connectTimeoutMs?: number;
   callTimeoutMs?: number;
-  /** Health service to check; a service without grpc.health.v1 counts as healthy once connected. */
+  /** Health service to check; a server without grpc.health.v1 is asked PluginService.Ping instead. */
   healthService?: string;
 }
+
+const UNIMPLEMENTED = 12;
 
 class RemoteConnection extends GrpcConnection implements PluginConnection {
   readonly kind = 'remote' as const;
   readonly pid = undefined;
+
+  /**
+   * grpc.health.v1 when the server has it; otherwise (a plain gRPC server registering only plugin.PluginService, as
+   * AI Studio's remote plugins are) the plugin's own Ping: healthy → SERVING, unhealthy or failing → NOT_SERVING.
+   */
+  override async health(opts?: { deadlineMs?: number }): Promise<HealthStatus> {
+    const status = await super.health(opts);
+    if (status !== 'UNKNOWN' || this.closed) return status;
+    const out = await this.callHook('ping', { timestamp: String(Date.now()) }, { deadlineMs: opts?.deadlineMs ?? 2000 });
+    if (out.status === 'ok') return out.response.healthy ? 'SERVING' : 'NOT_SERVING';
+    return out.error.details?.['grpcCode'] === UNIMPLEMENTED ? 'UNKNOWN' : 'NOT_SERVING';
+  }
   async close(): Promise<void> {
     this.closeChannel();
     this.emit('exit', { code: null, signal: null, expected: true });

@@ -10,7 +10,7 @@ if (process.env[process.env.FIXTURE_COOKIE ?? 'AI_STUDIO_PLUGIN'] !== 'v1') {
   process.stderr.write('This binary is a plugin. These are not meant to be executed directly.\nPlease execute the program that consumes these plugins, which will\nload any plugins automatically\n');
   process.exit(1);
 }
-if (mode === 'early-exit') { process.stderr.write('fixture: giving up early\n'); process.exit(3); }
+if (mode === 'early-exit') { process.stderr.write('fixture: first of two lines\nfixture: giving up early\n'); process.exit(3); }
 const hang = async (): Promise<never> => { setInterval(() => undefined, 1000); return new Promise<never>(() => undefined); };
 if (mode === 'garbage') { process.stdout.write('hello, I am not a handshake\n'); await hang(); }
 if (mode === 'silent') await hang();
@@ -44,6 +44,17 @@ server.addService(gopluginpb.GRPCControllerService, {
     if (mode !== 'stubborn') setTimeout(() => { server.forceShutdown(); cleanup(); process.exit(0); }, 10);
   },
 });
+
+if (mode === 'broker') {
+  // Asks the host for service 7 with a go-plugin multiplexing "knock" and logs the host's answer.
+  server.addService(gopluginpb.GRPCBrokerService, {
+    startStream: (call: grpc.ServerDuplexStream<gopluginpb.ConnInfo, gopluginpb.ConnInfo>) => {
+      call.on('data', (info: gopluginpb.ConnInfo) => process.stderr.write(JSON.stringify({ '@level': 'info', '@message': 'broker answer', ...info.knock }) + '\n'));
+      call.on('error', () => undefined);
+      call.write(gopluginpb.ConnInfo.fromPartial({ serviceId: 7, knock: { knock: true } }));
+    },
+  });
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'fixture-plugin-'));
 const cleanup = () => rmSync(dir, { recursive: true, force: true });
