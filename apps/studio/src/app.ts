@@ -27,6 +27,15 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 
 const idOf = (req: Request): number => parse(idParamSchema, req.params['id'], 'plugin id');
 
+const hasBody = (req: Request): boolean => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+
+// The same list with another page, keeping the caller's other query parameters.
+function nextLink(req: Request, page: number): string {
+  const u = new URL(req.originalUrl, 'http://x');
+  u.searchParams.set('page', String(page));
+  return `${u.pathname}${u.search}`;
+}
+
 /** The studio's express app (no listening). */
 export function createApp(d: AppDeps): express.Express {
   const app = express();
@@ -65,16 +74,26 @@ export function createApp(d: AppDeps): express.Express {
     next();
   });
   const api = express.Router();
-  api.use(express.json({ limit: '256kb' }));
+  // AI Studio reads the body as JSON whatever the header says; curl's `-d` sends form-urlencoded. Other types are refused.
+  api.use((req, _res, next) => {
+    if (hasBody(req) && req.headers['content-type'] !== undefined && !req.is(['application/json', 'application/*+json', 'application/x-www-form-urlencoded'])) {
+      throw new StudioError({ code: 'STUDIO_UNSUPPORTED_MEDIA_TYPE', message: 'send a JSON body (Content-Type: application/json, or none)', details: { contentType: String(req.headers['content-type']).slice(0, 100) } });
+    }
+    next();
+  });
+  api.use(express.json({ limit: '256kb', type: () => true }));
 
   api.get('/openapi.json', (_req, res) => { res.json(openapi); });
   api.get('/plugins', async (req, res) => {
     const q = parse(listQuerySchema, req.query, 'query');
-    const { items, total } = await d.service.list(q.page, q.page_size);
-    res.json({ data: items, meta: { page: q.page, page_size: q.page_size, total, total_pages: Math.ceil(total / q.page_size) } });
+    const pageSize = q.page_size ?? q.limit ?? 20;
+    const { items, total } = await d.service.list({ ...q, pageSize });
+    const pages = Math.ceil(total / pageSize);
+    const next = q.page < pages ? nextLink(req, q.page + 1) : null;
+    if (next) res.set('link', `<${next}>; rel="next"`);
+    res.json({ data: items, meta: { page: q.page, page_size: pageSize, total, total_pages: pages }, links: { next } });
   });
   api.post('/plugins', async (req, res) => {
-    if (!req.is('application/json')) throw new StudioError({ code: 'STUDIO_VALIDATION_FAILED', message: 'send a JSON body (Content-Type: application/json)', details: { issues: [{ path: '', code: 'invalid_type', message: 'expected a JSON object' }] } });
     const body = parse(createPluginSchema, req.body, 'plugin');
     const { plugin, warnings } = await d.service.create(body);
     res.status(201).location(`/api/v1/plugins/${plugin.id}`).json({ data: plugin, warnings });

@@ -17,6 +17,8 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   POLICY_DENIED: 403,
   OCI_DISABLED: 422,
   CONFIG_INVALID: 400,
+  CHECKSUM_MISMATCH: 422,
+  TOO_MANY_REQUESTS: 429,
   // command parse errors (COMMAND_*) are all 400, see statusOf
   // OCI pull failures surface inside the plugin status, but a direct one is a bad gateway
   OCI_MANIFEST_NOT_FOUND: 404,
@@ -47,6 +49,9 @@ const RUNTIME_TO_API: Readonly<Record<string, string>> = {
   STUDIO_VALIDATION_FAILED: 'VALIDATION_FAILED',
   STUDIO_NOT_FOUND: 'NOT_FOUND',
   STUDIO_SLUG_TAKEN: 'SLUG_TAKEN',
+  STUDIO_CHECKSUM_MISMATCH: 'CHECKSUM_MISMATCH',
+  STUDIO_UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  STUDIO_TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   RUNTIME_DUPLICATE_PLUGIN: 'CONFLICT',
   RUNTIME_CLOSED: 'UNAVAILABLE',
 };

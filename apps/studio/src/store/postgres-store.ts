@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { StudioError } from '../errors.js';
-import { COLUMNS, MIGRATIONS, rowToRecord, type NewPlugin, type PluginPatch, type PluginRecord, type PluginStore } from './plugin-store.js';
+import { COLUMNS, filterSql, JSON_COLUMNS, MIGRATIONS, rowToRecord, type NewPlugin, type PluginPatch, type ListFilter, type PluginRecord, type PluginStore } from './plugin-store.js';
 
 const isUnique = (e: unknown): boolean => (e as { code?: string })?.code === '23505';
-const toDb = (col: string, v: unknown): unknown => (col === 'config' ? JSON.stringify(v ?? {}) : v);
+const toDb = (col: string, v: unknown): unknown => (JSON_COLUMNS.has(col) ? JSON.stringify(v ?? {}) : v);
 
 /** PostgreSQL plugin store (pg Pool), same schema and migrations table as SQLite. */
 export class PostgresStore implements PluginStore {
@@ -56,9 +56,11 @@ export class PostgresStore implements PluginStore {
     return r.rows[0] ? rowToRecord(r.rows[0]) : undefined;
   }
 
-  async list(page: { limit: number; offset: number }): Promise<{ items: PluginRecord[]; total: number }> {
-    const r = await this.pool.query('SELECT * FROM plugins ORDER BY id LIMIT $1 OFFSET $2', [page.limit, page.offset]);
-    return { items: r.rows.map(rowToRecord), total: await this.count() };
+  async list(page: { limit: number; offset: number }, filter?: ListFilter): Promise<{ items: PluginRecord[]; total: number }> {
+    const { where, args } = filterSql(filter, (i) => `$${i}`);
+    const r = await this.pool.query(`SELECT * FROM plugins${where} ORDER BY id LIMIT $${args.length + 1} OFFSET $${args.length + 2}`, [...args, page.limit, page.offset]);
+    const n = await this.pool.query<{ n: string }>(`SELECT COUNT(*) AS n FROM plugins${where}`, args);
+    return { items: r.rows.map(rowToRecord), total: Number(n.rows[0]!.n) };
   }
 
   async all(): Promise<PluginRecord[]> {
