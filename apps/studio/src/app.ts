@@ -1,7 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '@plugway/core';
 import type { PinoLogger } from '@plugway/runtime';
-import { ADMIN_PAGE } from './admin-page.js';
+import { ADMIN_CSS, ADMIN_HTML, ADMIN_JS } from './admin-page.js';
+import { ADMIN_CSP, LoginThrottle, securityHeaders, type ThrottleOptions } from './security.js';
 import { tokenMatches } from './api-token.js';
 import { toApiError } from './http-errors.js';
 import type { StudioMetrics } from './metrics.js';
@@ -17,7 +18,11 @@ export interface AppDeps {
   metrics: StudioMetrics;
   logger: Logger;
   pino: PinoLogger;
+  /** Bad-token throttle per client (default 20 per 5 minutes). */
+  throttle?: ThrottleOptions;
 }
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const r = schema.safeParse(value);
@@ -43,12 +48,13 @@ export function createApp(d: AppDeps): express.Express {
   app.set('etag', false);
   const openapi = buildOpenApi();
 
-  // metrics + access log for every request
+  app.use(securityHeaders);
+  // metrics + access log for every request; labels are route templates, so unknown paths cannot grow /metrics
   app.use((req, res, next) => {
     const end = d.metrics.duration.startTimer();
     res.on('finish', () => {
-      const route = (req.route?.path ? `${req.baseUrl}${req.route.path as string}` : req.path.startsWith('/api/') ? 'unmatched' : req.path).slice(0, 100);
-      const labels = { method: req.method, route, status: String(res.statusCode) };
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path as string}` : 'unmatched';
+      const labels = { method: METHODS.has(req.method) ? req.method : 'OTHER', route, status: String(res.statusCode) };
       d.metrics.requests.inc(labels);
       end(labels);
       d.pino.debug({ method: req.method, route, status: res.statusCode }, 'request');
@@ -56,16 +62,26 @@ export function createApp(d: AppDeps): express.Express {
     next();
   });
 
-  app.get('/', (_req, res) => { res.type('html').set('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'").send(ADMIN_PAGE); });
+  app.get('/', (_req, res) => { res.type('html').set('content-security-policy', ADMIN_CSP).send(ADMIN_HTML); });
+  app.get('/admin.js', (_req, res) => { res.type('text/javascript').send(ADMIN_JS); });
+  app.get('/admin.css', (_req, res) => { res.type('text/css').send(ADMIN_CSS); });
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
   app.get('/metrics', async (_req, res) => { res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics()); });
 
+  const throttle = new LoginThrottle(d.throttle);
   app.use('/api', (req, res, next) => {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const wait = throttle.retryAfter(client);
+    if (wait > 0) {
+      res.set('retry-after', String(wait)).status(429).json({ error: { code: 'TOO_MANY_REQUESTS', message: `too many bad tokens from this client; retry in ${wait} s` } });
+      return;
+    }
     const h = req.headers.authorization;
     res.set('www-authenticate', 'Bearer realm="plugway"');
     if (!h) { res.status(401).json({ error: { code: 'AUTH_REQUIRED', message: 'send Authorization: Bearer <token>' } }); return; }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
     if (!m || !tokenMatches(m[1]!, d.token)) {
+      throttle.fail(client);
       d.logger.warn('rejected API token', { method: req.method, path: req.path.slice(0, 200) });
       res.status(401).json({ error: { code: 'AUTH_INVALID', message: 'the token is not valid' } });
       return;

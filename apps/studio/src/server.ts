@@ -8,6 +8,7 @@ import { resolveApiToken } from './api-token.js';
 import { createApp } from './app.js';
 import { createMetrics } from './metrics.js';
 import { PluginService } from './plugin-service.js';
+import type { ThrottleOptions } from './security.js';
 import { createPluginSchema, type CreatePluginInput } from './schemas.js';
 import { openStore } from './store/open-store.js';
 import type { PluginStore } from './store/plugin-store.js';
@@ -20,6 +21,8 @@ export interface StartOptions {
   /** DNS resolver for the policy (tests). */
   resolve?: Resolver;
   /** Register this plugin when the database is empty (the demo). Failure is logged, never fatal. */
+  /** Bad-token throttle (tests use a small one). */
+  throttle?: ThrottleOptions;
   seed?: () => Promise<CreatePluginInput | undefined>;
 }
 
@@ -70,7 +73,7 @@ export async function startStudio(settings: StudioSettings, opts: StartOptions =
     throw e;
   }
   const metrics = createMetrics(store, manager);
-  const app = createApp({ service, token: tok.token, metrics, logger, pino });
+  const app = createApp({ service, token: tok.token, metrics, logger, pino, ...(opts.throttle ? { throttle: opts.throttle } : {}) });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(settings.http.port, settings.http.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once('error', reject);
