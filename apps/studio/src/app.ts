@@ -4,16 +4,18 @@ import type { PinoLogger } from '@plugway/runtime';
 import { ADMIN_CSS, ADMIN_HTML, ADMIN_JS } from './admin-page.js';
 import { ADMIN_CSP, LoginThrottle, securityHeaders, type ThrottleOptions } from './security.js';
 import { tokenMatches } from './api-token.js';
+import type { EdgeCredentials } from './edge-credentials.js';
 import { toApiError } from './http-errors.js';
 import type { StudioMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import type { PluginService } from './plugin-service.js';
-import { createPluginSchema, idParamSchema, issuesOf, listQuerySchema, updatePluginSchema } from './schemas.js';
+import { createCredentialSchema, createPluginSchema, idParamSchema, issuesOf, listQuerySchema, updatePluginSchema } from './schemas.js';
 import { StudioError } from './errors.js';
 import type { z } from 'zod';
 
 export interface AppDeps {
   service: PluginService;
+  credentials: EdgeCredentials;
   token: string;
   metrics: StudioMetrics;
   logger: Logger;
@@ -69,7 +71,7 @@ export function createApp(d: AppDeps): express.Express {
   app.get('/metrics', async (_req, res) => { res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics()); });
 
   const throttle = new LoginThrottle(d.throttle);
-  app.use('/api', (req, res, next) => {
+  app.use('/api', async (req, res, next) => {
     const client = req.socket.remoteAddress ?? 'unknown';
     const wait = throttle.retryAfter(client);
     if (wait > 0) {
@@ -80,13 +82,20 @@ export function createApp(d: AppDeps): express.Express {
     res.set('www-authenticate', 'Bearer realm="plugway"');
     if (!h) { res.status(401).json({ error: { code: 'AUTH_REQUIRED', message: 'send Authorization: Bearer <token>' } }); return; }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-    if (!m || !tokenMatches(m[1]!, d.token)) {
+    const role = !m ? undefined : tokenMatches(m[1]!, d.token) ? 'admin' : (await d.credentials.verify(m[1]!)) ? 'edge' : undefined;
+    if (!role) {
       throttle.fail(client);
       d.logger.warn('rejected API token', { method: req.method, path: req.path.slice(0, 200) });
       res.status(401).json({ error: { code: 'AUTH_INVALID', message: 'the token is not valid' } });
       return;
     }
     res.removeHeader('www-authenticate');
+    // An edge credential reads plugins (the sync endpoint) and nothing else.
+    if (role === 'edge' && !(req.method === 'GET' && /^\/v1\/plugins(\/[^/]+)?$/.test(req.path))) {
+      res.status(403).json({ error: { code: 'AUTH_FORBIDDEN', message: 'an edge credential may only read plugins (GET /api/v1/plugins)' } });
+      return;
+    }
+    res.locals['reveal'] = role === 'edge';
     next();
   });
   const api = express.Router();
@@ -103,7 +112,7 @@ export function createApp(d: AppDeps): express.Express {
   api.get('/plugins', async (req, res) => {
     const q = parse(listQuerySchema, req.query, 'query');
     const pageSize = q.page_size ?? q.limit ?? 20;
-    const { items, total } = await d.service.list({ ...q, pageSize });
+    const { items, total } = await d.service.list({ ...q, pageSize }, res.locals['reveal'] === true);
     const pages = Math.ceil(total / pageSize);
     const next = q.page < pages ? nextLink(req, q.page + 1) : null;
     if (next) res.set('link', `<${next}>; rel="next"`);
@@ -114,7 +123,7 @@ export function createApp(d: AppDeps): express.Express {
     const { plugin, warnings } = await d.service.create(body);
     res.status(201).location(`/api/v1/plugins/${plugin.id}`).json({ data: plugin, warnings });
   });
-  api.get('/plugins/:id', async (req, res) => { res.json({ data: await d.service.get(idOf(req)) }); });
+  api.get('/plugins/:id', async (req, res) => { res.json({ data: await d.service.get(idOf(req), res.locals['reveal'] === true) }); });
   api.patch('/plugins/:id', async (req, res) => {
     const id = idOf(req);
     const body = parse(updatePluginSchema, req.body ?? {}, 'plugin update');
@@ -127,6 +136,13 @@ export function createApp(d: AppDeps): express.Express {
     res.json({ data: plugin, warnings });
   });
   api.get('/plugins/:id/health', async (req, res) => { res.json({ data: await d.service.health(idOf(req)) }); });
+  api.post('/edge-credentials', async (req, res) => {
+    const { name } = parse(createCredentialSchema, req.body, 'edge credential');
+    const { credential, token } = await d.credentials.create(name);
+    res.status(201).json({ data: credential, token });
+  });
+  api.get('/edge-credentials', async (_req, res) => { res.json({ data: await d.credentials.list() }); });
+  api.delete('/edge-credentials/:id', async (req, res) => { await d.credentials.revoke(idOf(req)); res.status(204).end(); });
   api.use((req, res) => { res.status(404).json({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${req.method} ${req.baseUrl}${req.path}`.slice(0, 300) } }); });
   app.use('/api/v1', api);
 

@@ -5,6 +5,7 @@ import { isPlugwayError } from '@plugway/core';
 export const HTTP_STATUS: Readonly<Record<string, number>> = {
   AUTH_REQUIRED: 401,
   AUTH_INVALID: 401,
+  AUTH_FORBIDDEN: 403,
   VALIDATION_FAILED: 400,
   BODY_INVALID_JSON: 400,
   BODY_TOO_LARGE: 413,

@@ -42,7 +42,8 @@ export class PluginService {
     return { id: String(r.id), name: r.name, slug: r.slug, command: r.command, hookType: r.hook_type, isActive: r.is_active, config: r.config };
   }
 
-  view(r: PluginRecord): PluginView {
+  /** `reveal`: real config values and command, for an edge credential only (the sync endpoint). */
+  view(r: PluginRecord, reveal = false): PluginView {
     const id = String(r.id);
     let status: PluginView['status'];
     if (this.manager.has(id)) {
@@ -52,7 +53,7 @@ export class PluginService {
       const err = this.refused.get(r.id);
       status = { state: 'unregistered', ...(err ? { error: err } : {}) };
     }
-    return { ...r, command: shownCommand(r.command), config: redact(r.config), status };
+    return reveal ? { ...r, status } : { ...r, command: shownCommand(r.command), config: redact(r.config), status };
   }
 
   /** Registers every stored plugin (startup); a refused one is kept in the store and reported in its status. */
@@ -102,14 +103,14 @@ export class PluginService {
     }
   }
 
-  async list(q: Pick<ListQuery, 'page' | 'hook_type' | 'is_active'> & { pageSize: number }): Promise<{ items: PluginView[]; total: number }> {
+  async list(q: Pick<ListQuery, 'page' | 'hook_type' | 'is_active'> & { pageSize: number }, reveal = false): Promise<{ items: PluginView[]; total: number }> {
     const filter = { ...(q.hook_type ? { hook_type: q.hook_type } : {}), ...(q.is_active !== undefined ? { is_active: q.is_active } : {}) };
     const { items, total } = await this.store.list({ limit: q.pageSize, offset: (q.page - 1) * q.pageSize }, filter);
-    return { items: items.map((r) => this.view(r)), total };
+    return { items: items.map((r) => this.view(r, reveal)), total };
   }
 
-  async get(id: number): Promise<PluginView> {
-    return this.view(await this.mustGet(id));
+  async get(id: number, reveal = false): Promise<PluginView> {
+    return this.view(await this.mustGet(id), reveal);
   }
 
   update(id: number, body: UpdatePluginBody): Promise<{ plugin: PluginView; warnings: Finding[] }> {

@@ -97,6 +97,9 @@ export const listQuerySchema = z.object({
   is_active: queryBool.optional(),
 }).strict().refine((q) => q.limit === undefined || q.page_size === undefined || q.limit === q.page_size, { error: 'limit and page_size differ', path: ['limit'] });
 
+/** POST /api/v1/edge-credentials body. */
+export const createCredentialSchema = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+
 /** A plugin id as written in a path: canonical decimal only (no `1e0`, `0x1`, ` 1`, `01`, `1.0`). */
 export const idParamSchema = z.string().regex(/^[1-9][0-9]{0,15}$/, { error: 'a plugin id is a positive decimal integer without sign, spaces or leading zeros' })
   .transform(Number).pipe(z.number().max(Number.MAX_SAFE_INTEGER));

@@ -7,6 +7,7 @@ import { createOciPuller, createPino, createPluginManager, toLoggerPort, type Pi
 import { resolveApiToken } from './api-token.js';
 import { createApp } from './app.js';
 import { createMetrics } from './metrics.js';
+import { EdgeCredentials } from './edge-credentials.js';
 import { PluginService } from './plugin-service.js';
 import type { ThrottleOptions } from './security.js';
 import { createPluginSchema, type CreatePluginInput } from './schemas.js';
@@ -73,7 +74,8 @@ export async function startStudio(settings: StudioSettings, opts: StartOptions =
     throw e;
   }
   const metrics = createMetrics(store, manager);
-  const app = createApp({ service, token: tok.token, metrics, logger, pino, ...(opts.throttle ? { throttle: opts.throttle } : {}) });
+  const credentials = new EdgeCredentials(store, logger.child({ component: 'credentials' }));
+  const app = createApp({ service, credentials, token: tok.token, metrics, logger, pino, ...(opts.throttle ? { throttle: opts.throttle } : {}) });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(settings.http.port, settings.http.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once('error', reject);

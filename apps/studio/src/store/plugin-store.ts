@@ -27,6 +27,14 @@ export interface PluginRecord {
 export type NewPlugin = Omit<PluginRecord, 'id' | 'created_at' | 'updated_at'>;
 export type PluginPatch = Partial<NewPlugin>;
 
+/** An edge gateway's credential (the token itself is never stored, only its sha256). */
+export interface EdgeCredentialRecord {
+  id: number;
+  name: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
 /** List filters (AI Studio's query parameters). */
 export interface ListFilter { hook_type?: HookType; is_active?: boolean }
 
@@ -51,6 +59,12 @@ export interface PluginStore {
   update(id: number, patch: PluginPatch): Promise<PluginRecord | undefined>;
   delete(id: number): Promise<boolean>;
   count(): Promise<number>;
+  createCredential(name: string, tokenHash: string): Promise<EdgeCredentialRecord>;
+  listCredentials(): Promise<EdgeCredentialRecord[]>;
+  /** The credential with this token hash, unless revoked. */
+  credentialByHash(tokenHash: string): Promise<EdgeCredentialRecord | undefined>;
+  /** Marks it revoked; false when there is no such (unrevoked) credential. */
+  revokeCredential(id: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -81,7 +95,24 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       ALTER TABLE plugins ADD COLUMN hook_types TEXT NOT NULL DEFAULT '[]';
       ALTER TABLE plugins ADD COLUMN checksum TEXT`,
   },
+  {
+    version: 3,
+    name: 'edge credentials',
+    sql: `CREATE TABLE edge_credentials (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      token_hash TEXT NOT NULL UNIQUE,
+      created_at TEXT NOT NULL,
+      revoked_at TEXT
+    )`,
+  },
 ];
+
+export const CREDENTIAL_COLUMNS = 'id, name, created_at, revoked_at';
+
+export function rowToCredential(r: Row): EdgeCredentialRecord {
+  return { id: Number(r['id']), name: String(r['name']), created_at: String(r['created_at']), revoked_at: (r['revoked_at'] as string | null) ?? null };
+}
 
 export const COLUMNS = ['name', 'slug', 'description', 'command', 'hook_type', 'plugin_type', 'is_active', 'oci_reference', 'config', 'namespace', 'hook_types', 'checksum'] as const;
 
