@@ -55,7 +55,7 @@ export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps 
   const syncStudio = async (): Promise<SyncReport | undefined> => {
     if (!settings.studio) return undefined;
     try {
-      const report = await sync.setSource('studio', await fetchStudioPlugins(settings.studio));
+      const report = await sync.setSource('studio', await fetchStudioPlugins(settings.studio, { env: deps.hostEnv ?? {} }));
       metrics.syncs.inc({ source: 'studio', result: report.failed.length ? 'partial' : 'ok' });
       if (report.added.length || report.removed.length || report.updated.length || report.failed.length) logger.info('studio plugins applied', { ...counts(report) });
       return report;

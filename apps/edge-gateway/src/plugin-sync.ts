@@ -1,5 +1,5 @@
 // Keeps the manager's plugin set equal to a desired list (config file + studio), applying only the differences.
-import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
+import { isPlugwayError, NOOP_LOGGER, REDACTED, type Logger } from '@plugway/core';
 import type { PluginManager, PluginSpecInput } from '@plugway/runtime';
 import { z } from 'zod';
 import { EdgeError } from './error.js';
@@ -94,12 +94,31 @@ const studioPluginSchema = z.object({
 }).loose();
 const studioPageSchema = z.object({ data: z.array(studioPluginSchema), meta: z.object({ total_pages: z.number() }).loose() }).loose();
 
+// `"${env:EDGE_SECRET_X}"` in a synced config is replaced by that variable of the edge's own environment, so a secret
+// can stay out of the studio. Only EDGE_SECRET_* names: a studio admin must not read the edge's other variables.
+const ENV_REF = /^\$\{env:(EDGE_SECRET_[A-Z0-9_]+)\}$/;
+
+function resolveEnvRefs(v: unknown, env: Readonly<Record<string, string | undefined>>, missing: string[]): unknown {
+  if (typeof v === 'string') {
+    const m = ENV_REF.exec(v);
+    if (!m) return v;
+    const value = env[m[1]!];
+    if (value === undefined) missing.push(m[1]!);
+    return value ?? v;
+  }
+  if (Array.isArray(v)) return v.map((x) => resolveEnvRefs(x, env, missing));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveEnvRefs(x, env, missing)]));
+  return v;
+}
+
 /**
  * Reads the gateway plugins (`plugin_type` gateway or absent) from a studio (`GET {url}/api/v1/plugins`, Bearer token,
- * all pages) as specs with ids `studio-<id>`.
- * @throws EdgeError EDGE_SYNC_FAILED (`details.status` or `details.issues`; never the token)
+ * all pages) as specs with ids `studio-<id>`, with `${env:EDGE_SECRET_*}` config values taken from `opts.env`.
+ * A plugin whose config arrives redacted (the token is an admin token, not an edge credential) fails the sync, so a
+ * placeholder is never sent upstream as if it were the secret.
+ * @throws EdgeError EDGE_SYNC_FAILED (`details.status`, `details.issues`, `details.redacted` or `details.missing`; never the token or a value)
  */
-export async function fetchStudioPlugins(studio: { url: string; token: string }, opts: { signal?: AbortSignal; pageSize?: number } = {}): Promise<PluginSpecInput[]> {
+export async function fetchStudioPlugins(studio: { url: string; token: string }, opts: { signal?: AbortSignal; pageSize?: number; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<PluginSpecInput[]> {
   const out: PluginSpecInput[] = [];
   const pageSize = opts.pageSize ?? 100;
   for (let page = 1, pages = 1; page <= pages && page <= 1000; page++) {
@@ -122,7 +141,15 @@ export async function fetchStudioPlugins(studio: { url: string; token: string },
     for (const p of parsed.data.data) {
       // Only gateway plugins run on the edge; ai_studio / agent plugins belong to the studio.
       if (p.plugin_type !== undefined && p.plugin_type !== 'gateway') continue;
-      out.push({ id: `studio-${p.id}`, name: p.name, slug: p.slug, command: p.command, hookType: p.hook_type as PluginSpecInput['hookType'], isActive: p.is_active, config: p.config });
+      if (JSON.stringify(p.config).includes(REDACTED) || p.command.includes('REDACTED')) {
+        throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `plugin ${p.id} arrived with redacted secrets: sync with an edge credential (EDGE_STUDIO_CREDENTIAL), not an admin token`, details: { url: url.origin, redacted: p.id } });
+      }
+      const missing: string[] = [];
+      const config = resolveEnvRefs(p.config, opts.env ?? {}, missing) as Record<string, unknown>;
+      if (missing.length > 0) {
+        throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `plugin ${p.id} refers to unset edge variables: ${missing.join(', ')}`, details: { url: url.origin, plugin: p.id, missing } });
+      }
+      out.push({ id: `studio-${p.id}`, name: p.name, slug: p.slug, command: p.command, hookType: p.hook_type as PluginSpecInput['hookType'], isActive: p.is_active, config });
     }
   }
   return out;

@@ -1,21 +1,25 @@
-// The admin page served at `/`: static HTML + a little JS that calls the API with the token typed in.
-// The token lives only in sessionStorage of the browser tab; the page never embeds it.
-export const ADMIN_PAGE = `<!doctype html>
+// The admin page served at `/`: static HTML, with its script (/admin.js) and style sheet (/admin.css) served as files,
+// because the page's CSP allows nothing inline. The script calls the API with the token typed in; the token lives only
+// in the browser tab's sessionStorage and the page never embeds it.
+export const ADMIN_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>plugway studio</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
- body{font:14px system-ui,sans-serif;margin:2rem;color:#222} table{border-collapse:collapse;width:100%;margin-top:1rem}
- th,td{border-bottom:1px solid #ddd;padding:.4rem .6rem;text-align:left} th{background:#f4f4f4}
- .SERVING{color:#0a0} .NOT_SERVING,.error,.failed{color:#c00} #msg{margin-top:.5rem;color:#c00} code{font-size:12px}
-</style></head>
+<link rel="stylesheet" href="/admin.css"></head>
 <body>
 <h1>plugway studio</h1>
 <form id="auth"><label>API token <input id="token" type="password" autocomplete="off" size="48"></label>
 <button type="submit" id="load">Load plugins</button></form>
 <div id="msg" role="status"></div>
 <table id="plugins" hidden><thead><tr><th>ID</th><th>Name</th><th>Slug</th><th>Hook</th><th>Command</th><th>State</th><th>Health</th><th></th></tr></thead><tbody></tbody></table>
-<script>
-const $ = (s) => document.querySelector(s);
+<script src="/admin.js"></script>
+</body></html>`;
+
+export const ADMIN_CSS = ` body{font:14px system-ui,sans-serif;margin:2rem;color:#222} table{border-collapse:collapse;width:100%;margin-top:1rem}
+ th,td{border-bottom:1px solid #ddd;padding:.4rem .6rem;text-align:left} th{background:#f4f4f4}
+ .SERVING{color:#0a0} .NOT_SERVING,.error,.failed{color:#c00} #msg{margin-top:.5rem;color:#c00} code{font-size:12px}
+`;
+
+export const ADMIN_JS = `const $ = (s) => document.querySelector(s);
 const tokenInput = $('#token');
 tokenInput.value = sessionStorage.getItem('plugway-token') || '';
 async function api(path, init) {
@@ -48,5 +52,4 @@ async function load() {
 }
 $('#auth').addEventListener('submit', (e) => { e.preventDefault(); load(); });
 if (tokenInput.value) load();
-</script>
-</body></html>`;
+`;

@@ -1,23 +1,30 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '@plugway/core';
 import type { PinoLogger } from '@plugway/runtime';
-import { ADMIN_PAGE } from './admin-page.js';
+import { ADMIN_CSS, ADMIN_HTML, ADMIN_JS } from './admin-page.js';
+import { ADMIN_CSP, LoginThrottle, securityHeaders, type ThrottleOptions } from './security.js';
 import { tokenMatches } from './api-token.js';
+import type { EdgeCredentials } from './edge-credentials.js';
 import { toApiError } from './http-errors.js';
 import type { StudioMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import type { PluginService } from './plugin-service.js';
-import { createPluginSchema, idParamSchema, issuesOf, listQuerySchema, updatePluginSchema } from './schemas.js';
+import { createCredentialSchema, createPluginSchema, idParamSchema, issuesOf, listQuerySchema, updatePluginSchema } from './schemas.js';
 import { StudioError } from './errors.js';
 import type { z } from 'zod';
 
 export interface AppDeps {
   service: PluginService;
+  credentials: EdgeCredentials;
   token: string;
   metrics: StudioMetrics;
   logger: Logger;
   pino: PinoLogger;
+  /** Bad-token throttle per client (default 20 per 5 minutes). */
+  throttle?: ThrottleOptions;
 }
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const r = schema.safeParse(value);
@@ -27,6 +34,15 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 
 const idOf = (req: Request): number => parse(idParamSchema, req.params['id'], 'plugin id');
 
+const hasBody = (req: Request): boolean => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+
+// The same list with another page, keeping the caller's other query parameters.
+function nextLink(req: Request, page: number): string {
+  const u = new URL(req.originalUrl, 'http://x');
+  u.searchParams.set('page', String(page));
+  return `${u.pathname}${u.search}`;
+}
+
 /** The studio's express app (no listening). */
 export function createApp(d: AppDeps): express.Express {
   const app = express();
@@ -34,12 +50,13 @@ export function createApp(d: AppDeps): express.Express {
   app.set('etag', false);
   const openapi = buildOpenApi();
 
-  // metrics + access log for every request
+  app.use(securityHeaders);
+  // metrics + access log for every request; labels are route templates, so unknown paths cannot grow /metrics
   app.use((req, res, next) => {
     const end = d.metrics.duration.startTimer();
     res.on('finish', () => {
-      const route = (req.route?.path ? `${req.baseUrl}${req.route.path as string}` : req.path.startsWith('/api/') ? 'unmatched' : req.path).slice(0, 100);
-      const labels = { method: req.method, route, status: String(res.statusCode) };
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path as string}` : 'unmatched';
+      const labels = { method: METHODS.has(req.method) ? req.method : 'OTHER', route, status: String(res.statusCode) };
       d.metrics.requests.inc(labels);
       end(labels);
       d.pino.debug({ method: req.method, route, status: res.statusCode }, 'request');
@@ -47,39 +64,66 @@ export function createApp(d: AppDeps): express.Express {
     next();
   });
 
-  app.get('/', (_req, res) => { res.type('html').set('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'").send(ADMIN_PAGE); });
+  app.get('/', (_req, res) => { res.type('html').set('content-security-policy', ADMIN_CSP).send(ADMIN_HTML); });
+  app.get('/admin.js', (_req, res) => { res.type('text/javascript').send(ADMIN_JS); });
+  app.get('/admin.css', (_req, res) => { res.type('text/css').send(ADMIN_CSS); });
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
   app.get('/metrics', async (_req, res) => { res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics()); });
 
-  app.use('/api', (req, res, next) => {
+  const throttle = new LoginThrottle(d.throttle);
+  app.use('/api', async (req, res, next) => {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const wait = throttle.retryAfter(client);
+    if (wait > 0) {
+      res.set('retry-after', String(wait)).status(429).json({ error: { code: 'TOO_MANY_REQUESTS', message: `too many bad tokens from this client; retry in ${wait} s` } });
+      return;
+    }
     const h = req.headers.authorization;
     res.set('www-authenticate', 'Bearer realm="plugway"');
     if (!h) { res.status(401).json({ error: { code: 'AUTH_REQUIRED', message: 'send Authorization: Bearer <token>' } }); return; }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-    if (!m || !tokenMatches(m[1]!, d.token)) {
+    const role = !m ? undefined : tokenMatches(m[1]!, d.token) ? 'admin' : (await d.credentials.verify(m[1]!)) ? 'edge' : undefined;
+    if (!role) {
+      throttle.fail(client);
       d.logger.warn('rejected API token', { method: req.method, path: req.path.slice(0, 200) });
       res.status(401).json({ error: { code: 'AUTH_INVALID', message: 'the token is not valid' } });
       return;
     }
     res.removeHeader('www-authenticate');
+    // An edge credential reads plugins (the sync endpoint) and nothing else.
+    if (role === 'edge' && !(req.method === 'GET' && /^\/v1\/plugins(\/[^/]+)?$/.test(req.path))) {
+      res.status(403).json({ error: { code: 'AUTH_FORBIDDEN', message: 'an edge credential may only read plugins (GET /api/v1/plugins)' } });
+      return;
+    }
+    res.locals['reveal'] = role === 'edge';
     next();
   });
   const api = express.Router();
-  api.use(express.json({ limit: '256kb' }));
+  // AI Studio reads the body as JSON whatever the header says; curl's `-d` sends form-urlencoded. Other types are refused.
+  api.use((req, _res, next) => {
+    if (hasBody(req) && req.headers['content-type'] !== undefined && !req.is(['application/json', 'application/*+json', 'application/x-www-form-urlencoded'])) {
+      throw new StudioError({ code: 'STUDIO_UNSUPPORTED_MEDIA_TYPE', message: 'send a JSON body (Content-Type: application/json, or none)', details: { contentType: String(req.headers['content-type']).slice(0, 100) } });
+    }
+    next();
+  });
+  api.use(express.json({ limit: '256kb', type: () => true }));
 
   api.get('/openapi.json', (_req, res) => { res.json(openapi); });
   api.get('/plugins', async (req, res) => {
     const q = parse(listQuerySchema, req.query, 'query');
-    const { items, total } = await d.service.list(q.page, q.page_size);
-    res.json({ data: items, meta: { page: q.page, page_size: q.page_size, total, total_pages: Math.ceil(total / q.page_size) } });
+    const pageSize = q.page_size ?? q.limit ?? 20;
+    const { items, total } = await d.service.list({ ...q, pageSize }, res.locals['reveal'] === true);
+    const pages = Math.ceil(total / pageSize);
+    const next = q.page < pages ? nextLink(req, q.page + 1) : null;
+    if (next) res.set('link', `<${next}>; rel="next"`);
+    res.json({ data: items, meta: { page: q.page, page_size: pageSize, total, total_pages: pages }, links: { next } });
   });
   api.post('/plugins', async (req, res) => {
-    if (!req.is('application/json')) throw new StudioError({ code: 'STUDIO_VALIDATION_FAILED', message: 'send a JSON body (Content-Type: application/json)', details: { issues: [{ path: '', code: 'invalid_type', message: 'expected a JSON object' }] } });
     const body = parse(createPluginSchema, req.body, 'plugin');
     const { plugin, warnings } = await d.service.create(body);
     res.status(201).location(`/api/v1/plugins/${plugin.id}`).json({ data: plugin, warnings });
   });
-  api.get('/plugins/:id', async (req, res) => { res.json({ data: await d.service.get(idOf(req)) }); });
+  api.get('/plugins/:id', async (req, res) => { res.json({ data: await d.service.get(idOf(req), res.locals['reveal'] === true) }); });
   api.patch('/plugins/:id', async (req, res) => {
     const id = idOf(req);
     const body = parse(updatePluginSchema, req.body ?? {}, 'plugin update');
@@ -92,6 +136,13 @@ export function createApp(d: AppDeps): express.Express {
     res.json({ data: plugin, warnings });
   });
   api.get('/plugins/:id/health', async (req, res) => { res.json({ data: await d.service.health(idOf(req)) }); });
+  api.post('/edge-credentials', async (req, res) => {
+    const { name } = parse(createCredentialSchema, req.body, 'edge credential');
+    const { credential, token } = await d.credentials.create(name);
+    res.status(201).json({ data: credential, token });
+  });
+  api.get('/edge-credentials', async (_req, res) => { res.json({ data: await d.credentials.list() }); });
+  api.delete('/edge-credentials/:id', async (req, res) => { await d.credentials.revoke(idOf(req)); res.status(204).end(); });
   api.use((req, res) => { res.status(404).json({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${req.method} ${req.baseUrl}${req.path}`.slice(0, 300) } }); });
   app.use('/api/v1', api);
 

@@ -5,6 +5,9 @@ export type StudioErrorCode =
   | 'STUDIO_VALIDATION_FAILED'
   | 'STUDIO_NOT_FOUND'
   | 'STUDIO_SLUG_TAKEN'
-  | 'STUDIO_STORE_FAILED';
+  | 'STUDIO_STORE_FAILED'
+  | 'STUDIO_CHECKSUM_MISMATCH'
+  | 'STUDIO_UNSUPPORTED_MEDIA_TYPE'
+  | 'STUDIO_TOO_MANY_REQUESTS';
 
 export class StudioError extends PlugwayError<StudioErrorCode> {}

@@ -5,6 +5,7 @@ import { isPlugwayError } from '@plugway/core';
 export const HTTP_STATUS: Readonly<Record<string, number>> = {
   AUTH_REQUIRED: 401,
   AUTH_INVALID: 401,
+  AUTH_FORBIDDEN: 403,
   VALIDATION_FAILED: 400,
   BODY_INVALID_JSON: 400,
   BODY_TOO_LARGE: 413,
@@ -17,6 +18,8 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   POLICY_DENIED: 403,
   OCI_DISABLED: 422,
   CONFIG_INVALID: 400,
+  CHECKSUM_MISMATCH: 422,
+  TOO_MANY_REQUESTS: 429,
   // command parse errors (COMMAND_*) are all 400, see statusOf
   // OCI pull failures surface inside the plugin status, but a direct one is a bad gateway
   OCI_MANIFEST_NOT_FOUND: 404,
@@ -47,6 +50,9 @@ const RUNTIME_TO_API: Readonly<Record<string, string>> = {
   STUDIO_VALIDATION_FAILED: 'VALIDATION_FAILED',
   STUDIO_NOT_FOUND: 'NOT_FOUND',
   STUDIO_SLUG_TAKEN: 'SLUG_TAKEN',
+  STUDIO_CHECKSUM_MISMATCH: 'CHECKSUM_MISMATCH',
+  STUDIO_UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  STUDIO_TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   RUNTIME_DUPLICATE_PLUGIN: 'CONFLICT',
   RUNTIME_CLOSED: 'UNAVAILABLE',
 };

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushPlugin, RegistryClient } from '@plugway/oci';
 import { startRegistry, type TestRegistry } from '../../../tools/test-registry/index.mjs';
-import { startHarness, type Harness } from './testing/harness.js';
+import { ensureCurl, replay, seedRequests } from './testing/seed.js';
+import { startHarness, TOKEN, type Harness } from './testing/harness.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
 let reg: TestRegistry;
@@ -37,6 +38,24 @@ describe('oci:// plugins when AI_STUDIO_OCI_CACHE_DIR is set', () => {
     const r2 = await h.api('/api/v1/plugins', { method: 'POST', body: { name: 'OCI 2', slug: 'oci-two', oci_reference: `${reg.host}/plugins/injector:1.0.0`, hook_type: 'auth', is_active: false } });
     expect(r2.status).toBe(201);
     expect(r2.body.data).toMatchObject({ command: `oci://${reg.host}/plugins/injector:1.0.0`, oci_reference: `${reg.host}/plugins/injector:1.0.0` });
+  });
+
+  it('replays the seed oci:// request as printed (issue #10)', async () => {
+    ensureCurl();
+    const seed = seedRequests().find((r) => r.command.includes('oci://'))!;
+    const res = await replay(seed.command, { 'http://localhost:8080': h.url, YOUR_API_TOKEN: TOKEN, 'registry.example.com': reg.host });
+    expect(res.status, res.body).toBe(seed.expect);
+    expect(JSON.parse(res.body).data).toMatchObject({ slug: 'header-injector', namespace: 'team-a', status: { scheme: 'oci', state: 'running', digest } });
+  });
+
+  it('checks checksum against the pulled binary before it runs', async () => {
+    const body = (slug: string, checksum: string) => ({ name: slug, slug, command: `oci://${reg.host}/plugins/injector:1.0.0`, hook_type: 'pre_auth', checksum });
+    const good = await h.api('/api/v1/plugins', { method: 'POST', body: body('sum-good', digest) });
+    expect(good.body.data.status).toMatchObject({ state: 'running', digest });
+    const bad = await h.api('/api/v1/plugins', { method: 'POST', body: body('sum-bad', 'ab'.repeat(32)) });
+    expect(bad.status).toBe(201);
+    expect(bad.body.data.status).toMatchObject({ state: 'error', error: { code: 'RUNTIME_OCI_PULL_FAILED', causeCode: 'STUDIO_CHECKSUM_MISMATCH' } });
+    expect(bad.body.data.status.pid).toBeUndefined();
   });
 
   it('a registry outside OCI_PLUGINS_ALLOWED_REGISTRIES is a 403', async () => {

@@ -2,7 +2,8 @@
 import { isSecretKey, redact, redactUrl, type Logger } from '@plugway/core';
 import type { PluginManager, PluginStatus } from '@plugway/runtime';
 import { StudioError } from './errors.js';
-import { ociCommand, type CreatePluginBody, type UpdatePluginBody } from './schemas.js';
+import { checkChecksum, type ChecksumBook } from './checksum.js';
+import { ociCommand, ociRefOf, slugFromName, type CreatePluginBody, type ListQuery, type UpdatePluginBody } from './schemas.js';
 import type { NewPlugin, PluginPatch, PluginRecord, PluginStore } from './store/plugin-store.js';
 
 export interface Finding { code: string; message: string; details?: Record<string, unknown> }
@@ -35,13 +36,14 @@ export class PluginService {
     return next;
   }
 
-  constructor(private readonly store: PluginStore, private readonly manager: PluginManager, private readonly logger: Logger) {}
+  constructor(private readonly store: PluginStore, private readonly manager: PluginManager, private readonly logger: Logger, private readonly checksums: ChecksumBook = new Map()) {}
 
   private spec(r: PluginRecord) {
     return { id: String(r.id), name: r.name, slug: r.slug, command: r.command, hookType: r.hook_type, isActive: r.is_active, config: r.config };
   }
 
-  view(r: PluginRecord): PluginView {
+  /** `reveal`: real config values and command, for an edge credential only (the sync endpoint). */
+  view(r: PluginRecord, reveal = false): PluginView {
     const id = String(r.id);
     let status: PluginView['status'];
     if (this.manager.has(id)) {
@@ -51,13 +53,14 @@ export class PluginService {
       const err = this.refused.get(r.id);
       status = { state: 'unregistered', ...(err ? { error: err } : {}) };
     }
-    return { ...r, command: shownCommand(r.command), config: redact(r.config), status };
+    return reveal ? { ...r, status } : { ...r, command: shownCommand(r.command), config: redact(r.config), status };
   }
 
   /** Registers every stored plugin (startup); a refused one is kept in the store and reported in its status. */
   async loadAll(): Promise<void> {
     for (const r of await this.store.all()) {
       try {
+        await this.admit(r);
         await this.manager.register(this.spec(r));
       } catch (e) {
         const err = { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message };
@@ -67,15 +70,29 @@ export class PluginService {
     }
   }
 
+  // Parse + policy + checksum: a bad command never reaches the database and a wrong file never runs.
+  private async admit(r: Pick<PluginRecord, 'command' | 'checksum'>): Promise<Finding[]> {
+    const { command, decision } = await this.manager.checkAllowed(r.command);
+    await checkChecksum(command, r.checksum);
+    if (r.checksum !== null && command.scheme === 'oci') this.checksums.set(command.raw, r.checksum);
+    return decision.warnings;
+  }
+
   async create(body: CreatePluginBody): Promise<{ plugin: PluginView; warnings: Finding[] }> {
     const command = body.command ?? ociCommand(body.oci_reference!);
-    // Parse + policy first so that a bad command never reaches the database.
-    await this.manager.checkAllowed(command);
+    const hookTypes = body.hook_types ?? [body.hook_type ?? 'pre_auth'];
+    const hookType = body.hook_type ?? hookTypes[0]!;
     const rec: NewPlugin = {
-      name: body.name, slug: body.slug, description: body.description, command, hook_type: body.hook_type, plugin_type: body.plugin_type,
-      is_active: body.is_active, oci_reference: body.oci_reference ?? null, config: body.config,
+      name: body.name, slug: body.slug ?? slugFromName(body.name), description: body.description, command, hook_type: hookType,
+      hook_types: [hookType, ...hookTypes.filter((h) => h !== hookType)], plugin_type: body.plugin_type, is_active: body.is_active,
+      oci_reference: body.oci_reference ?? null, namespace: body.namespace, checksum: body.checksum ?? null, config: body.config,
     };
+    const admitted = await this.admit(rec);
     const row = await this.store.create(rec);
+    if (!body.load_immediately) {
+      this.logger.info('plugin created, not loaded', { plugin: row.id, slug: row.slug, hookType: row.hook_type });
+      return { plugin: this.view(row), warnings: admitted };
+    }
     try {
       const { warnings } = await this.manager.register(this.spec(row));
       this.logger.info('plugin created', { plugin: row.id, slug: row.slug, hookType: row.hook_type, scheme: command.split(':')[0], warnings: warnings.map((w) => w.code) });
@@ -86,13 +103,14 @@ export class PluginService {
     }
   }
 
-  async list(page: number, pageSize: number): Promise<{ items: PluginView[]; total: number }> {
-    const { items, total } = await this.store.list({ limit: pageSize, offset: (page - 1) * pageSize });
-    return { items: items.map((r) => this.view(r)), total };
+  async list(q: Pick<ListQuery, 'page' | 'hook_type' | 'is_active'> & { pageSize: number }, reveal = false): Promise<{ items: PluginView[]; total: number }> {
+    const filter = { ...(q.hook_type ? { hook_type: q.hook_type } : {}), ...(q.is_active !== undefined ? { is_active: q.is_active } : {}) };
+    const { items, total } = await this.store.list({ limit: q.pageSize, offset: (q.page - 1) * q.pageSize }, filter);
+    return { items: items.map((r) => this.view(r, reveal)), total };
   }
 
-  async get(id: number): Promise<PluginView> {
-    return this.view(await this.mustGet(id));
+  async get(id: number, reveal = false): Promise<PluginView> {
+    return this.view(await this.mustGet(id), reveal);
   }
 
   update(id: number, body: UpdatePluginBody): Promise<{ plugin: PluginView; warnings: Finding[] }> {
@@ -101,12 +119,17 @@ export class PluginService {
 
   private async updateNow(id: number, body: UpdatePluginBody): Promise<{ plugin: PluginView; warnings: Finding[] }> {
     const before = await this.mustGet(id);
-    const patch: PluginPatch = { ...body } as PluginPatch;
+    const patch: PluginPatch = { ...body };
     if (body.command === undefined && body.oci_reference) patch.command = ociCommand(body.oci_reference);
-    const next: PluginRecord = { ...before, ...patch };
-    if (patch.command !== undefined) {
-      await this.manager.checkAllowed(next.command);
+    // A new command alone re-derives oci_reference, so the pair never names two artifacts.
+    if (body.command !== undefined && body.oci_reference === undefined) patch.oci_reference = ociRefOf(body.command) ?? null;
+    if (body.hook_type !== undefined || body.hook_types !== undefined) {
+      const list = body.hook_types ?? [...new Set([body.hook_type!, ...before.hook_types])];
+      const primary = body.hook_type ?? (list.includes(before.hook_type) ? before.hook_type : list[0]!);
+      Object.assign(patch, { hook_type: primary, hook_types: [primary, ...list.filter((h) => h !== primary)] });
     }
+    const next: PluginRecord = { ...before, ...patch };
+    if (patch.command !== undefined || patch.checksum !== undefined) await this.admit(next);
     const row = (await this.store.update(id, patch))!;
     const sid = String(id);
     try {
@@ -140,6 +163,7 @@ export class PluginService {
   private async reloadNow(id: number): Promise<{ plugin: PluginView; warnings: Finding[] }> {
     const row = await this.mustGet(id);
     const sid = String(id);
+    await this.admit(row); // the file may have changed since
     let warnings: Finding[];
     if (this.manager.has(sid)) {
       warnings = (await this.manager.reload(sid)).warnings;

@@ -2,11 +2,15 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { DestinationStream } from 'pino';
 import { describeSettings, type StudioSettings } from '@plugway/config';
-import { createPino, createPluginManager, toLoggerPort, type PinoLogger, type PluginManager, type Resolver } from '@plugway/runtime';
+import { checkedPuller, type ChecksumBook } from './checksum.js';
+import { createOciPuller, createPino, createPluginManager, toLoggerPort, type PinoLogger, type PluginManager, type Resolver } from '@plugway/runtime';
 import { resolveApiToken } from './api-token.js';
 import { createApp } from './app.js';
 import { createMetrics } from './metrics.js';
+import { EdgeCredentials } from './edge-credentials.js';
 import { PluginService } from './plugin-service.js';
+import type { ThrottleOptions } from './security.js';
+import { createPluginSchema, type CreatePluginInput } from './schemas.js';
 import { openStore } from './store/open-store.js';
 import type { PluginStore } from './store/plugin-store.js';
 
@@ -18,7 +22,9 @@ export interface StartOptions {
   /** DNS resolver for the policy (tests). */
   resolve?: Resolver;
   /** Register this plugin when the database is empty (the demo). Failure is logged, never fatal. */
-  seed?: () => Promise<Parameters<PluginService['create']>[0] | undefined>;
+  /** Bad-token throttle (tests use a small one). */
+  throttle?: ThrottleOptions;
+  seed?: () => Promise<CreatePluginInput | undefined>;
 }
 
 export interface RunningStudio {
@@ -43,17 +49,20 @@ export async function startStudio(settings: StudioSettings, opts: StartOptions =
   if (tok.source === 'generated') pino.warn({ path: tok.path }, 'no STUDIO_API_TOKEN set: generated an admin token and wrote it to the file (mode 0600); the token is not logged');
   else if (tok.source === 'file') pino.info({ path: tok.path }, 'admin token read from file');
   const store = await openStore(settings.database);
+  const checksums: ChecksumBook = new Map();
+  const runtimeLogger = logger.child({ component: 'runtime' });
   const manager = createPluginManager(settings.runtime, {
-    logger: logger.child({ component: 'runtime' }), hostEnv: opts.hostEnv ?? {}, dockerConfigPath: settings.dockerConfigPath,
+    logger: runtimeLogger, hostEnv: opts.hostEnv ?? {}, dockerConfigPath: settings.dockerConfigPath,
     ...(opts.resolve ? { resolve: opts.resolve } : {}),
+    ...(settings.runtime.oci.enabled ? { ociPuller: checkedPuller(createOciPuller(settings.runtime, { logger: runtimeLogger, dockerConfigPath: settings.dockerConfigPath }), checksums) } : {}),
   });
-  const service = new PluginService(store, manager, logger.child({ component: 'plugins' }));
+  const service = new PluginService(store, manager, logger.child({ component: 'plugins' }), checksums);
   try {
     await service.loadAll();
     if (opts.seed && (await store.count()) === 0) {
       const demo = await opts.seed().catch(() => undefined);
       if (demo) {
-        await service.create(demo).then(
+        await service.create(createPluginSchema.parse(demo)).then(
           (r) => pino.info({ plugin: r.plugin.id, slug: r.plugin.slug, state: r.plugin.status.state }, 'registered the demo plugin'),
           (e: unknown) => pino.warn({ code: (e as { code?: string }).code }, 'demo plugin not registered'),
         );
@@ -65,7 +74,8 @@ export async function startStudio(settings: StudioSettings, opts: StartOptions =
     throw e;
   }
   const metrics = createMetrics(store, manager);
-  const app = createApp({ service, token: tok.token, metrics, logger, pino });
+  const credentials = new EdgeCredentials(store, logger.child({ component: 'credentials' }));
+  const app = createApp({ service, credentials, token: tok.token, metrics, logger, pino, ...(opts.throttle ? { throttle: opts.throttle } : {}) });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(settings.http.port, settings.http.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once('error', reject);

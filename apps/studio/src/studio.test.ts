@@ -48,11 +48,22 @@ describe('validation', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('BODY_INVALID_JSON');
   });
-  it('400 for a non-JSON body', async () => {
-    const r = await h.api('/api/v1/plugins', { method: 'POST', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(r.status).toBe(400);
+  it('reads a JSON body sent as form-urlencoded or without a Content-Type (curl -d), as AI Studio does', async () => {
+    const json = JSON.stringify(plugin({ slug: 'curl-d' }));
+    const form = await h.api('/api/v1/plugins', { method: 'POST', body: json, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(form.status, form.text).toBe(201);
+    const res = await fetch(`${h.url}/api/v1/plugins`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: new Blob([JSON.stringify(plugin({ slug: 'no-type' }))]) });
+    expect(res.status).toBe(201);
+    const notJson = await h.api('/api/v1/plugins', { method: 'POST', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(notJson.body.error.code).toBe('BODY_INVALID_JSON');
   });
-  it.each([['/api/v1/plugins/abc'], ['/api/v1/plugins/0'], ['/api/v1/plugins/1.5'], ['/api/v1/plugins/99999999999999999999']])('400 for id %s', async (p) => {
+  it.each([['text/plain'], ['multipart/form-data; boundary=x'], ['application/xml']])('415 UNSUPPORTED_MEDIA_TYPE for %s', async (type) => {
+    const r = await h.api('/api/v1/plugins', { method: 'POST', body: JSON.stringify(plugin()), headers: { 'content-type': type } });
+    expect(r.status).toBe(415);
+    expect(r.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+  it.each([['abc'], ['0'], ['1.5'], ['99999999999999999999'], ['1e0'], ['0x1'], ['%201'], ['1.0'], ['01'], ['+1'], ['1%20']])('400 for id %s (canonical ids only)', async (id) => {
+    const p = `/api/v1/plugins/${id}`;
     const r = await h.api(p);
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('VALIDATION_FAILED');
@@ -75,6 +86,57 @@ describe('validation', () => {
     const c = await h.api('/api/v1/plugins', { method: 'POST', body: plugin() });
     expect((await h.api(`/api/v1/plugins/${c.body.data.id}`, { method: 'PATCH', body: {} })).status).toBe(400);
     expect((await h.api(`/api/v1/plugins/${c.body.data.id}`, { method: 'PATCH', body: { id: 7 } })).status).toBe(400);
+  });
+});
+
+describe('AI Studio request fields', () => {
+  it('needs only name and command: slug from the name, hook_type pre_auth, namespace and hook_types', async () => {
+    const r = await h.api('/api/v1/plugins', { method: 'POST', body: { name: 'My First Plugin!', command: `file://${DEMO_PLUGIN}`, is_active: false } });
+    expect(r.status, r.text).toBe(201);
+    expect(r.body.data).toMatchObject({ slug: 'my-first-plugin', hook_type: 'pre_auth', hook_types: ['pre_auth'], namespace: '', checksum: null });
+    const multi = await h.api('/api/v1/plugins', { method: 'POST', body: { name: 'Multi', command: `file://${DEMO_PLUGIN}`, hook_types: ['auth', 'on_response'], namespace: 'team-a', is_active: false } });
+    expect(multi.body.data).toMatchObject({ slug: 'multi', hook_type: 'auth', hook_types: ['auth', 'on_response'], namespace: 'team-a' });
+    const bad = await h.api('/api/v1/plugins', { method: 'POST', body: { name: 'Bad', command: `file://${DEMO_PLUGIN}`, hook_type: 'pre_auth', hook_types: ['auth'] } });
+    expect(bad.body.error.details.issues[0].path).toBe('hook_type');
+  });
+  it('checks checksum against the file before it runs', async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const sum = createHash('sha256').update(readFileSync(DEMO_PLUGIN)).digest('hex');
+    const ok = await h.api('/api/v1/plugins', { method: 'POST', body: plugin({ checksum: `sha256:${sum.toUpperCase()}` }) });
+    expect(ok.status, ok.text).toBe(201);
+    expect(ok.body.data.checksum).toBe(sum);
+    const bad = await h.api('/api/v1/plugins', { method: 'POST', body: plugin({ slug: 'bad-sum', checksum: '0'.repeat(64) }) });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error).toMatchObject({ code: 'CHECKSUM_MISMATCH', details: { expected: '0'.repeat(64), actual: sum } });
+    expect((await h.api('/api/v1/plugins', { method: 'POST', body: plugin({ checksum: 'nope' }) })).status).toBe(400);
+  });
+  it('load_immediately: false stores the plugin; reload starts it', async () => {
+    const r = await h.api('/api/v1/plugins', { method: 'POST', body: plugin({ slug: 'lazy', is_active: true, load_immediately: false }) });
+    expect(r.body.data.status.state).toBe('unregistered');
+    const l = await h.api(`/api/v1/plugins/${r.body.data.id}/reload`, { method: 'POST' });
+    expect(l.body.data.status.state).toBe('running');
+    await h.api(`/api/v1/plugins/${r.body.data.id}`, { method: 'DELETE' });
+  });
+  it('refuses an oci_reference that names another artifact than command', async () => {
+    const r = await h.api('/api/v1/plugins', { method: 'POST', body: plugin({ oci_reference: 'ghcr.io/acme/other:1' }) });
+    expect(r.status).toBe(400);
+    expect(r.body.error.details.issues[0].path).toBe('oci_reference');
+    const c = await h.api('/api/v1/plugins', { method: 'POST', body: plugin({ command: 'oci://ghcr.io/acme/a:1', oci_reference: 'ghcr.io/acme/b:1' }) });
+    expect(c.status).toBe(400);
+  });
+  it('filters by hook_type and is_active, pages with limit and a next link', async () => {
+    for (let i = 0; i < 3; i++) await h.api('/api/v1/plugins', { method: 'POST', body: plugin({ slug: `dc-${i}`, hook_type: 'data_collection' }) });
+    const r = await h.api('/api/v1/plugins?hook_type=data_collection&is_active=false&limit=2');
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.meta).toMatchObject({ page: 1, page_size: 2, total: 3, total_pages: 2 });
+    expect(r.body.links.next).toBe('/api/v1/plugins?hook_type=data_collection&is_active=false&limit=2&page=2');
+    expect(r.headers.get('link')).toBe(`<${r.body.links.next}>; rel="next"`);
+    const n = await h.api(r.body.links.next);
+    expect(n.body.data.map((p: { slug: string }) => p.slug)).toEqual(['dc-2']);
+    expect(n.body.links.next).toBeNull();
+    expect((await h.api('/api/v1/plugins?limit=2&page_size=3')).status).toBe(400);
+    expect((await h.api('/api/v1/plugins?is_active=yes')).status).toBe(400);
   });
 });
 

@@ -162,6 +162,10 @@ describe('edge variables', () => {
   it('studio sync needs URL and token together', () => {
     expect(issuesOf(() => edge({ EDGE_STUDIO_URL: 'http://studio:3000' })).map((i) => i.path)).toEqual(['EDGE_STUDIO_TOKEN']);
     expect(edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_TOKEN: 't'.repeat(20) }).studio).toMatchObject({ url: 'http://studio:3000', syncIntervalMs: 30000 });
+    const credential = `pwe_${'a'.repeat(43)}`;
+    expect(edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_CREDENTIAL: credential }).studio).toMatchObject({ token: credential });
+    expect(issuesOf(() => edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_CREDENTIAL: credential, EDGE_STUDIO_TOKEN: 't'.repeat(20) })).map((i) => i.path)).toEqual(['EDGE_STUDIO_TOKEN']);
+    expect(issuesOf(() => edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_CREDENTIAL: 'not-one' })).map((i) => i.path)).toContain('EDGE_STUDIO_CREDENTIAL');
   });
   it.each([['EDGE_UPSTREAM_URL', 'ftp://x'], ['EDGE_STUDIO_URL', 'nope'], ['OCI_PLUGINS_REQUIRE_SIGNATURE', 'x']])('%s=%s is invalid', (name, value) => {
     expect(issuesOf(() => edge({ [name]: value, EDGE_STUDIO_TOKEN: 't'.repeat(20) })).map((i) => i.path)).toContain(name);

@@ -13,7 +13,10 @@ export interface EdgeSettings extends BaseSettings {
   configFile: string | undefined;
   /** Where proxied traffic goes (`EDGE_UPSTREAM_URL`). */
   upstreamUrl: string | undefined;
-  /** Plugin sync from a studio (`EDGE_STUDIO_URL` + `EDGE_STUDIO_TOKEN`, both or neither). The token is a secret. */
+  /**
+   * Plugin sync from a studio: `EDGE_STUDIO_URL` with `EDGE_STUDIO_CREDENTIAL` (an edge credential created in the studio,
+   * which receives real config values) or the older `EDGE_STUDIO_TOKEN`. The token is a secret.
+   */
   studio: { url: string; token: string; syncIntervalMs: number } | undefined;
 }
 
@@ -34,14 +37,17 @@ export function loadEdgeSettings(env: Env = process.env, opts: { cwd?: string } 
     EDGE_UPSTREAM_URL: envHttpUrl.optional(),
     EDGE_STUDIO_URL: envHttpUrl.optional(),
     EDGE_STUDIO_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+    EDGE_STUDIO_CREDENTIAL: z.string().regex(/^pwe_[A-Za-z0-9_-]{43}$/, { error: 'must be an edge credential from the studio (pwe_…)' }).optional(),
     EDGE_STUDIO_SYNC_INTERVAL_MS: envInt(30_000, 1000, 86_400_000),
   });
   const raw = parseEnv(schema, clean, issues);
   const runtime = buildRuntimePart(env, clean, {
     cacheDir: 'OCI_PLUGINS_CACHE_DIR', requireSignature: 'OCI_PLUGINS_REQUIRE_SIGNATURE', defaultCacheDir: DEFAULT_EDGE_CACHE_DIR, defaultRequireSignature: true,
   }, issues);
-  if (Boolean(clean['EDGE_STUDIO_URL']) !== Boolean(clean['EDGE_STUDIO_TOKEN'])) {
-    issues.push({ path: clean['EDGE_STUDIO_URL'] ? 'EDGE_STUDIO_TOKEN' : 'EDGE_STUDIO_URL', message: 'EDGE_STUDIO_URL and EDGE_STUDIO_TOKEN must be set together' });
+  const studioAuth = clean['EDGE_STUDIO_CREDENTIAL'] ? 'EDGE_STUDIO_CREDENTIAL' : 'EDGE_STUDIO_TOKEN';
+  if (clean['EDGE_STUDIO_CREDENTIAL'] && clean['EDGE_STUDIO_TOKEN']) issues.push({ path: 'EDGE_STUDIO_TOKEN', message: 'set EDGE_STUDIO_CREDENTIAL or EDGE_STUDIO_TOKEN, not both' });
+  if (Boolean(clean['EDGE_STUDIO_URL']) !== Boolean(clean[studioAuth])) {
+    issues.push({ path: clean['EDGE_STUDIO_URL'] ? studioAuth : 'EDGE_STUDIO_URL', message: 'EDGE_STUDIO_URL and EDGE_STUDIO_CREDENTIAL (or EDGE_STUDIO_TOKEN) must be set together' });
   }
   throwIfIssues(issues, 'edge gateway');
   const r = raw!;
@@ -52,6 +58,7 @@ export function loadEdgeSettings(env: Env = process.env, opts: { cwd?: string } 
     http: { host: r.HOST ?? '0.0.0.0', port: r.PORT },
     configFile: r.EDGE_CONFIG_FILE ? resolve(cwd, r.EDGE_CONFIG_FILE) : undefined,
     upstreamUrl: r.EDGE_UPSTREAM_URL,
-    studio: r.EDGE_STUDIO_URL && r.EDGE_STUDIO_TOKEN ? { url: r.EDGE_STUDIO_URL, token: r.EDGE_STUDIO_TOKEN, syncIntervalMs: r.EDGE_STUDIO_SYNC_INTERVAL_MS } : undefined,
+    studio: r.EDGE_STUDIO_URL && (r.EDGE_STUDIO_CREDENTIAL ?? r.EDGE_STUDIO_TOKEN)
+      ? { url: r.EDGE_STUDIO_URL, token: (r.EDGE_STUDIO_CREDENTIAL ?? r.EDGE_STUDIO_TOKEN)!, syncIntervalMs: r.EDGE_STUDIO_SYNC_INTERVAL_MS } : undefined,
   };
 }

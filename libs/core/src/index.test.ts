@@ -6,7 +6,7 @@ class DemoError extends PlugwayError<'DEMO_BAD' | 'DEMO_WORSE'> {}
 
 describe('@plugway/core public surface', () => {
   it('exports exactly these names', () => {
-    expect(Object.keys(api).sort()).toEqual(['NOOP_LOGGER', 'PlugwayError', 'REDACTED', 'isPlugwayError', 'isSecretKey', 'redact', 'redactUrl']);
+    expect(Object.keys(api).sort()).toEqual(['NOOP_LOGGER', 'PlugwayError', 'REDACTED', 'isPlugwayError', 'isSecretKey', 'redact', 'redactString', 'redactUrl']);
   });
 });
 

@@ -11,9 +11,14 @@ export interface PluginRecord {
   description: string;
   command: string;
   hook_type: HookType;
+  /** Every hook the plugin serves (AI Studio's `hook_types`); `hook_type` is the first and the one the runtime routes. */
+  hook_types: HookType[];
   plugin_type: PluginType;
   is_active: boolean;
   oci_reference: string | null;
+  namespace: string;
+  /** sha256 (hex) the plugin file or OCI artifact must have; checked before it runs. */
+  checksum: string | null;
   config: Record<string, unknown>;
   created_at: string;
   updated_at: string;
@@ -22,18 +27,44 @@ export interface PluginRecord {
 export type NewPlugin = Omit<PluginRecord, 'id' | 'created_at' | 'updated_at'>;
 export type PluginPatch = Partial<NewPlugin>;
 
+/** An edge gateway's credential (the token itself is never stored, only its sha256). */
+export interface EdgeCredentialRecord {
+  id: number;
+  name: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** List filters (AI Studio's query parameters). */
+export interface ListFilter { hook_type?: HookType; is_active?: boolean }
+
+/** The WHERE clause of a filtered list, with `param(i)` writing the i-th placeholder (`?` or `$1`). */
+export function filterSql(f: ListFilter | undefined, param: (i: number) => string): { where: string; args: unknown[] } {
+  const conds: string[] = [];
+  const args: unknown[] = [];
+  if (f?.hook_type !== undefined) { args.push(f.hook_type); conds.push(`hook_type = ${param(args.length)}`); }
+  if (f?.is_active !== undefined) { conds.push(f.is_active ? 'is_active' : 'NOT is_active'); }
+  return { where: conds.length ? ` WHERE ${conds.join(' AND ')}` : '', args };
+}
+
 /** Persistence port: SQLite by default, Postgres for DATABASE_URL=postgres://… */
 export interface PluginStore {
   readonly kind: 'sqlite' | 'postgres';
   /** @throws StudioError STUDIO_SLUG_TAKEN */
   create(p: NewPlugin): Promise<PluginRecord>;
   get(id: number): Promise<PluginRecord | undefined>;
-  list(page: { limit: number; offset: number }): Promise<{ items: PluginRecord[]; total: number }>;
+  list(page: { limit: number; offset: number }, filter?: ListFilter): Promise<{ items: PluginRecord[]; total: number }>;
   all(): Promise<PluginRecord[]>;
   /** @throws StudioError STUDIO_SLUG_TAKEN */
   update(id: number, patch: PluginPatch): Promise<PluginRecord | undefined>;
   delete(id: number): Promise<boolean>;
   count(): Promise<number>;
+  createCredential(name: string, tokenHash: string): Promise<EdgeCredentialRecord>;
+  listCredentials(): Promise<EdgeCredentialRecord[]>;
+  /** The credential with this token hash, unless revoked. */
+  credentialByHash(tokenHash: string): Promise<EdgeCredentialRecord | undefined>;
+  /** Marks it revoked; false when there is no such (unrevoked) credential. */
+  revokeCredential(id: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -57,9 +88,36 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       updated_at TEXT NOT NULL
     )`,
   },
+  {
+    version: 2,
+    name: 'ai studio fields',
+    sql: `ALTER TABLE plugins ADD COLUMN namespace TEXT NOT NULL DEFAULT '';
+      ALTER TABLE plugins ADD COLUMN hook_types TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE plugins ADD COLUMN checksum TEXT`,
+  },
+  {
+    version: 3,
+    name: 'edge credentials',
+    sql: `CREATE TABLE edge_credentials (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      token_hash TEXT NOT NULL UNIQUE,
+      created_at TEXT NOT NULL,
+      revoked_at TEXT
+    )`,
+  },
 ];
 
-export const COLUMNS = ['name', 'slug', 'description', 'command', 'hook_type', 'plugin_type', 'is_active', 'oci_reference', 'config'] as const;
+export const CREDENTIAL_COLUMNS = 'id, name, created_at, revoked_at';
+
+export function rowToCredential(r: Row): EdgeCredentialRecord {
+  return { id: Number(r['id']), name: String(r['name']), created_at: String(r['created_at']), revoked_at: (r['revoked_at'] as string | null) ?? null };
+}
+
+export const COLUMNS = ['name', 'slug', 'description', 'command', 'hook_type', 'plugin_type', 'is_active', 'oci_reference', 'config', 'namespace', 'hook_types', 'checksum'] as const;
+
+/** JSON-encoded columns. */
+export const JSON_COLUMNS: ReadonlySet<string> = new Set(['config', 'hook_types']);
 
 interface Row { [k: string]: unknown }
 
@@ -68,6 +126,14 @@ export function rowToRecord(r: Row): PluginRecord {
     id: Number(r['id']), name: String(r['name']), slug: String(r['slug']), description: String(r['description'] ?? ''),
     command: String(r['command']), hook_type: r['hook_type'] as HookType, plugin_type: r['plugin_type'] as PluginType,
     is_active: r['is_active'] === true || r['is_active'] === 1, oci_reference: (r['oci_reference'] as string | null) ?? null,
+    namespace: String(r['namespace'] ?? ''), checksum: (r['checksum'] as string | null) ?? null,
+    hook_types: hookTypesOf(r),
     config: JSON.parse(String(r['config'] ?? '{}')) as Record<string, unknown>, created_at: String(r['created_at']), updated_at: String(r['updated_at']),
   };
+}
+
+// Rows from before migration 2 have `[]`: they serve their one hook_type.
+function hookTypesOf(r: Row): HookType[] {
+  const l = JSON.parse(String(r['hook_types'] ?? '[]')) as HookType[];
+  return l.length > 0 ? l : [r['hook_type'] as HookType];
 }

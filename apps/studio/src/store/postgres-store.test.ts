@@ -7,7 +7,7 @@ import type { NewPlugin } from './plugin-store.js';
 const pgServer = await startTempPostgres();
 const available = 'url' in pgServer;
 if (!available) console.warn(`skipping the PostgreSQL store tests: ${pgServer.reason}`);
-const rec = (slug: string): NewPlugin => ({ name: slug, slug, description: '', command: 'file:///x', hook_type: 'auth', plugin_type: 'gateway', is_active: true, oci_reference: null, config: { a: [1] } });
+const rec = (slug: string): NewPlugin => ({ name: slug, slug, description: '', command: 'file:///x', hook_type: 'auth', hook_types: ['auth'], plugin_type: 'gateway', is_active: true, oci_reference: null, namespace: '', checksum: null, config: { a: [1] } });
 
 describe.skipIf(!available)('PostgresStore (a real temporary PostgreSQL)', () => {
   const server = pgServer as TempPostgres;
@@ -25,6 +25,7 @@ describe.skipIf(!available)('PostgresStore (a real temporary PostgreSQL)', () =>
     await expect(store.update(b.id, { slug: 'pg-a' })).rejects.toMatchObject({ code: 'STUDIO_SLUG_TAKEN' });
     expect(await store.update(b.id, { is_active: false })).toMatchObject({ is_active: false });
     expect(await store.list({ limit: 1, offset: 1 })).toMatchObject({ total: 2, items: [{ slug: 'pg-b' }] });
+    expect(await store.list({ limit: 10, offset: 0 }, { hook_type: 'auth', is_active: false })).toMatchObject({ total: 1, items: [{ slug: 'pg-b', hook_types: ['auth'] }] });
     expect(await store.delete(a.id)).toBe(true);
     expect(await store.get(a.id)).toBeUndefined();
     expect(await store.delete(b.id)).toBe(true);

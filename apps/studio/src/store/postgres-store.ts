@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { StudioError } from '../errors.js';
-import { COLUMNS, MIGRATIONS, rowToRecord, type NewPlugin, type PluginPatch, type PluginRecord, type PluginStore } from './plugin-store.js';
+import { COLUMNS, CREDENTIAL_COLUMNS, filterSql, rowToCredential, type EdgeCredentialRecord, JSON_COLUMNS, MIGRATIONS, rowToRecord, type NewPlugin, type PluginPatch, type ListFilter, type PluginRecord, type PluginStore } from './plugin-store.js';
 
 const isUnique = (e: unknown): boolean => (e as { code?: string })?.code === '23505';
-const toDb = (col: string, v: unknown): unknown => (col === 'config' ? JSON.stringify(v ?? {}) : v);
+const toDb = (col: string, v: unknown): unknown => (JSON_COLUMNS.has(col) ? JSON.stringify(v ?? {}) : v);
 
 /** PostgreSQL plugin store (pg Pool), same schema and migrations table as SQLite. */
 export class PostgresStore implements PluginStore {
@@ -56,9 +56,11 @@ export class PostgresStore implements PluginStore {
     return r.rows[0] ? rowToRecord(r.rows[0]) : undefined;
   }
 
-  async list(page: { limit: number; offset: number }): Promise<{ items: PluginRecord[]; total: number }> {
-    const r = await this.pool.query('SELECT * FROM plugins ORDER BY id LIMIT $1 OFFSET $2', [page.limit, page.offset]);
-    return { items: r.rows.map(rowToRecord), total: await this.count() };
+  async list(page: { limit: number; offset: number }, filter?: ListFilter): Promise<{ items: PluginRecord[]; total: number }> {
+    const { where, args } = filterSql(filter, (i) => `$${i}`);
+    const r = await this.pool.query(`SELECT * FROM plugins${where} ORDER BY id LIMIT $${args.length + 1} OFFSET $${args.length + 2}`, [...args, page.limit, page.offset]);
+    const n = await this.pool.query<{ n: string }>(`SELECT COUNT(*) AS n FROM plugins${where}`, args);
+    return { items: r.rows.map(rowToRecord), total: Number(n.rows[0]!.n) };
   }
 
   async all(): Promise<PluginRecord[]> {
@@ -85,6 +87,24 @@ export class PostgresStore implements PluginStore {
 
   async count(): Promise<number> {
     return Number((await this.pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM plugins')).rows[0]!.n);
+  }
+
+  async createCredential(name: string, tokenHash: string): Promise<EdgeCredentialRecord> {
+    const r = await this.pool.query(`INSERT INTO edge_credentials (name, token_hash, created_at) VALUES ($1, $2, $3) RETURNING ${CREDENTIAL_COLUMNS}`, [name, tokenHash, new Date().toISOString()]);
+    return rowToCredential(r.rows[0]);
+  }
+
+  async listCredentials(): Promise<EdgeCredentialRecord[]> {
+    return (await this.pool.query(`SELECT ${CREDENTIAL_COLUMNS} FROM edge_credentials ORDER BY id`)).rows.map(rowToCredential);
+  }
+
+  async credentialByHash(tokenHash: string): Promise<EdgeCredentialRecord | undefined> {
+    const r = await this.pool.query(`SELECT ${CREDENTIAL_COLUMNS} FROM edge_credentials WHERE token_hash = $1 AND revoked_at IS NULL`, [tokenHash]);
+    return r.rows[0] ? rowToCredential(r.rows[0]) : undefined;
+  }
+
+  async revokeCredential(id: number): Promise<boolean> {
+    return ((await this.pool.query('UPDATE edge_credentials SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [new Date().toISOString(), id])).rowCount ?? 0) > 0;
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,7 @@ import type { NewPlugin } from './plugin-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'studio-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const rec = (slug: string): NewPlugin => ({ name: slug, slug, description: '', command: 'file:///x', hook_type: 'auth', plugin_type: 'gateway', is_active: true, oci_reference: null, config: { a: [1, { b: 'c' }] } });
+const rec = (slug: string): NewPlugin => ({ name: slug, slug, description: '', command: 'file:///x', hook_type: 'auth', hook_types: ['auth'], plugin_type: 'gateway', is_active: true, oci_reference: null, namespace: '', checksum: null, config: { a: [1, { b: 'c' }] } });
 
 describe('SqliteStore', () => {
   it('uses WAL, records migrations once, and survives reopening', async () => {
@@ -22,7 +22,7 @@ describe('SqliteStore', () => {
     await s2.close();
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'plugins' }]);
+    expect(raw.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'plugins' }, { version: 2, name: 'ai studio fields' }, { version: 3, name: 'edge credentials' }]);
     raw.close();
   });
   it('enforces unique slugs with STUDIO_SLUG_TAKEN, updates, pages and deletes', async () => {
@@ -34,6 +34,9 @@ describe('SqliteStore', () => {
     const u = await s.update(b.id, { is_active: false, config: { z: 1 } });
     expect(u).toMatchObject({ is_active: false, config: { z: 1 } });
     expect(await s.list({ limit: 1, offset: 1 })).toMatchObject({ total: 2, items: [{ slug: 'b' }] });
+    expect(await s.list({ limit: 10, offset: 0 }, { is_active: false })).toMatchObject({ total: 1, items: [{ slug: 'b' }] });
+    expect(await s.list({ limit: 10, offset: 0 }, { hook_type: 'auth', is_active: true })).toMatchObject({ total: 1, items: [{ slug: 'a', hook_types: ['auth'] }] });
+    expect(await s.list({ limit: 10, offset: 0 }, { hook_type: 'pre_auth' })).toEqual({ total: 0, items: [] });
     expect(await s.delete(b.id)).toBe(true);
     expect(await s.delete(b.id)).toBe(false);
     expect(await s.update(999, { name: 'x' })).toBeUndefined();

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StudioError } from '../errors.js';
-import { COLUMNS, MIGRATIONS, rowToRecord, type NewPlugin, type PluginPatch, type PluginRecord, type PluginStore } from './plugin-store.js';
+import { COLUMNS, CREDENTIAL_COLUMNS, filterSql, rowToCredential, type EdgeCredentialRecord, JSON_COLUMNS, MIGRATIONS, rowToRecord, type NewPlugin, type PluginPatch, type ListFilter, type PluginRecord, type PluginStore } from './plugin-store.js';
 
 function isUnique(e: unknown): boolean {
   return (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -10,7 +10,7 @@ function isUnique(e: unknown): boolean {
 
 function toDb(col: string, v: unknown): unknown {
   if (col === 'is_active') return v ? 1 : 0;
-  if (col === 'config') return JSON.stringify(v ?? {});
+  if (JSON_COLUMNS.has(col)) return JSON.stringify(v ?? {});
   return v;
 }
 
@@ -57,9 +57,11 @@ export class SqliteStore implements PluginStore {
     return r ? rowToRecord(r) : undefined;
   }
 
-  async list(page: { limit: number; offset: number }): Promise<{ items: PluginRecord[]; total: number }> {
-    const rows = this.db.prepare('SELECT * FROM plugins ORDER BY id LIMIT ? OFFSET ?').all(page.limit, page.offset) as Array<Record<string, unknown>>;
-    return { items: rows.map(rowToRecord), total: await this.count() };
+  async list(page: { limit: number; offset: number }, filter?: ListFilter): Promise<{ items: PluginRecord[]; total: number }> {
+    const { where, args } = filterSql(filter, () => '?');
+    const rows = this.db.prepare(`SELECT * FROM plugins${where} ORDER BY id LIMIT ? OFFSET ?`).all(...args, page.limit, page.offset) as Array<Record<string, unknown>>;
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM plugins${where}`).get(...args) as { n: number }).n;
+    return { items: rows.map(rowToRecord), total };
   }
 
   async all(): Promise<PluginRecord[]> {
@@ -86,6 +88,24 @@ export class SqliteStore implements PluginStore {
 
   async count(): Promise<number> {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM plugins').get() as { n: number }).n;
+  }
+
+  async createCredential(name: string, tokenHash: string): Promise<EdgeCredentialRecord> {
+    const info = this.db.prepare('INSERT INTO edge_credentials (name, token_hash, created_at) VALUES (?, ?, ?)').run(name, tokenHash, new Date().toISOString());
+    return rowToCredential(this.db.prepare(`SELECT ${CREDENTIAL_COLUMNS} FROM edge_credentials WHERE id = ?`).get(Number(info.lastInsertRowid)) as Record<string, unknown>);
+  }
+
+  async listCredentials(): Promise<EdgeCredentialRecord[]> {
+    return (this.db.prepare(`SELECT ${CREDENTIAL_COLUMNS} FROM edge_credentials ORDER BY id`).all() as Array<Record<string, unknown>>).map(rowToCredential);
+  }
+
+  async credentialByHash(tokenHash: string): Promise<EdgeCredentialRecord | undefined> {
+    const r = this.db.prepare(`SELECT ${CREDENTIAL_COLUMNS} FROM edge_credentials WHERE token_hash = ? AND revoked_at IS NULL`).get(tokenHash) as Record<string, unknown> | undefined;
+    return r ? rowToCredential(r) : undefined;
+  }
+
+  async revokeCredential(id: number): Promise<boolean> {
+    return this.db.prepare('UPDATE edge_credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id).changes > 0;
   }
 
   async close(): Promise<void> {
