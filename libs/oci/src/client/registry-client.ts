@@ -10,7 +10,8 @@ import type { RegistryAuth } from './auth.types.js';
 import { assertReference, assertRepository, createDigester, digestOf, parseDigest } from './digest.js';
 import { MANIFEST_MEDIA_TYPES, MEDIA_TYPE_OCI_INDEX } from './media-types.js';
 import { Transport, discard, mapThrown, ociError, readBody, type ErrorContext } from './transport.js';
-import type { Descriptor, FetchedManifest, ImageIndex, ManifestHead, RequestOptions } from './types.js';
+import type { Descriptor, FetchedManifest, ManifestHead, RequestOptions } from './types.js';
+import { parseImageIndex } from './schemas.js';
 
 export interface RegistryClientOptions {
   /** `host[:port]`, e.g. `ghcr.io`, `127.0.0.1:5000`; `docker.io` is mapped to `registry-1.docker.io`. */
@@ -36,6 +37,8 @@ export interface RegistryClientOptions {
 export interface GetManifestOptions extends RequestOptions {
   /** Accepted media types; default OCI manifest + index, Docker schema2 manifest + manifest list. */
   accept?: readonly string[];
+  /** The size its descriptor declares: above the limit, the manifest is refused before it is requested. */
+  size?: number;
 }
 
 export interface DownloadBlobOptions extends RequestOptions {
@@ -137,14 +140,16 @@ export class RegistryClient {
     const byDigest = assertReference(reference);
     const accept = opts.accept ?? MANIFEST_MEDIA_TYPES;
     const ctx: ErrorContext = { kind: 'manifest', repository: repo, reference };
+    const tooLarge = (n: number): OciError => ociError('OCI_MANIFEST_TOO_LARGE', `manifest ${repo}:${reference} is larger than ${this.maxManifestBytes} bytes (${n})`,
+      { registry: this.registry, repository: repo, reference, size: n, limit: this.maxManifestBytes });
+    if (opts.size !== undefined && opts.size > this.maxManifestBytes) throw tooLarge(opts.size);
     const { res, deadline } = await this.t.send({
       method: 'GET', url: `/v2/${repo}/manifests/${reference}`, scope: `repository:${repo}:pull`,
       headers: { accept: accept.join(', ') }, idempotent: true, signal: opts.signal, ctx,
     });
     let bytes: Uint8Array;
     try {
-      bytes = await readBody(res, deadline, this.maxManifestBytes, (n) => ociError('OCI_MANIFEST_TOO_LARGE',
-        `manifest ${repo}:${reference} is larger than ${this.maxManifestBytes} bytes`, { registry: this.registry, repository: repo, reference, size: n, limit: this.maxManifestBytes }), this.registry, ctx);
+      bytes = await readBody(res, deadline, this.maxManifestBytes, tooLarge, this.registry, ctx);
     } finally {
       deadline.dispose();
     }
@@ -221,6 +226,10 @@ export class RegistryClient {
     const maxBytes = positiveInt('maxBytes', opts.maxBytes, Number.MAX_SAFE_INTEGER);
     const ctx: ErrorContext = { kind: 'blob', repository: repo, reference: digest };
     const base = { registry: this.registry, repository: repo, digest };
+    // A blob whose descriptor declares more than is allowed is refused before a single byte is requested.
+    if (opts.expectedSize !== undefined && opts.expectedSize > maxBytes) {
+      throw ociError('OCI_BLOB_TOO_LARGE', `blob ${digest} is larger than allowed (${opts.expectedSize} > ${maxBytes} bytes)`, { ...base, size: opts.expectedSize, limit: maxBytes });
+    }
     for (let attempt = 0; ; attempt++) {
       const { res, deadline } = await this.t.send({ method: 'GET', url: `/v2/${repo}/blobs/${digest}`, scope: `repository:${repo}:pull`, idempotent: true, signal: opts.signal, ctx });
       const declared = Number(res.headers.get('content-length') ?? NaN);
@@ -449,7 +458,7 @@ export class RegistryClient {
       const tag = `${algorithm}-${hex}`;
       const index = await this.findManifest(repo, tag, { accept: [MEDIA_TYPE_OCI_INDEX], ...(opts.signal ? { signal: opts.signal } : {}) });
       if (!index) return [];
-      manifests = (index.json as unknown as ImageIndex).manifests ?? [];
+      manifests = parseImageIndex(index.json, `${repo}:${tag}`).manifests;
     } else {
       let body: Uint8Array;
       try {
@@ -457,14 +466,15 @@ export class RegistryClient {
       } finally {
         deadline.dispose();
       }
+      let json: unknown;
       try {
-        manifests = (JSON.parse(Buffer.from(body).toString('utf8')) as ImageIndex).manifests ?? [];
+        json = JSON.parse(Buffer.from(body).toString('utf8'));
       } catch (e) {
         throw new OciError({ code: 'OCI_MANIFEST_INVALID', message: `referrers response for ${digest} is not valid JSON`, details: { registry: this.registry, repository: repo, digest }, cause: e });
       }
+      manifests = parseImageIndex(json, `${repo} referrers of ${digest}`).manifests;
       filtered = (res.headers.get('oci-filters-applied') ?? '').split(',').map((s) => s.trim()).includes('artifactType');
     }
-    if (!Array.isArray(manifests)) manifests = [];
     return opts.artifactType && !filtered ? manifests.filter((d) => d.artifactType === opts.artifactType) : manifests;
   }
 
