@@ -3,6 +3,7 @@
 // kept for the Host header and for TLS (SNI and certificate verification), so DNS is never consulted again.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
@@ -50,7 +51,24 @@ function toResponse(res: IncomingMessage, method: string): Response {
     res.resume();
     return new Response(null, { status, statusText: res.statusMessage ?? '', headers });
   }
-  return new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status, statusText: res.statusMessage ?? '', headers });
+  return new Response(bodyStream(res), { status, statusText: res.statusMessage ?? '', headers });
+}
+
+/** The response body as a web stream that pauses the socket while the reader is behind (bounded buffering). */
+function bodyStream(res: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(ctl) {
+      res.on('data', (chunk: Buffer) => {
+        ctl.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((ctl.desiredSize ?? 0) <= 0) res.pause();
+      });
+      res.once('end', () => ctl.close());
+      res.once('error', (e) => ctl.error(e));
+      res.once('aborted', () => ctl.error(new Error('response aborted')));
+    },
+    pull() { res.resume(); },
+    cancel() { res.destroy(); },
+  }, { highWaterMark: 16 });
 }
 
 /**
@@ -123,3 +141,6 @@ export function createGuardedFetch(guard: DialGuard, opts: GuardedFetchOptions =
     }
   };
 }
+
+/** No policy: the name is resolved by the system and the first address dialled (the client's default, e.g. the CLI). */
+export const resolveOnly: DialGuard = async (t) => ({ allowed: true, address: isIP(t.host) ? t.host : (await lookup(t.host)).address });

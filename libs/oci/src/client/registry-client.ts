@@ -1,8 +1,6 @@
 // RegistryClient: the OCI distribution API (pull and push) on the global fetch.
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import { OciError } from '../error.js';
@@ -12,6 +10,7 @@ import { MANIFEST_MEDIA_TYPES, MEDIA_TYPE_OCI_INDEX } from './media-types.js';
 import { Transport, discard, mapThrown, ociError, readBody, type ErrorContext } from './transport.js';
 import type { Descriptor, FetchedManifest, ManifestHead, RequestOptions } from './types.js';
 import { parseImageIndex } from './schemas.js';
+import { createGuardedFetch, resolveOnly } from './dial.js';
 
 export interface RegistryClientOptions {
   /** `host[:port]`, e.g. `ghcr.io`, `127.0.0.1:5000`; `docker.io` is mapped to `registry-1.docker.io`. */
@@ -28,6 +27,7 @@ export interface RegistryClientOptions {
   /** Base of the exponential backoff (full jitter). Default 250 ms. */
   retryBaseMs?: number;
   logger?: Logger;
+  /** Default: a fetch on node:http(s) that streams request bodies with backpressure and dials what DNS returns. */
   fetch?: typeof globalThis.fetch;
   userAgent?: string;
   /** Largest manifest accepted. Default 4 MiB. */
@@ -110,7 +110,7 @@ export class RegistryClient {
       retries: positiveInt('retries', opts.retries, 3),
       retryBaseMs: positiveInt('retryBaseMs', opts.retryBaseMs, 250),
       logger: (opts.logger ?? NOOP_LOGGER).child({ registry }),
-      fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
+      fetch: opts.fetch ?? createGuardedFetch(resolveOnly),
       userAgent: opts.userAgent ?? 'plugway-oci/0.0.0',
     });
   }
@@ -369,10 +369,7 @@ export class RegistryClient {
         return data as Uint8Array<ArrayBuffer>;
       }
       let sent = 0;
-      const web = Readable.toWeb(createReadStream(data.file)) as unknown as ReadableStream<Uint8Array>;
-      return web.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, ctl) { sent += chunk.byteLength; opts.onProgress?.(sent, size); ctl.enqueue(chunk); },
-      }));
+      return fileStream(data.file, (n) => { sent += n; opts.onProgress?.(sent, size); });
     };
     const put = await this.t.send({
       method: 'PUT', url: url.href, scope, idempotent: false, signal: opts.signal, ctx, body,
@@ -494,4 +491,29 @@ export class RegistryClient {
 function ioError(e: unknown, file: string): OciError {
   if (e instanceof OciError) return e;
   return new OciError({ code: 'OCI_CACHE_IO', message: `cannot write ${file}: ${(e as Error)?.message ?? String(e)}`, details: { file }, cause: e });
+}
+
+const PUSH_CHUNK = 256 * 1024;
+
+/**
+ * A file as a pull-based stream: a chunk is read only when the request asks for one, so pushing holds about one
+ * chunk in memory whatever the size (Node 20's Readable.toWeb reads ahead without bound).
+ */
+function fileStream(file: string, onChunk: (n: number) => void): ReadableStream<Uint8Array> {
+  let fh: FileHandle | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      fh ??= await open(file, 'r');
+      const buf = Buffer.allocUnsafe(PUSH_CHUNK);
+      const { bytesRead } = await fh.read(buf, 0, PUSH_CHUNK, null);
+      if (bytesRead === 0) {
+        await fh.close();
+        ctl.close();
+        return;
+      }
+      onChunk(bytesRead);
+      ctl.enqueue(new Uint8Array(buf.buffer, buf.byteOffset, bytesRead));
+    },
+    async cancel() { await fh?.close(); },
+  }, { highWaterMark: 1 });
 }
