@@ -30,7 +30,8 @@ export type OciErrorCode =
   | 'OCI_SIGNATURE_INVALID'
   | 'OCI_KEY_NOT_FOUND'
   | 'OCI_KEY_INVALID'
-  | 'OCI_REPOSITORY_NOT_FOUND';
+  | 'OCI_REPOSITORY_NOT_FOUND'
+  | 'OCI_CONNECTION_DENIED';
 
 /** The only error class @plugway/oci throws. */
 export class OciError extends PlugwayError<OciErrorCode> {}

@@ -8,6 +8,8 @@ export type { OciErrorCode } from './error.js';
 export { RegistryClient } from './client/registry-client.js';
 export type { RegistryClientOptions, GetManifestOptions, DownloadBlobOptions, BlobFile, PushBlobOptions, GetReferrersOptions } from './client/registry-client.js';
 export type { RegistryAuth, RegistryAuthRequestOptions } from './client/auth.types.js';
+export { createGuardedFetch } from './client/dial.js';
+export type { DialGuard, DialTarget, DialDecision, GuardedFetchOptions } from './client/dial.js';
 export { selectPlatform, parsePlatform, hostPlatform } from './client/platform.js';
 export type { PlatformSelector } from './client/platform.js';
 export { parseDigest, digestOf } from './client/digest.js';

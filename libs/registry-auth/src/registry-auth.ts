@@ -1,6 +1,6 @@
 // createRegistryAuth: picks the credential for a registry (named → env/config → docker config → anonymous) and
 // turns it into Authorization headers, doing the distribution-spec bearer token exchange on a 401 challenge.
-import { NOOP_LOGGER, redactUrl, type Logger } from '@plugway/core';
+import { isPlugwayError, NOOP_LOGGER, redactUrl, type Logger } from '@plugway/core';
 import { parseWwwAuthenticate } from './challenge.js';
 import { readDockerConfig } from './docker-config.js';
 import { RegistryAuthError } from './error.js';
@@ -171,6 +171,8 @@ class RegistryAuthImpl implements RegistryAuth {
       res = await this.fetch(url, init);
       text = await res.text();
     } catch (e) {
+      // A coded refusal from an injected fetch (the OCI path's policy guard on the realm) keeps its code.
+      if (isPlugwayError(e)) throw e;
       if (signal?.aborted) throw new RegistryAuthError({ code: 'REGISTRY_AUTH_ABORTED', message: `token request for ${host} was aborted`, details, cause: e });
       const reason = timeout.aborted ? 'timed out' : ((e as { cause?: { code?: string } })?.cause?.code ?? (e as Error)?.message ?? 'network error');
       throw new RegistryAuthError({ code: 'REGISTRY_AUTH_TOKEN_EXCHANGE_FAILED', message: `token request to ${safeRealm} for ${host} failed: ${reason}`, details, cause: e });

@@ -1,17 +1,57 @@
 import type { Logger } from '@plugway/core';
 import type { OciCommand } from '@plugway/command';
 import { createRegistryAuth, type RegistryAuthConfig } from '@plugway/registry-auth';
-import { PluginCache, pullPlugin, RegistryClient, type KeyRing } from '@plugway/oci';
+import { createGuardedFetch, PluginCache, pullPlugin, RegistryClient, type DialDecision, type DialGuard, type KeyRing } from '@plugway/oci';
+import { evaluateRegistryConnection, type Policy, type Resolver } from '@plugway/security-policy';
 import type { RuntimeSettings } from './options.js';
 import type { OciPuller } from './plugin-manager.js';
 
+export interface OciPullerDeps {
+  logger?: Logger;
+  dockerConfigPath?: string;
+  /** The policy every connection of the OCI path is checked against (registry, redirects, token realms). */
+  policy: Policy;
+  resolve?: Resolver;
+}
+
+const GUARD_TTL_MS = 30_000;
+
+/**
+ * The security policy as the OCI path's dial guard: each host is checked when it is about to be connected to (a
+ * registry's redirect target and token realm included) and the connection goes to the address checked. Allowed
+ * answers are kept for 30 s, so one pull resolves each host once.
+ */
+function policyGuard(policy: Policy, resolve: Resolver | undefined, logger: Logger | undefined): DialGuard {
+  const allowed = new Map<string, { at: number; address: string }>();
+  return async (t, { signal }) => {
+    const hostPort = `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
+    const hit = allowed.get(hostPort);
+    if (hit && Date.now() - hit.at < GUARD_TTL_MS) return { allowed: true, address: hit.address };
+    const d = await evaluateRegistryConnection(hostPort, policy, { ...(resolve ? { resolve } : {}), ...(signal ? { signal } : {}) });
+    let answer: DialDecision;
+    if (!d.allowed) {
+      answer = { allowed: false, code: d.violations[0]?.code ?? 'POLICY_DENIED', message: d.violations.map((v) => v.message).join('; ') };
+      logger?.warn('OCI connection refused by the security policy', { host: hostPort, code: answer.code });
+    } else if (d.target.kind === 'oci' && d.target.address !== undefined) {
+      answer = { allowed: true, address: d.target.address };
+      allowed.set(hostPort, { at: Date.now(), address: d.target.address });
+    } else {
+      answer = { allowed: false, code: 'POLICY_DNS_FAILED', message: `${hostPort} has no checked address` };
+    }
+    return answer;
+  };
+}
+
 /**
  * The OCI path of the runtime: registry auth (env credentials, docker config, token exchange) → registry client →
- * content-addressed cache → signature check → verified executable. One cache and one client per registry.
+ * content-addressed cache → signature check → verified executable. One cache and one client per registry; every
+ * connection goes through the policy guard.
  */
-export function createOciPuller(settings: RuntimeSettings, deps: { logger?: Logger; dockerConfigPath?: string } = {}): OciPuller {
+export function createOciPuller(settings: RuntimeSettings, deps: OciPullerDeps): OciPuller {
   const oci = settings.oci;
+  const fetch = createGuardedFetch(policyGuard(deps.policy, deps.resolve, deps.logger));
   const auth = createRegistryAuth({
+    fetch,
     ...(settings.registryAuth ? { config: settings.registryAuth as RegistryAuthConfig } : {}),
     ...(deps.dockerConfigPath ? { dockerConfigPath: deps.dockerConfigPath } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
@@ -24,7 +64,7 @@ export function createOciPuller(settings: RuntimeSettings, deps: { logger?: Logg
     let client = clients.get(key);
     if (!client) {
       const insecure = oci.insecureRegistries.includes(cmd.reference.registry);
-      client = new RegistryClient({ registry: cmd.reference.registry, auth, ...(cmd.options.auth ? { credentialName: cmd.options.auth } : {}), ...(insecure ? { scheme: 'http' as const } : {}), ...(deps.logger ? { logger: deps.logger } : {}) });
+      client = new RegistryClient({ registry: cmd.reference.registry, auth, fetch, ...(cmd.options.auth ? { credentialName: cmd.options.auth } : {}), ...(insecure ? { scheme: 'http' as const } : {}), ...(deps.logger ? { logger: deps.logger } : {}) });
       clients.set(key, client);
     }
     const c = await cache;

@@ -116,7 +116,7 @@ export class PluginManager {
     this.logger = deps.logger ?? NOOP_LOGGER;
     if (this.settings.oci.enabled && !deps.ociPuller) {
       if (!this.settings.oci.cacheDir) throw new RuntimeError({ code: 'RUNTIME_INVALID_SETTINGS', message: 'OCI is enabled but no cache directory is set' });
-      this.deps = { ...deps, ociPuller: createOciPuller(this.settings, { logger: this.logger, ...(deps.dockerConfigPath ? { dockerConfigPath: deps.dockerConfigPath } : {}) }) };
+      this.deps = { ...deps, ociPuller: createOciPuller(this.settings, { logger: this.logger, policy: this.policy, ...(deps.resolve ? { resolve: deps.resolve } : {}), ...(deps.dockerConfigPath ? { dockerConfigPath: deps.dockerConfigPath } : {}) }) };
     }
   }
 

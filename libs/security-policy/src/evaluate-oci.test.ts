@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '@plugway/command';
-import { createPolicy, evaluateCommand, type Decision, type PolicyOptions } from './index.js';
+import { createPolicy, evaluateCommand, evaluateRegistryConnection, type Decision, type PolicyOptions } from './index.js';
 import { codes, resolve } from './__fixtures__/resolver.js';
 
 const decide = (command: string, options: PolicyOptions = {}): Promise<Decision> => evaluateCommand(parseCommand(command), createPolicy(options), { resolve });
@@ -56,5 +56,25 @@ describe('oci:// registries', () => {
   it('an invalid numeric registry host is denied, not resolved', async () => {
     const cmd = { scheme: 'oci' as const, raw: 'oci://1.2.3.4.5/p', options: {}, reference: { registry: '1.2.3.4.5', repository: 'p', canonical: '1.2.3.4.5/p' } };
     expect(codes(await evaluateCommand(cmd, createPolicy(), { resolve }))).toEqual(['POLICY_INVALID_ADDRESS']);
+  });
+});
+
+describe('evaluateRegistryConnection (registries, redirect targets, token realms at connect time)', () => {
+  it.each([
+    ['ghcr.io', {}, true, [], '140.82.112.34'],
+    ['reg.example.com:443', { allowedRegistries: ['ghcr.io'] }, true, [], '93.184.216.36'],
+    ['127.0.0.3:5000', { allowedRegistries: ['127.0.0.2:5000'] }, false, ['POLICY_LOOPBACK_ADDRESS'], undefined],
+    ['127.0.0.2:5000', { allowedRegistries: ['127.0.0.2:5000'] }, true, ['POLICY_WARN_INTERNAL_ALLOWLISTED'], '127.0.0.2'],
+    ['127.0.0.2:5000', { allowlist: ['oci://127.0.0.2:5000/*'] }, true, ['POLICY_WARN_INTERNAL_ALLOWLISTED'], '127.0.0.2'],
+    ['169.254.169.254', { allowInternalNetworkAccess: true }, false, ['POLICY_METADATA_ADDRESS'], undefined],
+    ['rebind.example.com', {}, false, ['POLICY_METADATA_ADDRESS'], undefined],
+    ['registry.corp', {}, false, ['POLICY_INTERNAL_ADDRESS'], undefined],
+    ['registry.corp', { allowInternalNetworkAccess: true }, true, ['POLICY_WARN_INTERNAL_ALLOWED'], '10.20.30.40'],
+    ['unresolvable.example', {}, false, ['POLICY_DNS_FAILED'], undefined],
+  ] as Array<[string, PolicyOptions, boolean, string[], string | undefined]>)('%s with %j → allowed %s %j', async (host, options, allowed, expected, address) => {
+    const d = await evaluateRegistryConnection(host, createPolicy(options), { resolve });
+    expect(d.allowed).toBe(allowed);
+    expect(codes(d)).toEqual(expected);
+    if (d.allowed && d.target.kind === 'oci') expect(d.target.address).toBe(address);
   });
 });

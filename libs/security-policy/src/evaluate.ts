@@ -3,7 +3,7 @@ import type { PluginCommand } from '@plugway/command';
 import { PolicyError } from './error.js';
 import { evaluateFile } from './evaluate-file.js';
 import { evaluateGrpc } from './evaluate-grpc.js';
-import { evaluateOci } from './evaluate-oci.js';
+import { evaluateConnection, evaluateOci } from './evaluate-oci.js';
 import { aborted } from './findings.js';
 import type { Decision, EvaluateOptions, Policy, Resolver } from './policy.js';
 
@@ -25,4 +25,15 @@ export async function evaluateCommand(cmd: PluginCommand, policy: Policy, opts: 
     return evaluateOci(cmd as Extract<PluginCommand, { scheme: 'oci' }>, policy, opts.resolve ?? defaultResolver, opts.signal);
   }
   throw new PolicyError({ code: 'POLICY_INVALID_COMMAND', message: `not a parsed plugin command (scheme ${JSON.stringify(scheme)})`, details: { scheme: typeof scheme === 'string' ? scheme : typeof scheme } });
+}
+
+/**
+ * Checks a host the OCI path is about to connect to on a registry's behalf (`host[:port]` of the registry, a redirect
+ * target, a token realm or a mirror). Allowed decisions carry `target.address`, the checked address to dial; a name
+ * that does not resolve is denied (POLICY_DNS_FAILED). A registry allowlist entry for the host grants internal access.
+ * @throws PolicyError POLICY_ABORTED when `signal` aborts
+ */
+export async function evaluateRegistryConnection(hostPort: string, policy: Policy, opts: Pick<EvaluateOptions, 'resolve' | 'signal'> = {}): Promise<Decision> {
+  if (opts.signal?.aborted) throw aborted();
+  return evaluateConnection(hostPort, policy, opts.resolve ?? defaultResolver, opts.signal);
 }

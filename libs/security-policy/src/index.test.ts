@@ -11,6 +11,7 @@ describe('@plugway/security-policy public surface', () => {
         "classifyIp",
         "createPolicy",
         "evaluateCommand",
+        "evaluateRegistryConnection",
         "formatIp",
         "parseCidr",
         "parseIp",

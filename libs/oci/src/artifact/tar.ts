@@ -7,6 +7,7 @@ import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { OciError } from '../error.js';
 
 const BLOCK = 512;
+const MAX_EXTENDED_HEADER = 1024 * 1024;
 
 function field(h: Buffer, off: number, len: number): string {
   const s = h.subarray(off, off + len);
@@ -61,7 +62,12 @@ export async function extractSingleExecutable(src: string, dest: string, opts: {
     const size = octal(h, 124, 12);
     const mode = octal(h, 100, 8);
     const entry = { name, type, size, mode, remaining: size, pad: (BLOCK - (size % BLOCK)) % BLOCK };
-    if (type === 'x' || type === 'L') { current = { ...entry, sink: [] }; return; }
+    if (type === 'x' || type === 'L') {
+      // Extended headers are held in memory: bound them.
+      if (size > MAX_EXTENDED_HEADER) throw new OciError({ code: 'OCI_INVALID_ARTIFACT', message: `tar extended header of ${size} bytes is larger than ${MAX_EXTENDED_HEADER}` });
+      current = { ...entry, sink: [] };
+      return;
+    }
     if (type === 'g') { current = entry; return; }
     const safe = assertSafeTarPath(name);
     if (type === '5') { current = entry; return; }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import { OciError } from '../error.js';
@@ -23,6 +23,11 @@ export interface CacheEntry {
   /** Name of the key that verified the signature, or null when unsigned/unverified by choice. */
   verifiedBy: string | null;
   platform?: string;
+  /**
+   * The blob's inode identity when it was verified (`dev:ino:size:mtimeNs:ctimeNs`). A hit whose file still has it is
+   * not hashed again; any other value means the file was written, replaced or touched since, and it is re-hashed.
+   */
+  stamp?: string;
 }
 
 /** A tag → digest resolution, kept for the IfNotPresent pull policy. */
@@ -42,6 +47,15 @@ export interface CacheOptions {
 }
 
 const hexOf = (digest: string): string => parseDigest(digest).hex;
+/** lastUsedAt is rewritten at most this often (a hit must not cost an fsync). */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** What must stay the same for a verified file to be trusted without hashing (see README "Cache hits"). */
+async function stampOf(path: string): Promise<string | undefined> {
+  const st = await lstat(path, { bigint: true });
+  if (!st.isFile()) return undefined;
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
 const keyHash = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 function ioError(e: unknown, what: string): OciError {
@@ -118,8 +132,9 @@ export class PluginCache {
   }
 
   /**
-   * Loads a usable entry: the binary is re-hashed and must match. A mismatching file is removed and
-   * OCI_CACHE_CORRUPT thrown; a miss is `undefined`.
+   * Loads a usable entry. The binary is trusted without hashing while its inode, size, mtime and ctime are what they
+   * were when it was verified; otherwise it is re-hashed and must match (a mismatching file is removed and
+   * OCI_CACHE_CORRUPT thrown). A miss is `undefined`.
    */
   async get(manifestDigest: string): Promise<{ path: string; entry: CacheEntry } | undefined> {
     let entry: CacheEntry;
@@ -129,37 +144,51 @@ export class PluginCache {
       return undefined;
     }
     const path = this.blobPath(entry.binaryDigest);
-    let actual: string;
+    let stamp: string | undefined;
     try {
-      actual = await sha256File(path);
+      stamp = await stampOf(path);
     } catch {
+      stamp = undefined;
+    }
+    if (stamp === undefined) {
       await rm(this.entryPath(manifestDigest), { force: true });
       return undefined;
     }
-    if (actual !== entry.binaryDigest) {
-      await rm(path, { force: true });
-      await rm(this.entryPath(manifestDigest), { force: true });
-      this.logger.warn('plugin cache entry corrupt; removed', { manifestDigest, expected: entry.binaryDigest, actual });
-      throw new OciError({ code: 'OCI_CACHE_CORRUPT', message: `cached plugin ${entry.reference} does not match its digest ${entry.binaryDigest}; the entry was removed`, details: { manifestDigest, expected: entry.binaryDigest, actual } });
+    let dirty = false;
+    if (stamp !== entry.stamp) {
+      const actual = await sha256File(path).catch(() => undefined);
+      if (actual !== entry.binaryDigest) {
+        await rm(path, { force: true });
+        await rm(this.entryPath(manifestDigest), { force: true });
+        this.logger.warn('plugin cache entry corrupt; removed', { manifestDigest, expected: entry.binaryDigest, actual });
+        throw new OciError({ code: 'OCI_CACHE_CORRUPT', message: `cached plugin ${entry.reference} does not match its digest ${entry.binaryDigest}; the entry was removed`, details: { manifestDigest, expected: entry.binaryDigest, actual: actual ?? null } });
+      }
+      entry.stamp = stamp;
+      dirty = true;
     }
-    entry.lastUsedAt = new Date().toISOString();
-    await atomicWrite(this.entryPath(manifestDigest), JSON.stringify(entry)).catch(() => undefined);
+    const now = Date.now();
+    if (dirty || !(now - Date.parse(entry.lastUsedAt) < TOUCH_INTERVAL_MS)) {
+      entry.lastUsedAt = new Date(now).toISOString();
+      await atomicWrite(this.entryPath(manifestDigest), JSON.stringify(entry)).catch(() => undefined);
+    }
     return { path, entry };
   }
 
   /**
    * Moves a verified file from tmp/ into blobs/ (0755) and records its entry. The caller has checked the
-   * signature; the binary digest is computed here, never trusted from outside.
+   * signature; the binary digest is computed here, unless `hashed` is the sha256 this process computed while
+   * downloading the file (a raw layer verified against its digest is not hashed twice).
    */
-  async commit(tmpFile: string, entry: Omit<CacheEntry, 'binaryDigest' | 'size' | 'pulledAt' | 'lastUsedAt'>): Promise<{ path: string; entry: CacheEntry }> {
+  async commit(tmpFile: string, entry: Omit<CacheEntry, 'binaryDigest' | 'size' | 'pulledAt' | 'lastUsedAt' | 'stamp'>, hashed?: string): Promise<{ path: string; entry: CacheEntry }> {
     try {
-      const binaryDigest = await sha256File(tmpFile);
+      const binaryDigest = hashed?.startsWith('sha256:') ? hashed : await sha256File(tmpFile);
       const { size } = await stat(tmpFile);
       const dest = this.blobPath(binaryDigest);
       await chmod(tmpFile, 0o755);
       await rename(tmpFile, dest);
       const now = new Date().toISOString();
-      const full: CacheEntry = { ...entry, binaryDigest, size, pulledAt: now, lastUsedAt: now };
+      const stamp = await stampOf(dest);
+      const full: CacheEntry = { ...entry, binaryDigest, size, pulledAt: now, lastUsedAt: now, ...(stamp ? { stamp } : {}) };
       await atomicWrite(this.entryPath(entry.manifestDigest), JSON.stringify(full));
       return { path: dest, entry: full };
     } catch (e) {

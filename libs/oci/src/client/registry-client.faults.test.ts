@@ -110,6 +110,14 @@ describe('downloadBlob faults', () => {
     expect((await failure(c.getManifest('r/a', 'v1'))).code).toBe('OCI_TIMEOUT');
   });
 
+  it('refuses a blob declared larger than allowed before requesting it (OCI_BLOB_TOO_LARGE, no retry)', async () => {
+    const { host, hits } = await serve((_req, res) => { res.writeHead(200); res.end(BLOB); });
+    const c = new RegistryClient({ registry: host, retries: 3, retryBaseMs: 1 });
+    const e = await failure(c.downloadBlob('r/a', BLOB_DIGEST, join(tmp(), 'b'), { expectedSize: 10 * 1024 ** 3, maxBytes: 1024 * 1024 }));
+    expect(e).toMatchObject({ code: 'OCI_BLOB_TOO_LARGE', details: { size: 10 * 1024 ** 3, limit: 1024 * 1024 } });
+    expect(hits).toEqual([]);
+  });
+
   it('aborts a running download with OCI_ABORTED', async () => {
     const { host } = await serve((_req, res) => { res.writeHead(200, { 'content-length': '1000' }); res.write('x'); });
     const c = new RegistryClient({ registry: host, retries: 0 });
@@ -134,6 +142,13 @@ describe('downloadBlob faults', () => {
 
 describe('manifest faults', () => {
   const manifest = utf8(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers: [] }));
+
+  it('refuses a manifest whose descriptor declares more than the limit before requesting it', async () => {
+    const { host, hits } = await serve((_req, res) => { res.writeHead(200); res.end(manifest); });
+    const c = new RegistryClient({ registry: host, retries: 0, maxManifestBytes: 1024 });
+    expect((await failure(c.getManifest('r/a', sha256(manifest), { size: 4096 }))).code).toBe('OCI_MANIFEST_TOO_LARGE');
+    expect(hits).toEqual([]);
+  });
 
   it('rejects a manifest whose Docker-Content-Digest does not match the bytes', async () => {
     const { host } = await serve((_req, res) => {

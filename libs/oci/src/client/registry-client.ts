@@ -1,8 +1,6 @@
 // RegistryClient: the OCI distribution API (pull and push) on the global fetch.
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import { OciError } from '../error.js';
@@ -10,7 +8,9 @@ import type { RegistryAuth } from './auth.types.js';
 import { assertReference, assertRepository, createDigester, digestOf, parseDigest } from './digest.js';
 import { MANIFEST_MEDIA_TYPES, MEDIA_TYPE_OCI_INDEX } from './media-types.js';
 import { Transport, discard, mapThrown, ociError, readBody, type ErrorContext } from './transport.js';
-import type { Descriptor, FetchedManifest, ImageIndex, ManifestHead, RequestOptions } from './types.js';
+import type { Descriptor, FetchedManifest, ManifestHead, RequestOptions } from './types.js';
+import { parseImageIndex } from './schemas.js';
+import { createGuardedFetch, resolveOnly } from './dial.js';
 
 export interface RegistryClientOptions {
   /** `host[:port]`, e.g. `ghcr.io`, `127.0.0.1:5000`; `docker.io` is mapped to `registry-1.docker.io`. */
@@ -27,6 +27,7 @@ export interface RegistryClientOptions {
   /** Base of the exponential backoff (full jitter). Default 250 ms. */
   retryBaseMs?: number;
   logger?: Logger;
+  /** Default: a fetch on node:http(s) that streams request bodies with backpressure and dials what DNS returns. */
   fetch?: typeof globalThis.fetch;
   userAgent?: string;
   /** Largest manifest accepted. Default 4 MiB. */
@@ -36,6 +37,8 @@ export interface RegistryClientOptions {
 export interface GetManifestOptions extends RequestOptions {
   /** Accepted media types; default OCI manifest + index, Docker schema2 manifest + manifest list. */
   accept?: readonly string[];
+  /** The size its descriptor declares: above the limit, the manifest is refused before it is requested. */
+  size?: number;
 }
 
 export interface DownloadBlobOptions extends RequestOptions {
@@ -107,7 +110,7 @@ export class RegistryClient {
       retries: positiveInt('retries', opts.retries, 3),
       retryBaseMs: positiveInt('retryBaseMs', opts.retryBaseMs, 250),
       logger: (opts.logger ?? NOOP_LOGGER).child({ registry }),
-      fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
+      fetch: opts.fetch ?? createGuardedFetch(resolveOnly),
       userAgent: opts.userAgent ?? 'plugway-oci/0.0.0',
     });
   }
@@ -137,14 +140,16 @@ export class RegistryClient {
     const byDigest = assertReference(reference);
     const accept = opts.accept ?? MANIFEST_MEDIA_TYPES;
     const ctx: ErrorContext = { kind: 'manifest', repository: repo, reference };
+    const tooLarge = (n: number): OciError => ociError('OCI_MANIFEST_TOO_LARGE', `manifest ${repo}:${reference} is larger than ${this.maxManifestBytes} bytes (${n})`,
+      { registry: this.registry, repository: repo, reference, size: n, limit: this.maxManifestBytes });
+    if (opts.size !== undefined && opts.size > this.maxManifestBytes) throw tooLarge(opts.size);
     const { res, deadline } = await this.t.send({
       method: 'GET', url: `/v2/${repo}/manifests/${reference}`, scope: `repository:${repo}:pull`,
       headers: { accept: accept.join(', ') }, idempotent: true, signal: opts.signal, ctx,
     });
     let bytes: Uint8Array;
     try {
-      bytes = await readBody(res, deadline, this.maxManifestBytes, (n) => ociError('OCI_MANIFEST_TOO_LARGE',
-        `manifest ${repo}:${reference} is larger than ${this.maxManifestBytes} bytes`, { registry: this.registry, repository: repo, reference, size: n, limit: this.maxManifestBytes }), this.registry, ctx);
+      bytes = await readBody(res, deadline, this.maxManifestBytes, tooLarge, this.registry, ctx);
     } finally {
       deadline.dispose();
     }
@@ -221,6 +226,10 @@ export class RegistryClient {
     const maxBytes = positiveInt('maxBytes', opts.maxBytes, Number.MAX_SAFE_INTEGER);
     const ctx: ErrorContext = { kind: 'blob', repository: repo, reference: digest };
     const base = { registry: this.registry, repository: repo, digest };
+    // A blob whose descriptor declares more than is allowed is refused before a single byte is requested.
+    if (opts.expectedSize !== undefined && opts.expectedSize > maxBytes) {
+      throw ociError('OCI_BLOB_TOO_LARGE', `blob ${digest} is larger than allowed (${opts.expectedSize} > ${maxBytes} bytes)`, { ...base, size: opts.expectedSize, limit: maxBytes });
+    }
     for (let attempt = 0; ; attempt++) {
       const { res, deadline } = await this.t.send({ method: 'GET', url: `/v2/${repo}/blobs/${digest}`, scope: `repository:${repo}:pull`, idempotent: true, signal: opts.signal, ctx });
       const declared = Number(res.headers.get('content-length') ?? NaN);
@@ -360,10 +369,7 @@ export class RegistryClient {
         return data as Uint8Array<ArrayBuffer>;
       }
       let sent = 0;
-      const web = Readable.toWeb(createReadStream(data.file)) as unknown as ReadableStream<Uint8Array>;
-      return web.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, ctl) { sent += chunk.byteLength; opts.onProgress?.(sent, size); ctl.enqueue(chunk); },
-      }));
+      return fileStream(data.file, (n) => { sent += n; opts.onProgress?.(sent, size); });
     };
     const put = await this.t.send({
       method: 'PUT', url: url.href, scope, idempotent: false, signal: opts.signal, ctx, body,
@@ -449,7 +455,7 @@ export class RegistryClient {
       const tag = `${algorithm}-${hex}`;
       const index = await this.findManifest(repo, tag, { accept: [MEDIA_TYPE_OCI_INDEX], ...(opts.signal ? { signal: opts.signal } : {}) });
       if (!index) return [];
-      manifests = (index.json as unknown as ImageIndex).manifests ?? [];
+      manifests = parseImageIndex(index.json, `${repo}:${tag}`).manifests;
     } else {
       let body: Uint8Array;
       try {
@@ -457,14 +463,15 @@ export class RegistryClient {
       } finally {
         deadline.dispose();
       }
+      let json: unknown;
       try {
-        manifests = (JSON.parse(Buffer.from(body).toString('utf8')) as ImageIndex).manifests ?? [];
+        json = JSON.parse(Buffer.from(body).toString('utf8'));
       } catch (e) {
         throw new OciError({ code: 'OCI_MANIFEST_INVALID', message: `referrers response for ${digest} is not valid JSON`, details: { registry: this.registry, repository: repo, digest }, cause: e });
       }
+      manifests = parseImageIndex(json, `${repo} referrers of ${digest}`).manifests;
       filtered = (res.headers.get('oci-filters-applied') ?? '').split(',').map((s) => s.trim()).includes('artifactType');
     }
-    if (!Array.isArray(manifests)) manifests = [];
     return opts.artifactType && !filtered ? manifests.filter((d) => d.artifactType === opts.artifactType) : manifests;
   }
 
@@ -484,4 +491,29 @@ export class RegistryClient {
 function ioError(e: unknown, file: string): OciError {
   if (e instanceof OciError) return e;
   return new OciError({ code: 'OCI_CACHE_IO', message: `cannot write ${file}: ${(e as Error)?.message ?? String(e)}`, details: { file }, cause: e });
+}
+
+const PUSH_CHUNK = 256 * 1024;
+
+/**
+ * A file as a pull-based stream: a chunk is read only when the request asks for one, so pushing holds about one
+ * chunk in memory whatever the size (Node 20's Readable.toWeb reads ahead without bound).
+ */
+function fileStream(file: string, onChunk: (n: number) => void): ReadableStream<Uint8Array> {
+  let fh: FileHandle | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      fh ??= await open(file, 'r');
+      const buf = Buffer.allocUnsafe(PUSH_CHUNK);
+      const { bytesRead } = await fh.read(buf, 0, PUSH_CHUNK, null);
+      if (bytesRead === 0) {
+        await fh.close();
+        ctl.close();
+        return;
+      }
+      onChunk(bytesRead);
+      ctl.enqueue(new Uint8Array(buf.buffer, buf.byteOffset, bytesRead));
+    },
+    async cancel() { await fh?.close(); },
+  }, { highWaterMark: 1 });
 }

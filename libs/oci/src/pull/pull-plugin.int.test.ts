@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,14 +135,35 @@ describe('pushPlugin → pullPlugin', () => {
     expect(await codeOf(pullPlugin(base(cache, 'plugins/big', { maxBytes: 1024 })))).toBe('OCI_BLOB_TOO_LARGE');
   });
 
-  it('re-downloads an entry whose cached file was tampered with', async () => {
+  it('re-downloads an entry whose cached file was tampered with, even with its size and mtime put back', async () => {
     await pushPlugin({ client, repository: 'plugins/tamper', tag: 'v1', file: script('orig') });
     const cache = await freshCache();
     const a = await pullPlugin(base(cache, 'plugins/tamper'));
+    expect(a.metadata.stamp).toMatch(/^\d+:\d+:\d+:\d+:\d+$/);
+    const before = statSync(a.path);
     writeFileSync(a.path, '#!/bin/sh\necho evil\n');
+    utimesSync(a.path, before.atime, before.mtime); // same size, same mtime: only ctime tells
     const b = await pullPlugin(base(cache, 'plugins/tamper'));
     expect(b.fromCache).toBe(false);
     expect(spawnSync(b.path, { encoding: 'utf8' }).stdout.trim()).toBe('orig');
+    const c = await pullPlugin(base(cache, 'plugins/tamper'));
+    expect(c).toMatchObject({ fromCache: true, path: b.path });
+  });
+
+  it("pulls AI Studio's layer media type (application/vnd.tyk.plugin.layer.v1), taking the first layer", async () => {
+    const body = Buffer.from('#!/bin/sh\necho studio-format\n');
+    await pushRawManifest('plugins/studio-format', 'v1', body, 'application/vnd.tyk.plugin.layer.v1');
+    const got = await pullPlugin(base(await freshCache(), 'plugins/studio-format'));
+    expect(spawnSync(got.path, { encoding: 'utf8' }).stdout.trim()).toBe('studio-format');
+  });
+
+  it('refuses arch= naming another platform than a single-platform image has', async () => {
+    await pushPlugin({ client, repository: 'plugins/amd64-only', tag: 'v1', file: script('amd'), platform: { os: 'linux', architecture: 'amd64' } });
+    const e = await pullPlugin(base(await freshCache(), 'plugins/amd64-only', { options: { arch: 'linux/arm64' } })).then(() => undefined, (err: unknown) => err);
+    expect(e).toMatchObject({ code: 'OCI_PLATFORM_NOT_FOUND', details: { available: ['linux/amd64'] } });
+    expect((e as Error).message).toContain('linux/amd64');
+    const ok = await pullPlugin(base(await freshCache(), 'plugins/amd64-only', { options: { arch: 'linux/amd64' } }));
+    expect(ok.fromCache).toBe(false);
   });
 
   it('leaves no usable entry when the puller is killed mid-download, and a new pull succeeds', async () => {

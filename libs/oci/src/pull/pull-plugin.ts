@@ -4,9 +4,11 @@ import { OciError } from '../error.js';
 import type { RegistryClient } from '../client/registry-client.js';
 import { isIndexMediaType } from '../client/media-types.js';
 import { hostPlatform, parsePlatform, selectPlatform, type PlatformSelector } from '../client/platform.js';
-import type { ImageIndex, ImageManifest } from '../client/types.js';
+import { parseImageIndex, parseImageManifest } from '../client/schemas.js';
+import type { ImageManifest, Platform } from '../client/types.js';
+import { z } from 'zod';
 import type { CacheEntry, PluginCache } from '../cache/plugin-cache.js';
-import { RAW_BINARY_LAYER_TYPES, TAR_GZIP_LAYER_TYPES, TAR_LAYER_TYPES } from '../artifact/media-types.js';
+import { MEDIA_TYPE_TYK_PLUGIN_LAYER, RAW_BINARY_LAYER_TYPES, TAR_GZIP_LAYER_TYPES, TAR_LAYER_TYPES } from '../artifact/media-types.js';
 import { extractSingleExecutable } from '../artifact/tar.js';
 import { selectKeys, type KeyRing } from '../verify/keys.js';
 import { verifySignature } from '../verify/verify-signature.js';
@@ -102,15 +104,22 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
     let verifiedBy: string | null = null;
     if (mustVerify) verifiedBy = (await verifySignature(o.client, repository, sd, allowedKeys, req)).verifiedBy;
 
-    // 3. Manifest (through the index when there is one).
+    // 3. Manifest (through the index when there is one), validated, never cast.
     let fetched = await o.client.getManifest(repository, sd, req);
-    if (isIndexMediaType(fetched.mediaType) || Array.isArray((fetched.json as { manifests?: unknown }).manifests)) {
-      const desc = selectPlatform(fetched.json as unknown as ImageIndex, platformSel);
-      fetched = await o.client.getManifest(repository, desc.digest, req);
+    let manifest: ImageManifest;
+    if (isIndexMediaType(fetched.mediaType) || Array.isArray(fetched.json['manifests'])) {
+      const desc = selectPlatform(parseImageIndex(fetched.json, refName), platformSel);
+      fetched = await o.client.getManifest(repository, desc.digest, { ...req, size: desc.size });
+      manifest = parseImageManifest(fetched.json, refName);
+    } else {
+      manifest = parseImageManifest(fetched.json, refName);
+      // A single-platform image cannot satisfy an explicit arch= for another platform.
+      if (o.options?.arch) await assertPlatform(o.client, repository, manifest, platformSel, refName, req);
     }
-    const manifest = fetched.json as unknown as ImageManifest;
-    const layers = Array.isArray(manifest.layers) ? manifest.layers : [];
-    if (layers.length !== 1) {
+    const layers = manifest.layers;
+    // AI Studio's fetcher takes the first layer of its own format; every other format has exactly one layer.
+    const aiStudio = layers[0]?.mediaType === MEDIA_TYPE_TYK_PLUGIN_LAYER;
+    if (layers.length !== 1 && !aiStudio) {
       throw new OciError({ code: 'OCI_INVALID_ARTIFACT', message: `${refName}: a plugin artifact has exactly one layer, this one has ${layers.length}`, details: { reference: refName } });
     }
     const layer = layers[0]!;
@@ -127,15 +136,46 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
     const binary = raw ? download : o.cache.tmpPath('binary');
     try {
       logger.info('pulling plugin', { reference: refName, digest: layer.digest, size: layer.size });
-      await o.client.downloadBlob(repository, layer.digest, download, { expectedSize: layer.size, maxBytes: tgz ? maxBytes : Math.min(maxBytes, Number.MAX_SAFE_INTEGER), ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...req });
+      await o.client.downloadBlob(repository, layer.digest, download, { expectedSize: layer.size, maxBytes, ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...req });
       if (!raw) await extractSingleExecutable(download, binary, { gzip: tgz, maxBytes });
       const stored = await o.cache.commit(binary, {
         manifestDigest: fetched.digest, subjectDigest: sd, repository: `${registry}/${repository}`, reference: refName, verifiedBy, platform: platformKey,
-      });
+      }, raw ? layer.digest : undefined);
       return { path: stored.path, digest: stored.entry.binaryDigest, manifestDigest: fetched.digest, subjectDigest: sd, ...(verifiedBy ? { verifiedBy } : {}), fromCache: false, metadata: stored.entry };
     } finally {
       await rm(download, { force: true });
       if (binary !== download) await rm(binary, { force: true });
     }
   });
+}
+
+const IMAGE_CONFIG_TYPES: readonly string[] = ['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json'];
+const configPlatformSchema = z.looseObject({ os: z.string().max(100), architecture: z.string().max(100), variant: z.string().max(100).optional() });
+
+/** The platform a single-platform manifest declares: plugway's annotation, or an image config's os/architecture. */
+async function platformOf(client: RegistryClient, repository: string, manifest: ImageManifest, req: { signal?: AbortSignal }): Promise<Platform | undefined> {
+  const annotated = manifest.annotations?.['dev.plugway.platform'];
+  if (annotated) {
+    const [os, architecture, variant] = annotated.split('/');
+    if (os && architecture) return { os, architecture, ...(variant ? { variant } : {}) };
+  }
+  if (!IMAGE_CONFIG_TYPES.includes(manifest.config.mediaType) || manifest.config.size > 1024 * 1024) return undefined;
+  const bytes = await client.getBlob(repository, manifest.config.digest, { ...req, maxBytes: 1024 * 1024 });
+  let json: unknown;
+  try { json = JSON.parse(Buffer.from(bytes).toString('utf8')); } catch { return undefined; }
+  const parsed = configPlatformSchema.safeParse(json);
+  return parsed.success ? { os: parsed.data.os, architecture: parsed.data.architecture, ...(parsed.data.variant ? { variant: parsed.data.variant } : {}) } : undefined;
+}
+
+/** arch= against a single-platform image: OCI_PLATFORM_NOT_FOUND naming the image's platform when they differ. */
+async function assertPlatform(client: RegistryClient, repository: string, manifest: ImageManifest, wanted: PlatformSelector, refName: string, req: { signal?: AbortSignal }): Promise<void> {
+  const platform = await platformOf(client, repository, manifest, req);
+  // An artifact that declares no platform (e.g. an empty config) cannot be checked; it is taken as it is.
+  if (!platform) return;
+  try {
+    selectPlatform({ schemaVersion: 2, manifests: [{ mediaType: manifest.mediaType ?? '', digest: 'sha256:0', size: 0, platform }] }, wanted);
+  } catch (e) {
+    if (!(e instanceof OciError)) throw e;
+    throw new OciError({ code: e.code, message: `${refName} is a single-platform image: ${e.message}`, details: { ...e.details, reference: refName }, cause: e });
+  }
 }

@@ -3,7 +3,7 @@ import { OciError } from '../error.js';
 import type { RegistryClient } from '../client/registry-client.js';
 import { parseDigest } from '../client/digest.js';
 import { MEDIA_TYPE_OCI_MANIFEST } from '../client/media-types.js';
-import type { ImageManifest } from '../client/types.js';
+import { parseImageManifest } from '../client/schemas.js';
 
 /** cosign's legacy (tag-based) signature format. */
 export const MEDIA_TYPE_SIMPLESIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -50,7 +50,7 @@ export async function verifyCosignSignature(client: RegistryClient, repository: 
   const tag = signatureTag(digest);
   const found = await client.findManifest(repository, tag, opts);
   if (!found) throw new OciError({ code: 'OCI_SIGNATURE_MISSING', message: `${repository}@${digest} has no signature (no ${tag} tag)`, details: { repository, digest } });
-  const man = found.json as unknown as ImageManifest;
+  const man = parseImageManifest(found.json, `${repository}:${tag}`);
   const layers = (man.layers ?? []).filter((l) => l.mediaType === MEDIA_TYPE_SIMPLESIGNING && l.annotations?.[COSIGN_SIGNATURE_ANNOTATION]);
   if (!layers.length) throw new OciError({ code: 'OCI_SIGNATURE_MISSING', message: `${repository}@${digest}: ${tag} holds no cosign signatures`, details: { repository, digest } });
   const reasons: string[] = [];
@@ -80,7 +80,7 @@ export async function signCosign(client: RegistryClient, repository: string, dig
   const configDigest = (await client.pushBlob(repository, config, opts)).digest;
   const tag = signatureTag(digest);
   const existing = await client.findManifest(repository, tag, opts);
-  const layers = existing ? ((existing.json as unknown as ImageManifest).layers ?? []) : [];
+  const layers = existing ? parseImageManifest(existing.json, `${repository}:${tag}`).layers : [];
   const layer = { mediaType: MEDIA_TYPE_SIMPLESIGNING, digest: payloadDigest, size: payload.byteLength, annotations: { [COSIGN_SIGNATURE_ANNOTATION]: signature.toString('base64') } };
   const manifest = { schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_MANIFEST, config: { mediaType: CONFIG_MEDIA_TYPE, digest: configDigest, size: config.byteLength }, layers: [...layers.filter((l) => l.digest !== payloadDigest), layer] };
   const bytes = Buffer.from(JSON.stringify(manifest));

@@ -7,7 +7,8 @@ import type { RegistryClient } from '../client/registry-client.js';
 import { digestOf, parseDigest } from '../client/digest.js';
 import { signBytes } from './cosign.js';
 import { MEDIA_TYPE_OCI_EMPTY, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST } from '../client/media-types.js';
-import type { Descriptor, ImageIndex, ImageManifest } from '../client/types.js';
+import type { Descriptor } from '../client/types.js';
+import { parseImageIndex, parseImageManifest } from '../client/schemas.js';
 
 /** artifactType (and layer media type) of a sigstore bundle attached to an artifact through the referrers API. */
 export const MEDIA_TYPE_SIGSTORE_BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -46,7 +47,7 @@ export async function verifySigstoreBundles(client: RegistryClient, repository: 
   if (!refs.length) throw new OciError({ code: 'OCI_SIGNATURE_MISSING', message: `${repository}@${digest} has no sigstore bundle`, details: { repository, digest } });
   const reasons = new Set<string>();
   for (const ref of refs) {
-    const man = (await client.getManifest(repository, ref.digest, opts)).json as unknown as ImageManifest;
+    const man = parseImageManifest((await client.getManifest(repository, ref.digest, { ...opts, size: ref.size })).json, `${repository}@${ref.digest}`);
     for (const layer of (man.layers ?? []).filter((l) => l.mediaType === MEDIA_TYPE_SIGSTORE_BUNDLE)) {
       let json: unknown;
       try { json = JSON.parse(Buffer.from(await client.getBlob(repository, layer.digest, { maxBytes: 1 << 20, ...opts })).toString('utf8')); } catch { reasons.add('bundle is not JSON'); continue; }
@@ -85,7 +86,7 @@ export async function attachSigstoreBundle(client: RegistryClient, repository: s
   // Referrers tag schema (OCI distribution 1.1): an index at `sha256-<hex>` listing the referrers.
   const tag = `sha256-${hex}`;
   const found = await client.findManifest(repository, tag, req);
-  const existing: Descriptor[] = found ? ((found.json as unknown as ImageIndex).manifests ?? []) : [];
+  const existing: Descriptor[] = found ? parseImageIndex(found.json, `${repository}:${tag}`).manifests : [];
   const entry: Descriptor = { mediaType: MEDIA_TYPE_OCI_MANIFEST, digest: mdigest, size: mbytes.byteLength, artifactType: MEDIA_TYPE_SIGSTORE_BUNDLE };
   const index = { schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: [...existing.filter((d) => d.digest !== mdigest), entry] };
   await client.pushManifest(repository, tag, Buffer.from(JSON.stringify(index)), MEDIA_TYPE_OCI_INDEX, req);
