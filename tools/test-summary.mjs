@@ -6,7 +6,7 @@ const root = new URL('..', import.meta.url).pathname;
 const dirs = ['apps', 'libs'].flatMap((d) =>
   existsSync(join(root, d)) ? readdirSync(join(root, d)).map((p) => join(root, d, p)) : [],
 );
-dirs.push(join(root, 'proto'));
+dirs.push(join(root, 'proto'), join(root, 'tools', 'packaging'));
 let passed = 0, failed = 0, skipped = 0;
 for (const dir of dirs) {
   const file = join(dir, '.test-results', 'vitest.json');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommandError } from '@plugway/command';
-import { loadCommand, runCli, type CommandLoader } from './cli.js';
+import { closestCommand, loadCommand, runCli, type CommandLoader } from './cli.js';
 import { COMMAND_NAMES } from './commands/index.js';
 import type { CliIo } from './io.js';
 import { memoryIo } from './testing-io.js';
@@ -47,7 +47,20 @@ describe('runCli', () => {
     const io = memoryIo();
     expect(await runCli(['frobnicate'], io, { load: fakeLoader })).toBe(2);
     expect(io.err()).toContain('unknown command "frobnicate"');
+    expect(io.err()).not.toContain('did you mean');
     expect(io.err()).toContain('Usage:');
+  });
+
+  it('suggests the closest command for a typo', async () => {
+    const io = memoryIo();
+    expect(await runCli(['vaildate', 'x'], io, { load: fakeLoader })).toBe(2);
+    expect(io.err()).toContain('unknown command "vaildate" (did you mean "validate"?)');
+    expect(closestCommand('pul')).toBe('pull');
+    expect(closestCommand('SIGN')).toBe('sign');
+    expect(closestCommand('verfiy')).toBe('verify');
+    expect(closestCommand('keygn')).toBe('keygen');
+    expect(closestCommand('xyz')).toBeUndefined();
+    expect(closestCommand('sing')).toBe('sign');
   });
 
   it('passes the remaining arguments and io to the command and returns its exit code', async () => {

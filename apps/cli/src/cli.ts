@@ -52,6 +52,32 @@ async function usage(load: CommandLoader): Promise<string> {
   ].join('\n');
 }
 
+// Edit distance (insert, delete, substitute, swap two neighbours): "vaildate" and "pul" are one edit from a command.
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The known command closest to a mistyped one (at most 2 edits, fewer for short words), if any. */
+export function closestCommand(typed: string): CommandName | undefined {
+  const word = typed.toLowerCase();
+  const limit = word.length <= 4 ? 1 : 2;
+  let best: { name: CommandName; d: number } | undefined;
+  for (const name of COMMAND_NAMES) {
+    const d = distance(word, name);
+    if (d <= limit && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
 /**
  * Run the CLI in-process: `argv` is what follows `plugway` (no node/script path). Resolves to the exit code;
  * never throws and never calls process.exit.
@@ -72,7 +98,9 @@ export async function runCli(argv: string[], io: CliIo, options: { load?: Comman
     return runCli([topic, '--help'], io, options);
   }
   if (!isCommandName(first)) {
-    io.stderr(`plugway: unknown command ${JSON.stringify(first)}\n\n${await usage(load)}`);
+    const near = closestCommand(first);
+    const hint = near ? ` (did you mean "${near}"?)` : '';
+    io.stderr(`plugway: unknown command ${JSON.stringify(first)}${hint}\n\n${await usage(load)}`);
     return EXIT.USAGE;
   }
   const mod = await loadCommand(first, load);

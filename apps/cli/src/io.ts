@@ -3,6 +3,7 @@ export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   env: Record<string, string | undefined>;
+  /** stderr is a terminal: progress bars are drawn only then. */
   isTTY: boolean;
 }
 
@@ -26,6 +27,6 @@ export function processIo(): CliIo {
     stdout: (s) => void process.stdout.write(nl(s)),
     stderr: (s) => void process.stderr.write(nl(s)),
     env: process.env,
-    isTTY: process.stdout.isTTY === true,
+    isTTY: process.stderr.isTTY === true,
   };
 }

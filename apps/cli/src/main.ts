@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point of the `plugway` binary (npm run plugway -- <command> from the repo root, or dist/main.js).
+// Entry point of the `plugway` binary: dist/main.js, started by bin/plugway.mjs (`npx plugway`, `npm run plugway --`).
 import { runCli } from './cli.js';
 import { processIo } from './io.js';
 

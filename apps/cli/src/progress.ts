@@ -1,10 +1,9 @@
-// Transfer progress on stderr: a redrawn bar on a terminal, a line per 10 % otherwise (logs stay readable).
+// Transfer progress on stderr: a redrawn bar when stderr is a terminal, nothing otherwise (logs and CI output stay clean).
 import type { CliIo } from './io.js';
 
 const fmt = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 
 export function progressReporter(io: CliIo, label: string, write: (s: string) => void = (s) => process.stderr.write(s)): { update: (done: number, total: number | undefined) => void; end: () => void } {
-  let lastStep = -1;
   let drawn = false;
   return {
     update(done, total) {
@@ -14,9 +13,6 @@ export function progressReporter(io: CliIo, label: string, write: (s: string) =>
         const bar = total ? '█'.repeat(Math.round(pct * width)).padEnd(width, '░') : '…'.padEnd(width, ' ');
         write(`\r${label} ${bar} ${total ? `${Math.floor(pct * 100)}%`.padStart(4) : ''} ${fmt(done)}${total ? ` / ${fmt(total)}` : ''}`);
         drawn = true;
-      } else if (total) {
-        const step = Math.floor((done / total) * 10);
-        if (step !== lastStep) { lastStep = step; io.stderr(`${label}: ${step * 10}% (${fmt(done)} / ${fmt(total)})`); }
       }
     },
     end() { if (drawn) write('\n'); },

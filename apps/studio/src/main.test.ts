@@ -33,6 +33,7 @@ describe('npm start', () => {
     const url = /plugway studio on (http:\/\/\S+)/.exec(s.out())![1]!;
     const token = readFileSync(join(dir, 'api-token'), 'utf8').trim();
     expect(s.out()).not.toContain(token);
+    expect(s.out()).toContain(`API token in ${join(dir, 'api-token')}:  TOKEN=$(cat ${join(dir, 'api-token')})`);
     const list = await (await fetch(`${url}/api/v1/plugins`, { headers: { authorization: `Bearer ${token}` } })).json() as { data: Array<{ slug: string; status: { state: string; pid?: number } }> };
     expect(list.data).toHaveLength(1);
     expect(list.data[0]).toMatchObject({ slug: 'demo-header-injector', status: { state: 'running' } });

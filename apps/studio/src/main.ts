@@ -1,5 +1,6 @@
 // `npm start`: the studio with embedded defaults (SQLite in ./.data, port 3000) and a demo plugin on first start.
 import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isPlugwayError } from '@plugway/core';
 import { describeConfigError, loadStudioSettings } from '@plugway/config';
@@ -24,6 +25,10 @@ async function main(): Promise<void> {
       : undefined),
   });
   process.stdout.write(`plugway studio on ${studio.url}  (admin page: ${studio.url}/)\n`);
+  if (studio.tokenFile) {
+    const file = relative(process.cwd(), studio.tokenFile).startsWith('..') ? studio.tokenFile : relative(process.cwd(), studio.tokenFile);
+    process.stdout.write(`API token in ${file}:  TOKEN=$(cat ${file})\n`);
+  }
   const stop = (): void => { process.stderr.write('studio: stopping\n'); void studio.close().then(() => process.exit(0), () => process.exit(1)); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -11,7 +11,7 @@ export interface StudioMetrics {
 /** A private prom-client registry: HTTP counters/histograms, stored plugins, plugin states. */
 export function createMetrics(store: PluginStore, manager: PluginManager): StudioMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'studio_' });
+  collectDefaultMetrics({ register: registry }); // standard names (process_*, nodejs_*) for the usual Node.js dashboards
   const requests = new Counter({ name: 'studio_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'] as const, registers: [registry] });
   const duration = new Histogram({ name: 'studio_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'] as const, buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15], registers: [registry] });
   new Gauge({

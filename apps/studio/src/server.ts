@@ -37,6 +37,8 @@ export interface RunningStudio {
   pino: PinoLogger;
   /** The admin token (for tests and the CLI; never logged). */
   token: string;
+  /** The file the admin token was read from or written to; undefined when it came from STUDIO_API_TOKEN. */
+  tokenFile: string | undefined;
   close(): Promise<void>;
 }
 
@@ -86,7 +88,7 @@ export async function startStudio(settings: StudioSettings, opts: StartOptions =
   pino.info({ url }, 'studio listening');
   let closing: Promise<void> | undefined;
   return {
-    url, port, server, store, manager, service, pino, token: tok.token,
+    url, port, server, store, manager, service, pino, token: tok.token, tokenFile: tok.path,
     close: () => (closing ??= (async () => {
       await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
       await manager.close();

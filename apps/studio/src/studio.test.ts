@@ -268,6 +268,8 @@ describe('observability', () => {
     expect(m.text).toContain('studio_http_requests_total');
     expect(m.text).toContain('studio_http_request_duration_seconds');
     expect(m.text).toMatch(/studio_plugins \d+/);
+    expect(m.text).toMatch(/^process_cpu_user_seconds_total /m);
+    expect(m.text).not.toMatch(/^studio_(process|nodejs)_/m);
   });
   it('serves an OpenAPI 3.1 document built from the schemas', async () => {
     const r = await h.api('/api/v1/openapi.json');
