@@ -33,7 +33,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function launchReporting(sandbox: Awaited<ReturnType<typeof resolveSandbox>>): Promise<{ conn: PluginConnection; report: string[]; applied: AppliedSandbox }> {
   const report: string[] = [];
-  const rec = (msg: string): void => { if (process.env.DEBUG_SANDBOX) console.log(msg); if (msg.startsWith('report ')) report.push(msg.slice(7)); };
+  const rec = (msg: string): void => { if (msg.startsWith('report ')) report.push(msg.slice(7)); };
   const logger: Logger = { debug: rec, info: rec, warn: rec, error: rec, child: () => logger };
   let applied: AppliedSandbox | undefined;
   const conn = await launchPlugin({ path: wrapper, hostEnv: process.env, env: { FIXTURE_MODE: 'ok' }, startupTimeoutMs: 20_000, logger, sandbox, onSandbox: (a) => { applied = a; } });
