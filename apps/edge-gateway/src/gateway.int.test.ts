@@ -1,7 +1,7 @@
 // The edge gateway end to end: a real upstream on port 0, the example plugins as real child processes over go-plugin,
 // real HTTP traffic through the proxy.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,8 @@ const apps: EdgeApp[] = [];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'edge-'));
+  // Plugins run as an unprivileged user when the tests run as root: the log-collecting plugin must be able to write here.
+  chmodSync(work, 0o1777);
   // Echoes what it received, in a JSON body containing the word "upstream" (the response modifier rewrites it).
   upstream = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -102,6 +104,8 @@ describe('edge gateway with the example plugins', { timeout: 120_000 }, () => {
     // ProxyLogRequest carries no request headers, so no credential (the upstream's echo in the response body aside).
     for (const l of lines) expect(JSON.stringify({ ...l, responseBody: '' })).not.toContain(API_KEY);
 
+    // Least privilege (issue #15): started by the edge as root, the plugins run as nobody.
+    expect(app.manager.getStatus('inject').sandbox).toMatchObject({ uid: process.getuid!() === 0 ? 65534 : process.getuid!(), umask: '0077' });
     const health = await get(`${app.url}/health`);
     expect(health.json).toMatchObject({ status: 'ok' });
     expect((health.json['plugins'] as unknown[]).length).toBe(4);

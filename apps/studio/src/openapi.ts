@@ -6,13 +6,22 @@ const errorSchema = {
   properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } } } },
 };
 const finding = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } } };
+const sandbox = {
+  type: 'object', description: 'what the running plugin process got (least privilege)',
+  properties: {
+    user: { type: 'string' }, uid: { type: 'integer' }, group: { type: 'string' }, gid: { type: 'integer' },
+    workDir: { type: 'string', description: 'private working directory, also HOME and TMPDIR' }, umask: { type: 'string' }, fds: { type: 'string' },
+    limits: { type: 'object', properties: { addressSpaceBytes: { type: 'integer' }, openFiles: { type: 'integer' }, processes: { type: 'integer' }, cpuSeconds: { type: 'integer' } } },
+    staged: { type: 'string', description: 'root-owned copy that ran because the plugin user could not reach the checked file' },
+  },
+};
 const plugin = {
   type: 'object',
   properties: {
     id: { type: 'integer' }, name: { type: 'string' }, slug: { type: 'string' }, description: { type: 'string' }, command: { type: 'string' },
     hook_type: { type: 'string' }, plugin_type: { type: 'string' }, is_active: { type: 'boolean' }, oci_reference: { type: ['string', 'null'] },
     config: { type: 'object', description: 'secret-looking keys are redacted' }, created_at: { type: 'string' }, updated_at: { type: 'string' },
-    status: { type: 'object', properties: { state: { type: 'string' }, pid: { type: 'integer' }, restarts: { type: 'integer' }, error: finding } },
+    status: { type: 'object', properties: { state: { type: 'string' }, pid: { type: 'integer' }, restarts: { type: 'integer' }, error: finding, sandbox } },
   },
 };
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { startHarness, DEMO_PLUGIN, TOKEN, type Harness } from './testing/harness.js';
 
 const plugin = (over: Record<string, unknown> = {}) => ({
@@ -216,6 +217,10 @@ describe('plugin lifecycle (a real plugin process)', () => {
     expect(c.body.data.status.state).toBe('running');
     const id = c.body.data.id;
     const pid1 = c.body.data.status.pid as number;
+    // Least privilege (issue #15): as root the plugin runs as nobody; the API shows what it got, /proc confirms it.
+    const uid = process.getuid!() === 0 ? 65534 : process.getuid!();
+    expect(c.body.data.status.sandbox).toMatchObject({ uid, umask: '0077', fds: 'stdio-only', limits: { openFiles: 1024 } });
+    expect(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid1}/status`, 'utf8'))?.[1]).toBe(String(uid));
     const health = await h.api(`/api/v1/plugins/${id}/health`);
     expect(health.body.data).toMatchObject({ state: 'running', health: 'SERVING' });
     expect((await h.api('/metrics', { token: null })).text).toContain(`studio_plugin_up{plugin="${id}",slug="live-one"} 1`);

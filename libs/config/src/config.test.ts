@@ -88,11 +88,24 @@ describe('studio variables', () => {
     ['OCI_PLUGINS_ALLOWED_REGISTRIES', 'ghcr.io,*.example.com', (s: ReturnType<typeof studio>) => s.policy.allowedRegistries, ['ghcr.io', '*.example.com']],
     ['OCI_PLUGINS_REGISTRY_GHCR_IO_TOKEN', 'tkn', (s: ReturnType<typeof studio>) => s.registryAuth.registries, { GHCR_IO: { kind: 'bearer', token: 'tkn' } }],
     ['DOCKER_CONFIG', '/etc/docker', (s: ReturnType<typeof studio>) => s.dockerConfigPath, '/etc/docker/config.json'],
+    ['PLUGIN_RUN_AS_USER', 'plugins', (s: ReturnType<typeof studio>) => s.runtime.pluginHost.sandbox.user, 'plugins'],
+    ['PLUGIN_RUN_AS_USER', '10001', (s: ReturnType<typeof studio>) => s.runtime.pluginHost.sandbox.user, 10001],
+    ['PLUGIN_RUN_AS_GROUP', 'nogroup', (s: ReturnType<typeof studio>) => s.runtime.pluginHost.sandbox.group, 'nogroup'],
+    ['PLUGIN_WORK_DIR', '/tmp/p', (s: ReturnType<typeof studio>) => s.runtime.pluginHost.sandbox.workDir, '/tmp/p'],
+    ['PLUGIN_LIMIT_OPEN_FILES', '256', (s: ReturnType<typeof studio>) => s.runtime.pluginHost.sandbox.limits, { openFiles: 256 }],
+    ['PLUGIN_LIMIT_PROCESSES', '64', (s: ReturnType<typeof studio>) => s.runtime.pluginHost.sandbox.limits, { openFiles: 1024, processes: 64 }],
+    ['PLUGIN_LIMIT_CPU_SECONDS', '3600', (s: ReturnType<typeof studio>) => s.runtime.pluginHost.sandbox.limits, { openFiles: 1024, cpuSeconds: 3600 }],
+    ['PLUGIN_LIMIT_ADDRESS_SPACE', '4GiB', (s: ReturnType<typeof studio>) => s.runtime.pluginHost.sandbox.limits, { openFiles: 1024, addressSpaceBytes: 4 * 2 ** 30 }],
   ] as const)('%s=%s', (name, value, get, want) => {
     const s = studio({ [name]: value });
     expect(get(s)).toEqual(want);
     // the same value lands in the runtime settings object the plugin manager gets
     expect(s.runtime.policy).toEqual(s.policy);
+  });
+
+  it('plugins run with least privilege by default; root only with PLUGIN_ALLOW_ROOT=true', () => {
+    expect(studio({}).runtime.pluginHost.sandbox).toEqual({ allowRoot: false, limits: { openFiles: 1024 } });
+    expect(studio({ PLUGIN_RUN_AS_USER: 'root', PLUGIN_ALLOW_ROOT: 'true' }).runtime.pluginHost.sandbox).toMatchObject({ user: 'root', allowRoot: true });
   });
 
   it.each([
@@ -105,6 +118,9 @@ describe('studio variables', () => {
     ['PLUGIN_COMMAND_ALLOWLIST', 'grpc://10.0.0.0/99'], ['OCI_PLUGINS_ALLOWED_REGISTRIES', 'not a host!'],
     ['OCI_PLUGINS_REGISTRY_GHCR_IO_BOGUS', 'x'], ['OCI_PLUGINS_PUBKEY_RELEASE', 'not a pem'],
     ['OCI_PLUGINS_PUBLIC_KEY_1', '/nonexistent/key.pem'],
+    ['PLUGIN_RUN_AS_USER', 'root'], ['PLUGIN_RUN_AS_USER', '0'], ['PLUGIN_RUN_AS_USER', 'a b'], ['PLUGIN_RUN_AS_GROUP', '-1'],
+    ['PLUGIN_ALLOW_ROOT', 'maybe'], ['PLUGIN_WORK_DIR', 'relative/dir'], ['PLUGIN_LIMIT_OPEN_FILES', '0'],
+    ['PLUGIN_LIMIT_PROCESSES', 'many'], ['PLUGIN_LIMIT_CPU_SECONDS', '0'], ['PLUGIN_LIMIT_ADDRESS_SPACE', 'huge'], ['PLUGIN_LIMIT_ADDRESS_SPACE', '0'],
   ])('%s=%s is CONFIG_INVALID naming the variable (fail closed)', (name, value) => {
     const issues = issuesOf(() => studio({ [name]: value }));
     expect(issues.length).toBeGreaterThan(0);

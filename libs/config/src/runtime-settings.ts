@@ -56,6 +56,24 @@ function keyVariable(message: string, env: Env): string | undefined {
   return Object.keys(env).find((k) => /^OCI_PLUGINS_(PUBKEY|PUBLIC_KEY)_/.test(k) && k.replace(/^OCI_PLUGINS_(PUBKEY|PUBLIC_KEY)_/, '').toLowerCase() === name);
 }
 
+// A user or group: a name, or a numeric id.
+const envAccount = z.string().trim().regex(/^([a-z_][a-z0-9_.-]{0,31}\$?|\d{1,10})$/i, { error: 'expected a user/group name or a numeric id' })
+  .transform((v) => (/^\d+$/.test(v) ? Number(v) : v)).optional();
+
+/** A size variable (`500MiB`, `2GB`, bytes), greater than 0. */
+function sizeVar(clean: Record<string, string>, name: string, issues: ConfigIssue[]): number | undefined {
+  const text = clean[name];
+  if (text === undefined) return undefined;
+  try {
+    const n = parseSize(text);
+    if (n > 0) return n;
+    issues.push({ path: name, message: 'must be greater than 0' });
+  } catch {
+    issues.push({ path: name, message: 'expected a size such as 500MiB, 2GB or a number of bytes' });
+  }
+  return undefined;
+}
+
 /** Builds the shared runtime settings from `env`; pushes every problem into `issues` (returns undefined then). */
 export function buildRuntimePart(env: Env, clean: Record<string, string>, names: OciEnvNames, issues: ConfigIssue[]): RuntimePart | undefined {
   const before = issues.length;
@@ -74,20 +92,25 @@ export function buildRuntimePart(env: Env, clean: Record<string, string>, names:
     PLUGIN_SHUTDOWN_TIMEOUT_MS: envInt(3_000, 10, 600_000),
     PLUGIN_MAX_RESTARTS: envInt(5, 0, 1000),
     PLUGIN_FAIL_MODE: z.preprocess(lower, z.enum(failModeSchema.options, { error: 'expected open or closed' }).optional()),
+    PLUGIN_RUN_AS_USER: envAccount,
+    PLUGIN_RUN_AS_GROUP: envAccount,
+    PLUGIN_ALLOW_ROOT: envBool(false),
+    PLUGIN_WORK_DIR: envPath.refine((p) => p.startsWith('/'), { error: 'must be an absolute path' }).optional(),
+    PLUGIN_LIMIT_OPEN_FILES: envInt(1024, 16, 1_048_576),
+    PLUGIN_LIMIT_PROCESSES: envInt(0, 1, 4_194_304),
+    PLUGIN_LIMIT_CPU_SECONDS: envInt(0, 1, 31_536_000),
+    PLUGIN_LIMIT_ADDRESS_SPACE: z.string().optional(),
   });
   const raw = parseEnv(schema, clean, issues) as Record<string, unknown> | undefined;
 
-  let maxCacheSize: number | undefined;
-  const sizeText = clean['OCI_PLUGINS_MAX_CACHE_SIZE'];
-  if (sizeText !== undefined) {
-    try {
-      maxCacheSize = parseSize(sizeText);
-      if (maxCacheSize <= 0) issues.push({ path: 'OCI_PLUGINS_MAX_CACHE_SIZE', message: 'must be greater than 0' });
-    } catch {
-      issues.push({ path: 'OCI_PLUGINS_MAX_CACHE_SIZE', message: 'expected a size such as 500MiB, 2GB or a number of bytes' });
-    }
+  const maxCacheSize = sizeVar(clean, 'OCI_PLUGINS_MAX_CACHE_SIZE', issues);
+  const addressSpaceBytes = sizeVar(clean, 'PLUGIN_LIMIT_ADDRESS_SPACE', issues);
+  const runAs = clean['PLUGIN_RUN_AS_USER']?.trim();
+  if ((runAs === 'root' || runAs === '0') && raw?.['PLUGIN_ALLOW_ROOT'] === false) {
+    issues.push({ path: 'PLUGIN_RUN_AS_USER', message: 'running plugins as root needs PLUGIN_ALLOW_ROOT=true' });
   }
   if (!raw || !policy || !registryAuth || !publicKeys || issues.length > before) return undefined;
+  const limit = (name: string): number | undefined => (raw[name] as number) || undefined;
 
   const cacheDir = (raw[names.cacheDir] as string | undefined) ?? names.defaultCacheDir;
   const input = {
@@ -107,6 +130,18 @@ export function buildRuntimePart(env: Env, clean: Record<string, string>, names:
       callTimeoutMs: raw['PLUGIN_CALL_TIMEOUT_MS'] as number,
       shutdownTimeoutMs: raw['PLUGIN_SHUTDOWN_TIMEOUT_MS'] as number,
       maxRestarts: raw['PLUGIN_MAX_RESTARTS'] as number,
+      sandbox: {
+        ...(raw['PLUGIN_RUN_AS_USER'] !== undefined ? { user: raw['PLUGIN_RUN_AS_USER'] as string | number } : {}),
+        ...(raw['PLUGIN_RUN_AS_GROUP'] !== undefined ? { group: raw['PLUGIN_RUN_AS_GROUP'] as string | number } : {}),
+        allowRoot: raw['PLUGIN_ALLOW_ROOT'] as boolean,
+        ...(raw['PLUGIN_WORK_DIR'] !== undefined ? { workDir: raw['PLUGIN_WORK_DIR'] as string } : {}),
+        limits: {
+          openFiles: raw['PLUGIN_LIMIT_OPEN_FILES'] as number,
+          ...(limit('PLUGIN_LIMIT_PROCESSES') ? { processes: limit('PLUGIN_LIMIT_PROCESSES') } : {}),
+          ...(limit('PLUGIN_LIMIT_CPU_SECONDS') ? { cpuSeconds: limit('PLUGIN_LIMIT_CPU_SECONDS') } : {}),
+          ...(addressSpaceBytes !== undefined ? { addressSpaceBytes } : {}),
+        },
+      },
     },
     defaultFailMode: (raw['PLUGIN_FAIL_MODE'] as 'open' | 'closed' | undefined) ?? 'closed',
   };

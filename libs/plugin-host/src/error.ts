@@ -16,7 +16,9 @@ export type PluginHostErrorCode =
   | 'PLUGIN_UNKNOWN_METHOD'
   | 'PLUGIN_CLOSED'
   | 'PLUGIN_UNAVAILABLE'
-  | 'PLUGIN_RESTART_LIMIT';
+  | 'PLUGIN_RESTART_LIMIT'
+  | 'PLUGIN_SANDBOX_FAILED'
+  | 'PLUGIN_RUN_AS_ROOT_REFUSED';
 
 /** The only error class @plugway/plugin-host throws. */
 export class PluginHostError extends PlugwayError<PluginHostErrorCode> {}

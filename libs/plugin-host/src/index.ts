@@ -12,5 +12,7 @@ export type { HandshakeConfig, HandshakeLine } from './handshake.js';
 export { buildChildEnv } from './child-env.js';
 export { forwardPluginLog } from './plugin-log.js';
 export { livePluginProcesses } from './reaper.js';
+export { resolveSandbox } from './sandbox.js';
+export type { SandboxOptions, SandboxPlan, AppliedSandbox, PluginLimits } from './sandbox.js';
 export { PluginHostError } from './error.js';
 export type { PluginHostErrorCode } from './error.js';

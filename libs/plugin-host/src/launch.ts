@@ -11,6 +11,7 @@ import { GrpcConnection, type PluginConnection } from './connection.js';
 import { forwardPluginLog } from './plugin-log.js';
 import { readStdio, runBroker } from './go-plugin-services.js';
 import { track, untrack } from './reaper.js';
+import { prepareSandboxedSpawn, type AppliedSandbox, type SandboxPlan } from './sandbox.js';
 
 export interface LaunchOptions {
   /** Absolute path of the plugin executable (the policy's realpath). */
@@ -28,6 +29,10 @@ export interface LaunchOptions {
   /** Time the plugin gets to exit after the controller Shutdown before SIGTERM, and after SIGTERM before SIGKILL. */
   shutdownTimeoutMs?: number;
   logger?: Logger;
+  /** Run with least privilege (uid/gid, private working directory, limits, umask 077, stdio only): see resolveSandbox. */
+  sandbox?: SandboxPlan;
+  /** Told what the sandboxed process got, before the handshake is read. */
+  onSandbox?: (applied: AppliedSandbox) => void;
 }
 
 /** What the host keeps of a plugin's stderr for a start-up error: the last lines, at most this many bytes. */
@@ -35,7 +40,7 @@ const STDERR_KEEP_BYTES = 8 * 1024;
 
 /**
  * Starts a go-plugin executable, reads its handshake, connects over gRPC and checks grpc.health.v1 ("plugin").
- * @throws PluginHostError PLUGIN_INVALID_OPTIONS, PLUGIN_SPAWN_FAILED, PLUGIN_HANDSHAKE_FAILED, PLUGIN_HANDSHAKE_TIMEOUT,
+ * @throws PluginHostError PLUGIN_INVALID_OPTIONS, PLUGIN_SANDBOX_FAILED, PLUGIN_SPAWN_FAILED, PLUGIN_HANDSHAKE_FAILED, PLUGIN_HANDSHAKE_TIMEOUT,
  *   PLUGIN_PROTOCOL_UNSUPPORTED, PLUGIN_EXITED, PLUGIN_CONNECT_FAILED, PLUGIN_UNHEALTHY
  */
 export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnection> {
@@ -48,13 +53,19 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
   const startupTimeoutMs = opts.startupTimeoutMs ?? 10_000;
   const env = buildChildEnv({ handshake, hostEnv: opts.hostEnv ?? {}, ...(opts.env ? { pluginEnv: opts.env } : {}) });
 
+  const run = opts.sandbox
+    ? await prepareSandboxedSpawn(id, opts.path, opts.args ?? [], env, opts.sandbox)
+    : { command: opts.path, args: opts.args ?? [], env, cwd: opts.cwd, cleanup: async () => undefined };
   let child: ChildProcess;
   try {
-    child = spawn(opts.path, opts.args ?? [], { env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(run.command, run.args, { env: run.env, cwd: run.cwd, stdio: ['ignore', 'pipe', 'pipe'], ...('uid' in run ? { uid: run.uid, gid: run.gid } : {}) });
   } catch (cause) {
+    await run.cleanup();
     throw spawnFailed(opts.path, cause as Error);
   }
   track(child);
+  child.once('exit', () => void run.cleanup()).once('error', () => void run.cleanup());
+  if ('applied' in run) opts.onSandbox?.(run.applied);
   const stderrTail = new StderrTail(STDERR_KEEP_BYTES);
   createInterface({ input: child.stderr! }).on('line', (line) => {
     stderrTail.push(line);

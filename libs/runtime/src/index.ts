@@ -2,7 +2,7 @@
 export { createPluginManager, PluginManager } from './plugin-manager.js';
 export { createOciPuller } from './oci-puller.js';
 export type { ManagerDeps, OciPuller, Resolver, PluginState, PluginStatus, CheckResult, RunChainOptions, ChainStep, ChainResult } from './plugin-manager.js';
-export { runtimeSettingsSchema, pluginSpecSchema, failModeSchema, HOOK_TYPES } from './options.js';
+export { runtimeSettingsSchema, pluginSpecSchema, failModeSchema, HOOK_TYPES, sandboxSettingsSchema, pluginSandboxSchema, pluginLimitsSchema } from './options.js';
 export type { RuntimeSettings, RuntimeSettingsInput, PluginSpec, PluginSpecInput, HookType, FailMode } from './options.js';
 export { createPino, toLoggerPort } from './logger.js';
 export type { PinoLogger } from './logger.js';

@@ -1,5 +1,5 @@
 import type { pluginpb } from '@plugway/proto';
-import type { CallOptions, HealthStatus, HookMethod, HookOutcome, HookRequest, HookResponse, PluginConnection, PluginSupervisor } from '@plugway/plugin-host';
+import type { AppliedSandbox, CallOptions, HealthStatus, HookMethod, HookOutcome, HookRequest, HookResponse, PluginConnection, PluginSupervisor } from '@plugway/plugin-host';
 
 /**
  * One running copy of a plugin (a supervised process or a remote connection) with an in-flight counter, so a
@@ -9,7 +9,8 @@ export class Instance {
   private inflight = 0;
   private idle: Array<() => void> = [];
 
-  constructor(readonly target: PluginSupervisor | PluginConnection) {}
+  /** `info.sandbox` is updated by every (re)launch of a process plugin. */
+  constructor(readonly target: PluginSupervisor | PluginConnection, readonly info: { sandbox?: AppliedSandbox } = {}) {}
 
   get pid(): number | undefined { return this.target.pid; }
   get restarts(): number { return 'restarts' in this.target ? this.target.restarts : 0; }

@@ -7,6 +7,32 @@ export type HookType = (typeof HOOK_TYPES)[number];
 export const failModeSchema = z.enum(['open', 'closed']);
 export type FailMode = z.infer<typeof failModeSchema>;
 
+/** Resource limits for plugin processes (setrlimit through prlimit; soft = hard). Unset = inherited from the host. */
+export const pluginLimitsSchema = z.object({
+  addressSpaceBytes: z.number().int().positive().optional(),
+  openFiles: z.number().int().positive().optional(),
+  processes: z.number().int().positive().optional(),
+  cpuSeconds: z.number().int().positive().optional(),
+}).strict();
+
+const account = z.union([z.string().min(1).max(64), z.number().int().nonnegative()]);
+
+/**
+ * Who plugin processes run as and with what (see @plugway/plugin-host resolveSandbox). `user` unset: `nobody` when the
+ * host runs as root, else the host's own user. uid 0 needs `allowRoot`.
+ */
+export const sandboxSettingsSchema = z.object({
+  user: account.optional(),
+  group: account.optional(),
+  allowRoot: z.boolean().default(false),
+  /** Parent of the per-launch private working directories (default `<tmpdir>/plugway-plugins`). */
+  workDir: z.string().startsWith('/').optional(),
+  limits: pluginLimitsSchema.default({ openFiles: 1024 }),
+}).strict();
+
+/** A plugin's own sandbox settings: they replace the runtime's (limits field by field); root stays the runtime's call. */
+export const pluginSandboxSchema = z.object({ user: account.optional(), group: account.optional(), limits: pluginLimitsSchema.optional() }).strict();
+
 /**
  * Everything the plugin manager needs; libs/config builds it from the environment for each runtime.
  * `policy`, `registryAuth` and `publicKeys` are the domain libs' own option objects, passed through.
@@ -33,7 +59,8 @@ export const runtimeSettingsSchema = z.object({
     maxRestarts: z.number().int().nonnegative().default(5),
     restartWindowMs: z.number().int().positive().default(60_000),
     restartBackoffMs: z.number().int().positive().default(200),
-  }).strict().default({ startupTimeoutMs: 15_000, callTimeoutMs: 5_000, shutdownTimeoutMs: 3_000, maxRestarts: 5, restartWindowMs: 60_000, restartBackoffMs: 200 }),
+    sandbox: sandboxSettingsSchema.default({ allowRoot: false, limits: { openFiles: 1024 } }),
+  }).strict().default({ startupTimeoutMs: 15_000, callTimeoutMs: 5_000, shutdownTimeoutMs: 3_000, maxRestarts: 5, restartWindowMs: 60_000, restartBackoffMs: 200, sandbox: { allowRoot: false, limits: { openFiles: 1024 } } }),
   defaultFailMode: failModeSchema.default('closed'),
 }).strict();
 
@@ -51,6 +78,8 @@ export const pluginSpecSchema = z.object({
   config: z.record(z.string(), z.unknown()).default({}),
   failMode: failModeSchema.optional(),
   order: z.number().int().default(0),
+  /** Run this plugin's process as another user or with other limits than the runtime's defaults. */
+  sandbox: pluginSandboxSchema.optional(),
 }).strict();
 
 export type PluginSpec = z.output<typeof pluginSpecSchema>;

@@ -1,7 +1,7 @@
 import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
 import { type CommandError, parseCommand, type OciCommand, type PluginCommand } from '@plugway/command';
 import { createPolicy, evaluateCommand, type Decision, type Finding, type Policy } from '@plugway/security-policy';
-import { connectRemote, launchPlugin, PluginHostError, PluginSupervisor, type CallOptions, type HealthStatus, type HookMethod, type HookOutcome, type HookRequest, type HookResponse } from '@plugway/plugin-host';
+import { connectRemote, launchPlugin, PluginHostError, PluginSupervisor, resolveSandbox, type AppliedSandbox, type CallOptions, type HealthStatus, type HookMethod, type HookOutcome, type HookRequest, type HookResponse } from '@plugway/plugin-host';
 import type { pluginpb } from '@plugway/proto';
 import { RuntimeError } from './error.js';
 import { createOciPuller } from './oci-puller.js';
@@ -41,6 +41,8 @@ export interface PluginStatus {
   target?: string;
   digest?: string;
   verifiedBy?: string;
+  /** What the running process got: user, uid/gid, private working directory, limits, umask (process plugins only). */
+  sandbox?: AppliedSandbox;
   warnings: Finding[];
   error?: { code: string; message: string; causeCode?: string };
 }
@@ -211,13 +213,22 @@ export class PluginManager {
       }
       entry.target = path;
       const logger = this.logger.child({ plugin: spec.id });
+      const { sandbox: base } = host;
+      const own = spec.sandbox ?? {};
+      const user = own.user ?? base.user;
+      const group = own.group ?? base.group;
+      const sandbox = await resolveSandbox({
+        ...(user !== undefined ? { user } : {}), ...(group !== undefined ? { group } : {}), allowRoot: base.allowRoot,
+        ...(base.workDir ? { workRoot: base.workDir } : {}), limits: { ...base.limits, ...own.limits },
+      });
+      const info: { sandbox?: AppliedSandbox } = {};
       const sup = new PluginSupervisor({
-        launch: () => launchPlugin({ id: spec.id, path, hostEnv: this.deps.hostEnv ?? {}, startupTimeoutMs: host.startupTimeoutMs, callTimeoutMs: host.callTimeoutMs, shutdownTimeoutMs: host.shutdownTimeoutMs, logger }),
+        launch: () => launchPlugin({ id: spec.id, path, hostEnv: this.deps.hostEnv ?? {}, startupTimeoutMs: host.startupTimeoutMs, callTimeoutMs: host.callTimeoutMs, shutdownTimeoutMs: host.shutdownTimeoutMs, logger, sandbox, onSandbox: (a) => { info.sandbox = a; } }),
         restart: { maxRestarts: host.maxRestarts, windowMs: host.restartWindowMs, initialBackoffMs: host.restartBackoffMs },
         logger,
       });
       await sup.start();
-      inst = new Instance(sup);
+      inst = new Instance(sup, info);
       // A restarted process has lost its configuration: initialise it again.
       sup.on('restart', () => void this.initialize(spec, inst).catch(() => undefined));
       sup.on('state', (s: string) => { if (this.entries.get(spec.id)?.instance === inst) this.entries.get(spec.id)!.state = s as PluginState; });
@@ -397,6 +408,7 @@ export class PluginManager {
       failMode: e.spec.failMode ?? this.settings.defaultFailMode, order: e.spec.order, state: e.state,
       ...(e.instance?.pid ? { pid: e.instance.pid } : {}), restarts: e.instance?.restarts ?? 0,
       ...(e.target ? { target: e.target } : {}), ...(e.digest ? { digest: e.digest } : {}), ...(e.verifiedBy ? { verifiedBy: e.verifiedBy } : {}),
+      ...(e.instance?.info.sandbox ? { sandbox: e.instance.info.sandbox } : {}),
       warnings: e.warnings, ...(e.error ? { error: e.error } : {}),
     };
   }

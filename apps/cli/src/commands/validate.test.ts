@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
@@ -206,5 +209,29 @@ describe('plugway validate (child process, node --import tsx apps/cli/src/main.t
     const help = await runProcess(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('validate');
+  });
+});
+
+// Issue #15: the Kubernetes ConfigMap example (mounted at /plugins, `defaultMode: 0755`) with PLUGIN_COMMAND_ALLOWLIST=/plugins/*.
+describe('plugway validate with a ConfigMap volume layout', () => {
+  it('allows my-plugin → ..data/my-plugin → ..<timestamp>/my-plugin and refuses a link out of the directory', async () => {
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'validate-cm-')));
+    try {
+      const ts = '..2026_12_01_10_00_00.123';
+      mkdirSync(join(root, 'plugins', ts), { recursive: true });
+      writeFileSync(join(root, 'plugins', ts, 'my-plugin'), '#!/bin/sh\n', { mode: 0o755 });
+      symlinkSync(ts, join(root, 'plugins/..data'));
+      symlinkSync('..data/my-plugin', join(root, 'plugins/my-plugin'));
+      symlinkSync('/bin/sh', join(root, 'plugins/shell'));
+      const env = { PLUGIN_COMMAND_ALLOWLIST: `${root}/plugins/*` };
+      const ok = await validateJson(`file://${root}/plugins/my-plugin`, env);
+      expect(ok.code).toBe(0);
+      expect(ok.json).toMatchObject({ decision: 'allow-with-warnings', target: { kind: 'file', path: `${root}/plugins/${ts}/my-plugin` } });
+      const out = await validateJson(`file://${root}/plugins/shell`, env);
+      expect(out.code).toBe(1);
+      expect(out.json.violations?.map((v) => v.code)).toEqual(['POLICY_PATH_SYMLINK_ESCAPE']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
