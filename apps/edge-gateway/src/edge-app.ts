@@ -47,6 +47,7 @@ export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps 
     if (!settings.configFile) return undefined;
     const cfg = await loadEdgeConfig(settings.configFile);
     if (!settings.upstreamUrl && cfg.upstream) gateway.setUpstream(cfg.upstream);
+    gateway.setRoutes(cfg.routes);
     const report = await sync.setSource('file', cfg.plugins);
     metrics.syncs.inc({ source: 'file', result: report.failed.length ? 'partial' : 'ok' });
     logger.info('config file applied', { ...counts(report) });
