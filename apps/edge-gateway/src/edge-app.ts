@@ -32,6 +32,8 @@ export interface EdgeApp {
 export interface EdgeAppDeps extends Pick<ManagerDeps, 'resolve' | 'hostEnv'> {
   logger?: Logger;
   defaultMetrics?: boolean;
+  /** Called after a reload requested through `POST /admin/reload` (a cluster worker tells the primary). */
+  onAdminReload?: () => void;
 }
 
 export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps = {}): Promise<EdgeApp> {
@@ -68,7 +70,8 @@ export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps 
     }
   };
 
-  const gateway = createGateway({ manager, upstreamUrl: settings.upstreamUrl, logger: logger.child({ component: 'proxy' }), metrics, onReload: () => app.reload() });
+  const gateway = createGateway({ manager, upstreamUrl: settings.upstreamUrl, logger: logger.child({ component: 'proxy' }), metrics,
+    onReload: async () => { const r = await app.reload(); deps.onAdminReload?.(); return r; } });
   await syncFile();
   await syncStudio();
   const addr = await gateway.listen(settings.http.port, settings.http.host);
