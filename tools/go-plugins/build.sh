@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds the Go go-plugin test peer(s) from Debian's Go packages (no Go module proxy is needed or used).
-# Usage: tools/go-plugins/build.sh <outdir> [echo-plugin|go-host]   → prints the path of the built binary.
+# Usage: tools/go-plugins/build.sh <outdir> [echo-plugin|go-host|auth-service]   → prints the path of the built binary.
 #   echo-plugin (default): a plugin served with go-plugin's plugin.Serve (the host under test is ours).
 #   go-host: a host built on go-plugin's plugin.NewClient (the plugin under test is ours, e.g. an SDK example).
+#   auth-service: a plain net/http auth_request target for the side-by-side bench (no go-plugin).
 # Exit 3 (with a message) when no Go toolchain can be had on this machine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-out=${1:?usage: build.sh <outdir> [echo-plugin|go-host]}
+out=${1:?usage: build.sh <outdir> [echo-plugin|go-host|auth-service]}
 target=${2:-echo-plugin}
-case "$target" in echo-plugin|go-host) ;; *) echo "build.sh: unknown target \"$target\" (echo-plugin or go-host)" >&2; exit 2 ;; esac
+case "$target" in echo-plugin|go-host|auth-service) ;; *) echo "build.sh: unknown target \"$target\" (echo-plugin, go-host or auth-service)" >&2; exit 2 ;; esac
 [ -f "$here/$target/main.go" ] || { echo "build.sh: $here/$target/main.go is missing" >&2; exit 2; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)

@@ -32,6 +32,8 @@ export interface EdgeApp {
 export interface EdgeAppDeps extends Pick<ManagerDeps, 'resolve' | 'hostEnv'> {
   logger?: Logger;
   defaultMetrics?: boolean;
+  /** Called after a reload requested through `POST /admin/reload` (a cluster worker tells the primary). */
+  onAdminReload?: () => void;
 }
 
 export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps = {}): Promise<EdgeApp> {
@@ -47,6 +49,7 @@ export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps 
     if (!settings.configFile) return undefined;
     const cfg = await loadEdgeConfig(settings.configFile);
     if (!settings.upstreamUrl && cfg.upstream) gateway.setUpstream(cfg.upstream);
+    gateway.setRoutes(cfg.routes);
     const report = await sync.setSource('file', cfg.plugins);
     metrics.syncs.inc({ source: 'file', result: report.failed.length ? 'partial' : 'ok' });
     logger.info('config file applied', { ...counts(report) });
@@ -67,7 +70,8 @@ export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps 
     }
   };
 
-  const gateway = createGateway({ manager, upstreamUrl: settings.upstreamUrl, logger: logger.child({ component: 'proxy' }), metrics, onReload: () => app.reload() });
+  const gateway = createGateway({ manager, upstreamUrl: settings.upstreamUrl, logger: logger.child({ component: 'proxy' }), metrics,
+    onReload: async () => { const r = await app.reload(); deps.onAdminReload?.(); return r; } });
   await syncFile();
   await syncStudio();
   const addr = await gateway.listen(settings.http.port, settings.http.host);

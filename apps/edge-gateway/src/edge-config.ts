@@ -2,17 +2,24 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { pluginSpecSchema } from '@plugway/runtime';
 import { EdgeError } from './error.js';
+import { routeSchema } from './routes.js';
 
-/** The plugin definitions file (named by the EDGE_CONFIG_FILE variable): JSON, `{ "upstream"?: url, "plugins": [PluginSpec…] }`. */
+/**
+ * The plugin definitions file (named by the EDGE_CONFIG_FILE variable): JSON,
+ * `{ "upstream"?: url, "plugins": [PluginSpec…], "routes"?: [{ id, match: { pathPrefix?, host?, methods?, llm? }, plugins: [id…] }] }`.
+ */
 export const edgeConfigSchema = z.object({
   upstream: z.url({ protocol: /^https?$/ }).optional(),
   plugins: z.array(pluginSpecSchema).default([]),
+  routes: z.array(routeSchema).default([]),
 }).strict().superRefine((c, ctx) => {
-  const seen = new Set<string>();
-  c.plugins.forEach((p, i) => {
-    if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['plugins', i, 'id'], message: `duplicate plugin id "${p.id}"` });
-    seen.add(p.id);
-  });
+  for (const key of ['plugins', 'routes'] as const) {
+    const seen = new Set<string>();
+    c[key].forEach((p, i) => {
+      if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: [key, i, 'id'], message: `duplicate ${key === 'plugins' ? 'plugin' : 'route'} id "${p.id}"` });
+      seen.add(p.id);
+    });
+  }
 });
 export type EdgeConfig = z.output<typeof edgeConfigSchema>;
 

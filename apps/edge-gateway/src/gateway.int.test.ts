@@ -256,6 +256,52 @@ describe('edge gateway configuration', { timeout: 120_000 }, () => {
   });
 });
 
+describe('per-route plugins', { timeout: 120_000 }, () => {
+  it('runs a routed plugin only on its route and follows route changes on reload', async () => {
+    const file = join(work, 'routes.json');
+    const plugin = { ...injector(), config: { 'x-team': 'llm' } };
+    const write = (routes: unknown[]) => writeFileSync(file, JSON.stringify({ plugins: [plugin], routes }));
+    write([{ id: 'gpt', match: { llm: 'gpt-4o', methods: ['POST'] }, plugins: ['inject'] }, { id: 'free', match: { pathPrefix: '/free' }, plugins: [] }]);
+    const app = await startEdgeApp(settings({ configFile: file }), { hostEnv: process.env, defaultMetrics: false });
+    apps.push(app);
+    const team = async (path: string, method = 'POST') => {
+      const res = await fetch(`${app.url}${path}`, { method, body: method === 'POST' ? '{}' : null });
+      return ((await res.json()) as { headers: Record<string, string> }).headers['x-team'];
+    };
+    expect(await team('/llm/rest/gpt-4o/v1/chat/completions')).toBe('llm');
+    expect(await team('/llm/rest/gpt-4o/v1/models', 'GET')).toBeUndefined();
+    expect(await team('/llm/rest/other/v1/chat/completions')).toBeUndefined();
+    expect(await team('/free/x')).toBeUndefined();
+    expect(await team('/elsewhere')).toBeUndefined();
+
+    // Detached from every route, the plugin is global again; the cached chains follow the reload.
+    write([{ id: 'free', match: { pathPrefix: '/free' }, plugins: [] }]);
+    await app.reload();
+    expect(await team('/elsewhere')).toBe('llm');
+    expect(await team('/free/x')).toBe('llm');
+  });
+
+  it('cancels the upstream exchange when the client goes away (no hooks)', async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((r) => { upstreamClosed = r; });
+    let arrived!: () => void;
+    const reached = new Promise<void>((r) => { arrived = r; });
+    const hang = http.createServer((req) => { req.on('close', () => upstreamClosed()); arrived(); });
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+    try {
+      const app = await start([], { upstreamUrl: `http://127.0.0.1:${(hang.address() as AddressInfo).port}` });
+      const client = http.get(`${app.url}/hang`, { agent: false });
+      client.on('error', () => undefined);
+      await reached;
+      client.destroy();
+      await closed;
+    } finally {
+      hang.closeAllConnections();
+      await new Promise<void>((r) => hang.close(() => r()));
+    }
+  });
+});
+
 describe('studio sync', { timeout: 120_000 }, () => {
   it('adds, updates and removes plugins from GET /api/v1/plugins with the Bearer token', async () => {
     const token = 'studio-token-0123456789';

@@ -6,9 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import type { PluginManager } from '@plugway/runtime';
 import { EdgeError } from './error.js';
-import { HookRunner, type ChainLink } from './hook-chain.js';
+import { HookRunner, type ChainLink, type RouteChains } from './hook-chain.js';
 import { credentialOf, forwardable, readBody, sendError, sendJson, toHeaderMap } from './http-util.js';
 import type { EdgeMetrics } from './metrics.js';
+import { RouteTable, type RouteSpec } from './routes.js';
 
 export interface GatewayOptions {
   manager: PluginManager;
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   captureBytes?: number;
   /** Called by `POST /admin/reload` (loopback clients only) and SIGHUP in main. */
   onReload?: () => Promise<unknown>;
+  /** Routes plugins attach to (may be changed later with `setRoutes`); without routes every plugin runs on every request. */
+  routes?: readonly RouteSpec[];
 }
 
 /** Headers a client may not set and data-collection plugins never see. */
@@ -34,7 +37,9 @@ interface Ctx {
   path: string;
   headers: Record<string, string>;
   body: Buffer | undefined;
-  signal: AbortSignal;
+  /** Cancels hook calls when the client goes away; only made when a request-side or on_response hook runs. */
+  signal: AbortSignal | undefined;
+  chains: RouteChains;
   status?: number;
   responseHeaders?: Record<string, string>;
   responseBody?: Buffer;
@@ -50,9 +55,15 @@ export class Gateway {
   private readonly logger: Logger;
   private readonly maxBody: number;
   private readonly capture: number;
+  // A dedicated keep-alive pool (not the process-wide globalAgent), most recently used socket first.
+  private readonly agents = {
+    http: new http.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' }),
+    https: new https.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' }),
+  };
 
   constructor(private readonly opts: GatewayOptions) {
     this.runner = new HookRunner(opts.manager, opts.metrics);
+    if (opts.routes) this.setRoutes(opts.routes);
     this.logger = opts.logger ?? NOOP_LOGGER;
     this.maxBody = opts.maxBodyBytes ?? 10 * 1024 * 1024;
     this.capture = opts.captureBytes ?? 64 * 1024;
@@ -72,6 +83,11 @@ export class Gateway {
     this.upstream = { url: u, lib: u.protocol === 'https:' ? https : http, hostname: u.hostname.replace(/^\[|\]$/g, ''), basePath: u.pathname.replace(/\/$/, '') };
   }
 
+  /** Replaces the routes plugins attach to; the chains are rebuilt on the next request. */
+  setRoutes(routes: readonly RouteSpec[]): void {
+    this.runner.setRoutes(new RouteTable(routes));
+  }
+
   async listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
@@ -85,6 +101,8 @@ export class Gateway {
     const t = setTimeout(() => this.server.closeAllConnections(), graceMs);
     await new Promise<void>((resolve) => { this.server.close(() => resolve()); this.server.closeIdleConnections(); });
     clearTimeout(t);
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -116,31 +134,32 @@ export class Gateway {
   }
 
   private async proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const ac = new AbortController();
-    res.on('close', () => { if (!res.writableFinished) ac.abort(); });
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const chains = this.runner.chains(this.runner.route(method, req.headers.host, path));
     const headers = toHeaderMap(req.headers);
     for (const h of INTERNAL_HEADERS) delete headers[h];
-    const ctx: Ctx = {
-      requestId: headers['x-request-id'] || randomUUID(), started: performance.now(), method: req.method ?? 'GET', path: req.url ?? '/',
-      headers, body: undefined, signal: ac.signal,
-    };
-    ctx.headers['x-request-id'] = ctx.requestId;
+    const requestId = headers['x-request-id'] || randomUUID();
+    headers['x-request-id'] = requestId;
+    const ctx: Ctx = { requestId, started: performance.now(), method, path, headers, body: undefined, signal: undefined, chains };
     res.on('finish', () => this.finished(ctx, res.statusCode));
     if (!this.upstream) return sendError(res, new EdgeError({ code: 'EDGE_NO_UPSTREAM', message: 'no upstream is configured' }));
     // Only origin-form targets ("/path?query"); absolute-form (forward-proxy style) requests are not relayed.
-    if (!ctx.path.startsWith('/')) return sendError(res, new EdgeError({ code: 'EDGE_BAD_REQUEST', message: 'the request target must be a path (origin-form)' }));
-
-    const pre = this.runner.chain('pre_auth');
-    const auth = this.runner.chain('auth');
-    const post = this.runner.chain('post_auth');
-    // Plugins see the body, so it is buffered only when a request-side hook runs; otherwise it streams (data collection
-    // gets the first `captureBytes`, copied on the way through).
-    if (pre.length || auth.length || post.length) {
-      const body = await readBody(req, this.maxBody);
-      if (body === 'closed') { res.destroy(); return; }
-      if (body === 'too-large') return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the request body is larger than ${this.maxBody} bytes` }));
-      ctx.body = body;
+    if (!path.startsWith('/')) return sendError(res, new EdgeError({ code: 'EDGE_BAD_REQUEST', message: 'the request target must be a path (origin-form)' }));
+    if (chains.requestSide || chains.on_response.length) {
+      // Hook calls in flight are cancelled when the client goes away; a request without such hooks pays nothing for it.
+      const ac = new AbortController();
+      res.once('close', () => { if (!res.writableFinished) ac.abort(); });
+      ctx.signal = ac.signal;
     }
+    if (!chains.requestSide) return this.forward(req, res, ctx);
+
+    const { pre_auth: pre, auth, post_auth: post } = chains;
+    // Plugins see the body, so it is buffered only when a request-side hook runs; otherwise it streams.
+    const body = await readBody(req, this.maxBody);
+    if (body === 'closed') { res.destroy(); return; }
+    if (body === 'too-large') return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the request body is larger than ${this.maxBody} bytes` }));
+    ctx.body = body;
     const pluginRequest = () => ({ method: ctx.method, path: ctx.path, headers: ctx.headers, body: ctx.body ?? Buffer.alloc(0), remoteAddr: req.socket.remoteAddress ?? '', context: { requestId: ctx.requestId } });
 
     for (const link of pre) if (!(await this.requestHook(link, 'processPreAuth', pluginRequest(), ctx, res))) return;
@@ -196,28 +215,36 @@ export class Gateway {
   private forward(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
     const { url: up, lib, hostname, basePath } = this.upstream!;
     const headers: Record<string, string> = forwardable(ctx.headers);
+    const from = req.socket.remoteAddress;
+    const xff = ctx.headers['x-forwarded-for'];
     headers['host'] = up.host;
-    headers['x-forwarded-for'] = [ctx.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
+    headers['x-forwarded-for'] = xff && from ? `${xff}, ${from}` : (xff || from || '');
     headers['x-forwarded-host'] = ctx.headers['host'] ?? '';
     headers['x-forwarded-proto'] = 'http';
     if (ctx.body) { headers['content-length'] = String(ctx.body.length); delete headers['transfer-encoding']; }
     return new Promise<void>((resolve) => {
       const upReq = lib.request({
-        protocol: up.protocol, hostname, port: up.port || undefined, method: ctx.method,
-        path: basePath + ctx.path, headers, signal: ctx.signal,
+        agent: lib === https ? this.agents.https : this.agents.http, protocol: up.protocol, hostname, port: up.port || undefined,
+        method: ctx.method, path: basePath + ctx.path, headers,
       });
+      // The client went away before its response was complete: stop the upstream exchange too.
+      let clientGone = false;
+      res.once('close', () => { if (!res.writableFinished) { clientGone = true; upReq.destroy(); } });
       upReq.on('error', (e) => {
-        if (!ctx.signal.aborted) this.logger.warn('upstream request failed', { requestId: ctx.requestId, message: e.message });
+        if (!clientGone) this.logger.warn('upstream request failed', { requestId: ctx.requestId, message: e.message });
         sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the upstream did not answer' }));
         resolve();
       });
       upReq.on('response', (upRes) => { this.respond(upRes, res, ctx).then(resolve, (e: unknown) => { upRes.destroy(); sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: (e as Error).message })); resolve(); }); });
       if (ctx.body) upReq.end(ctx.body);
       else {
-        const captured: Buffer[] = [];
-        let size = 0;
-        req.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
-        req.on('end', () => { ctx.requestCapture = Buffer.concat(captured); });
+        if (ctx.chains.data_collection.length) {
+          // Data collection gets the first `captureBytes` of the streamed body, copied on the way through.
+          const captured: Buffer[] = [];
+          let size = 0;
+          req.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
+          req.on('end', () => { ctx.requestCapture = Buffer.concat(captured); });
+        }
         req.pipe(upReq);
       }
     });
@@ -226,7 +253,7 @@ export class Gateway {
   private async respond(upRes: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
     const status = upRes.statusCode ?? 502;
     let headers = forwardable(toHeaderMap(upRes.headers));
-    const chain = this.runner.chain('on_response');
+    const chain = ctx.chains.on_response;
     const context = { requestId: ctx.requestId };
     for (const link of chain) {
       const r = await this.runner.call(link, 'onBeforeWriteHeaders', { headers, context }, ctx.signal);
@@ -237,14 +264,18 @@ export class Gateway {
     const bodiless = ctx.method === 'HEAD' || status === 204 || status === 304;
     if (chain.length === 0 || bodiless) {
       // Streaming path: no plugin needs the whole body.
-      res.writeHead(status, withRepeated(forwardable(headers), upRes.headers));
+      res.writeHead(status, chain.length ? withRepeated(forwardable(headers), upRes.headers) : withRepeated(headers, upRes.headers));
       const captured: Buffer[] = [];
-      let size = 0;
-      upRes.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
+      if (ctx.chains.data_collection.length) {
+        let size = 0;
+        upRes.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
+      }
       upRes.pipe(res);
-      await new Promise<void>((resolve) => { res.on('close', resolve); upRes.on('error', () => { res.destroy(); resolve(); }); });
-      ctx.responseHeaders = headers;
-      ctx.responseBody = Buffer.concat(captured);
+      await new Promise<void>((resolve) => { res.once('close', resolve); upRes.once('error', () => { res.destroy(); resolve(); }); });
+      if (ctx.chains.data_collection.length) {
+        ctx.responseHeaders = headers;
+        ctx.responseBody = Buffer.concat(captured);
+      }
       return;
     }
     const read = await readBody(upRes, this.maxBody);
@@ -271,9 +302,8 @@ export class Gateway {
   /** Metrics, and the data-collection hooks fired after the response (never awaited by the client). */
   private finished(ctx: Ctx, status: number): void {
     const seconds = (performance.now() - ctx.started) / 1000;
-    this.opts.metrics?.requests.inc({ method: ctx.method, status: String(status) });
-    this.opts.metrics?.duration.observe({ method: ctx.method, status: String(status) }, seconds);
-    const chain = this.runner.chain('data_collection');
+    this.opts.metrics?.observeRequest(ctx.method, status, seconds);
+    const chain = ctx.chains.data_collection;
     if (!chain.length) return;
     const timestamp = String(Math.floor(Date.now() / 1000));
     const context = { requestId: ctx.requestId };

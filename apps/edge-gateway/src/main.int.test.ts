@@ -72,6 +72,46 @@ describe('edge-gateway main', { timeout: 120_000 }, () => {
     expect(await p.exited).toBe(0);
   });
 
+  it('EDGE_WORKERS=2: two workers with their own plugins share the port; SIGHUP and /admin/reload reach both', async () => {
+    const configFile = join(work, 'edge-workers.json');
+    const spec = (value: string) => JSON.stringify({ plugins: [{ id: 'inject', name: 'I', slug: 'inject', command: `file://${REPO}/examples/header-injector/plugin`, hookType: 'pre_auth', config: { 'x-main': value } }] });
+    writeFileSync(configFile, spec('one'));
+    const p = run({
+      PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EDGE_WORKERS: '2', EDGE_CONFIG_FILE: configFile, PLUGIN_COMMAND_ALLOWLIST: `${REPO}/examples/**`,
+      EDGE_UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache-workers'),
+    });
+    const listening = JSON.parse(await p.waitFor(/edge gateway listening/)) as { url: string; workers: number };
+    expect(listening.workers).toBe(2);
+    // A new connection per request: the primary hands connections to the workers in turn.
+    const fresh = (path: string, method = 'GET') => new Promise<string>((resolve, reject) => {
+      http.request(`${listening.url}${path}`, { agent: false, method }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => { body += c.toString(); });
+        res.on('end', () => resolve(body));
+      }).on('error', reject).end();
+    });
+    // Each worker runs its own copy of the plugin.
+    const started = p.lines.filter((l) => l.includes('"msg":"plugin started"')).map((l) => JSON.parse(l) as { worker: number; pid: number });
+    expect(new Set(started.map((l) => l.worker))).toEqual(new Set([1, 2]));
+    expect(new Set(started.map((l) => l.pid)).size).toBe(2);
+    const seen = async () => new Set(await Promise.all(Array.from({ length: 6 }, async () => (JSON.parse(await fresh('/a')) as { headers: Record<string, string> }).headers['x-main'])));
+    expect(await seen()).toEqual(new Set(['one']));
+
+    const reloaded = () => p.lines.filter((l) => l.includes('plugins reloaded')).length;
+    writeFileSync(configFile, spec('two'));
+    p.child.kill('SIGHUP');
+    for (let i = 0; i < 600 && reloaded() < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await seen()).toEqual(new Set(['two']));
+
+    writeFileSync(configFile, spec('three'));
+    expect(JSON.parse(await fresh('/admin/reload', 'POST'))).toMatchObject({ data: { reloaded: [{ id: 'inject', state: 'running' }] } });
+    for (let i = 0; i < 600 && reloaded() < 4; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await seen()).toEqual(new Set(['three']));
+
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
   it('exits 2 listing every invalid variable (names, never values)', async () => {
     const p = run({ PORT: 'nope', EDGE_STUDIO_URL: 'http://127.0.0.1:1', EDGE_STUDIO_TOKEN: 'short-secret' });
     expect(await p.exited).toBe(2);

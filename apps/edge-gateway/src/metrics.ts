@@ -8,6 +8,10 @@ export interface EdgeMetrics {
   hookCalls: Counter<'plugin' | 'hook' | 'outcome'>;
   hookDuration: Histogram<'hook'>;
   syncs: Counter<'source' | 'result'>;
+  /** One proxied request (hot path: the labelled children are looked up once per method and status). */
+  observeRequest(method: string, status: number, seconds: number): void;
+  /** One hook call (hot path, as above). */
+  observeHook(plugin: string, hook: string, outcome: string, seconds: number | undefined): void;
 }
 
 /** A private prom-client registry for one gateway: traffic, hook calls by outcome, sync results, plugin states. */
@@ -26,5 +30,29 @@ export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics
       for (const p of manager.list()) this.inc({ state: p.state });
     },
   });
-  return { registry, requests, duration, hookCalls, hookDuration, syncs };
+  // prom-client hashes the label object on every inc/observe; the children are kept per label set instead. The key
+  // sets are small (methods × statuses, plugins × hooks × outcomes); the request map is capped since clients pick methods.
+  const reqChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  const hookChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  return {
+    registry, requests, duration, hookCalls, hookDuration, syncs,
+    observeRequest(method, status, seconds) {
+      const key = `${method} ${status}`;
+      let c = reqChildren.get(key);
+      if (!c) {
+        const labels = { method, status: String(status) };
+        c = { count: requests.labels(labels), time: duration.labels(labels) };
+        if (reqChildren.size < 1024) reqChildren.set(key, c);
+      }
+      c.count.inc();
+      c.time.observe(seconds);
+    },
+    observeHook(plugin, hook, outcome, seconds) {
+      const key = `${plugin}\n${hook}\n${outcome}`;
+      let c = hookChildren.get(key);
+      if (!c) hookChildren.set(key, c = { count: hookCalls.labels({ plugin, hook, outcome }), time: hookDuration.labels({ hook }) });
+      c.count.inc();
+      if (seconds !== undefined) c.time.observe(seconds);
+    },
+  };
 }

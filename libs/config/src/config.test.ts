@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +45,7 @@ describe('defaults', () => {
     expect(s.runtime.oci).toMatchObject({ enabled: true, cacheDir: DEFAULT_EDGE_CACHE_DIR, requireSignature: true });
     expect(s.configFile).toBeUndefined();
     expect(s.studio).toBeUndefined();
+    expect(s.workers).toBe(1);
   });
   it('both share the same shape for the runtime part', () => {
     expect(Object.keys(studio({}).runtime).sort()).toEqual(Object.keys(edge({}).runtime).sort());
@@ -168,6 +169,8 @@ describe('edge variables', () => {
     ['EDGE_CONFIG_FILE', 'edge.json', (s: ReturnType<typeof edge>) => s.configFile, '/srv/app/edge.json'],
     ['EDGE_UPSTREAM_URL', 'http://127.0.0.1:9000', (s: ReturnType<typeof edge>) => s.upstreamUrl, 'http://127.0.0.1:9000'],
     ['PORT', '9090', (s: ReturnType<typeof edge>) => s.http.port, 9090],
+    ['EDGE_WORKERS', '4', (s: ReturnType<typeof edge>) => s.workers, 4],
+    ['EDGE_WORKERS', 'auto', (s: ReturnType<typeof edge>) => s.workers, availableParallelism()],
   ] as const)('%s=%s', (name, value, get, want) => {
     expect(get(edge({ [name]: value }))).toEqual(want);
   });
@@ -183,7 +186,7 @@ describe('edge variables', () => {
     expect(issuesOf(() => edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_CREDENTIAL: credential, EDGE_STUDIO_TOKEN: 't'.repeat(20) })).map((i) => i.path)).toEqual(['EDGE_STUDIO_TOKEN']);
     expect(issuesOf(() => edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_CREDENTIAL: 'not-one' })).map((i) => i.path)).toContain('EDGE_STUDIO_CREDENTIAL');
   });
-  it.each([['EDGE_UPSTREAM_URL', 'ftp://x'], ['EDGE_STUDIO_URL', 'nope'], ['OCI_PLUGINS_REQUIRE_SIGNATURE', 'x']])('%s=%s is invalid', (name, value) => {
+  it.each([['EDGE_WORKERS', '0'], ['EDGE_WORKERS', 'many'], ['EDGE_UPSTREAM_URL', 'ftp://x'], ['EDGE_STUDIO_URL', 'nope'], ['OCI_PLUGINS_REQUIRE_SIGNATURE', 'x']])('%s=%s is invalid', (name, value) => {
     expect(issuesOf(() => edge({ [name]: value, EDGE_STUDIO_TOKEN: 't'.repeat(20) })).map((i) => i.path)).toContain(name);
   });
 });

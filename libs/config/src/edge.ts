@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { throwIfIssues, type ConfigIssue } from './error.js';
@@ -18,6 +19,8 @@ export interface EdgeSettings extends BaseSettings {
    * which receives real config values) or the older `EDGE_STUDIO_TOKEN`. The token is a secret.
    */
   studio: { url: string; token: string; syncIntervalMs: number } | undefined;
+  /** Worker processes serving the port (`EDGE_WORKERS`: a number, or `auto` for one per core); 1 = no cluster. */
+  workers: number;
 }
 
 /**
@@ -39,6 +42,7 @@ export function loadEdgeSettings(env: Env = process.env, opts: { cwd?: string } 
     EDGE_STUDIO_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
     EDGE_STUDIO_CREDENTIAL: z.string().regex(/^pwe_[A-Za-z0-9_-]{43}$/, { error: 'must be an edge credential from the studio (pwe_…)' }).optional(),
     EDGE_STUDIO_SYNC_INTERVAL_MS: envInt(30_000, 1000, 86_400_000),
+    EDGE_WORKERS: z.preprocess((v) => (typeof v === 'string' && v.trim().toLowerCase() === 'auto' ? String(availableParallelism()) : v), envInt(1, 1, 256)),
   });
   const raw = parseEnv(schema, clean, issues);
   const runtime = buildRuntimePart(env, clean, {
@@ -60,5 +64,6 @@ export function loadEdgeSettings(env: Env = process.env, opts: { cwd?: string } 
     upstreamUrl: r.EDGE_UPSTREAM_URL,
     studio: r.EDGE_STUDIO_URL && (r.EDGE_STUDIO_CREDENTIAL ?? r.EDGE_STUDIO_TOKEN)
       ? { url: r.EDGE_STUDIO_URL, token: (r.EDGE_STUDIO_CREDENTIAL ?? r.EDGE_STUDIO_TOKEN)!, syncIntervalMs: r.EDGE_STUDIO_SYNC_INTERVAL_MS } : undefined,
+    workers: r.EDGE_WORKERS,
   };
 }

@@ -104,6 +104,7 @@ export class PluginManager {
   private readonly entries = new Map<string, Entry>();
   private readonly logger: Logger;
   private closed = false;
+  private gen = 0;
 
   private deps: ManagerDeps;
 
@@ -121,6 +122,12 @@ export class PluginManager {
       this.deps = { ...deps, ociPuller: createOciPuller(this.settings, { logger: this.logger, policy: this.policy, ...(deps.resolve ? { resolve: deps.resolve } : {}), ...(deps.dockerConfigPath ? { dockerConfigPath: deps.dockerConfigPath } : {}) }) };
     }
   }
+
+  /**
+   * Changes whenever a plugin is added, removed, updated, reloaded or first comes up, so callers can cache what
+   * `chain()` answers and rebuild it only when this number moves.
+   */
+  get generation(): number { return this.gen; }
 
   /**
    * Parses and evaluates a command without starting anything (dry run for APIs and the CLI).
@@ -165,6 +172,7 @@ export class PluginManager {
     const { command, decision } = await this.checkAllowed(spec.command);
     const entry: Entry = { spec, command, warnings: decision.warnings, state: spec.isActive ? 'starting' : 'inactive' };
     this.entries.set(spec.id, entry);
+    this.gen++;
     if (spec.isActive) await this.startInto(entry, decision);
     return { plugin: this.status(entry), warnings: decision.warnings };
   }
@@ -176,11 +184,13 @@ export class PluginManager {
       if (this.closed || !this.entries.has(entry.spec.id)) { await inst.stop(0); return; }
       entry.instance = inst;
       entry.state = 'running';
+      this.gen++;
       delete entry.error;
       this.logger.info('plugin started', { plugin: entry.spec.id, scheme: entry.command.scheme, pid: inst.pid });
     } catch (e) {
       entry.state = 'error';
       entry.error = codeOf(e);
+      this.gen++;
       this.logger.error('plugin failed to start', { plugin: entry.spec.id, code: entry.error.code, message: entry.error.message });
     }
   }
@@ -272,6 +282,7 @@ export class PluginManager {
       return this.status(entry);
     }
     Object.assign(entry, { instance: inst, state: 'running', target: shadow.target, digest: shadow.digest, verifiedBy: shadow.verifiedBy });
+    this.gen++;
     delete entry.error;
     this.logger.info('plugin reloaded', { plugin: id, pid: inst.pid });
     await old?.stop();
@@ -306,6 +317,7 @@ export class PluginManager {
       throw new RuntimeError({ code: this.closed ? 'RUNTIME_CLOSED' : 'RUNTIME_PLUGIN_NOT_FOUND', message: `plugin ${id} changed while it was being updated` });
     }
     this.entries.set(id, next);
+    this.gen++;
     entry.state = 'stopped';
     this.logger.info('plugin updated', { plugin: id, state: next.state, pid: next.instance?.pid });
     await entry.instance?.stop();
@@ -315,6 +327,7 @@ export class PluginManager {
   async unregister(id: string): Promise<void> {
     const entry = this.get(id);
     this.entries.delete(id);
+    this.gen++;
     entry.state = 'stopped';
     await entry.instance?.stop();
     this.logger.info('plugin removed', { plugin: id });
@@ -389,6 +402,7 @@ export class PluginManager {
     this.closed = true;
     const all = [...this.entries.values()];
     this.entries.clear();
+    this.gen++;
     await Promise.all(all.map((e) => e.instance?.stop(2000)));
   }
 

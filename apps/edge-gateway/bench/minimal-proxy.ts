@@ -1,0 +1,60 @@
+// The floor the edge is measured against: a minimal node:http keep-alive reverse proxy, optionally making one
+// ProcessPreAuth call per request to a go-plugin plugin, either over raw node:http2 with gRPC framing or with
+// @grpc/grpc-js. Usage: minimal-proxy.ts <upstream-url> [h2|grpc-js <plugin-address>] — prints its URL, then serves.
+import http from 'node:http';
+import http2 from 'node:http2';
+import net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { pluginpb } from '@plugway/proto';
+
+const [upstreamUrl, client, address] = process.argv.slice(2);
+const up = new URL(upstreamUrl!);
+const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' });
+
+type Call = (req: http.IncomingMessage) => Promise<void>;
+const request = (req: http.IncomingMessage): pluginpb.PluginRequest => pluginpb.PluginRequest.fromPartial({
+  method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers as Record<string, string>, remoteAddr: req.socket.remoteAddress ?? '',
+});
+const message = (req: http.IncomingMessage): Uint8Array => pluginpb.PluginRequest.encode(request(req)).finish();
+const dial = (): net.Socket => (address!.startsWith('/') ? net.connect(address!) : net.connect(Number(address!.split(':')[1]), address!.split(':')[0]));
+
+let call: Call | undefined;
+if (client === 'h2') {
+  const session = http2.connect('http://plugin', { createConnection: dial });
+  call = (req) => new Promise((resolve, reject) => {
+    const body = message(req);
+    const frame = Buffer.allocUnsafe(5 + body.length);
+    frame[0] = 0;
+    frame.writeUInt32BE(body.length, 1);
+    frame.set(body, 5);
+    const s = session.request({ ':method': 'POST', ':path': '/plugin.PluginService/ProcessPreAuth', 'content-type': 'application/grpc', te: 'trailers' });
+    s.on('data', () => undefined);
+    s.on('trailers', (t) => (t['grpc-status'] === '0' ? resolve() : reject(new Error(String(t['grpc-message'])))));
+    s.on('error', reject);
+    s.end(frame);
+  });
+} else if (client === 'grpc-js') {
+  const c = new pluginpb.PluginServiceClient(address!.startsWith('/') ? `unix:${address}` : address!, grpc.credentials.createInsecure());
+  const md = new grpc.Metadata();
+  call = (req) => new Promise((resolve, reject) => {
+    c.processPreAuth(request(req), md, (e) => (e ? reject(e) : resolve()));
+  });
+}
+
+const server = http.createServer((req, res) => {
+  const forward = (): void => {
+    const upReq = http.request({ agent, hostname: up.hostname, port: up.port, method: req.method, path: req.url, headers: { ...req.headers, host: up.host } }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      upRes.pipe(res);
+    });
+    upReq.on('error', () => res.writeHead(502).end());
+    req.pipe(upReq);
+  };
+  if (call) call(req).then(forward, () => res.writeHead(502).end());
+  else forward();
+});
+server.keepAliveTimeout = 5_000;
+server.listen(0, '127.0.0.1', () => {
+  const a = server.address() as net.AddressInfo;
+  process.stdout.write(`http://127.0.0.1:${a.port}\n`);
+});

@@ -1,0 +1,224 @@
+// The edge next to its floors, in one run with interleaved rounds and medians (`npm run bench side-by-side`):
+// nginx (Debian) as a proxy and with auth_request to a small Go auth service, a minimal node:http proxy without and
+// with one gRPC call per request (raw node:http2 framing, and @grpc/grpc-js), and the edge with 0 hooks, 10 hooks on
+// another route, 1 Go go-plugin hook, 1 TypeScript SDK hook and 10 Go hooks. wrk drives each target with keep-alive
+// connections against the same nginx upstream; CPU per request is read from /proc for the proxy process and,
+// separately, for what it calls (plugins, the auth service). Asserts nothing; prints a table and the issue's ratios.
+// Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (8), BENCH_ONLY (comma-separated target names).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_HANDSHAKE } from '@plugway/plugin-host';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 8);
+const ONLY = process.env['BENCH_ONLY']?.split(',').filter(Boolean);
+const API_KEY = 'bench-key-0123456789';
+const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+const work = mkdtempSync(join(tmpdir(), 'bench-side-'));
+const children: ChildProcess[] = [];
+
+function need(cmd: string, pkg: string): void {
+  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0) return;
+  if (process.getuid?.() === 0) spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', pkg], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (spawnSync('sh', ['-c', `command -v ${cmd} || test -x /usr/sbin/${cmd}`]).status !== 0) throw new Error(`${cmd} is missing (apt-get install ${pkg})`);
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Starts a process; resolves with the first stdout line matching `ready` (the rest of its output is drained). */
+function start(cmd: string, args: string[], env: Record<string, string | undefined>, ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(cmd, args, { cwd: REPO, env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const err: string[] = [];
+  child.stderr!.on('data', (b: Buffer) => { if (err.length < 50) err.push(b.toString()); });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (l) => { if (ready.test(l)) resolve({ child, line: l }); });
+    child.once('exit', (c) => reject(new Error(`${cmd} ${args.join(' ')} exited ${c}: ${err.join('').slice(0, 2000)}`)));
+  });
+}
+
+async function nginx(name: string, servers: string): Promise<ChildProcess> {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'nginx.conf'), `daemon off; master_process on; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  keepalive_requests 1000000; ${servers} }\n`);
+  const child = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore', env: { PATH: `${process.env['PATH']}:/usr/sbin` } });
+  children.push(child);
+  return child;
+}
+
+async function waitHttp(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never answered`);
+}
+
+// CPU (µs) of a process and of its descendants, from /proc/<pid>/stat (utime + stime).
+function cpu(pid: number): { self: number; children: number } {
+  const stats = new Map<number, { ppid: number; us: number }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(d), { ppid: Number(f[1]), us: (Number(f[11]) + Number(f[12])) * TICK_US });
+    } catch { /* exited */ }
+  }
+  let below = 0;
+  const walk = (p: number): void => { for (const [c, s] of stats) if (s.ppid === p) { below += s.us; walk(c); } };
+  walk(pid);
+  return { self: stats.get(pid)?.us ?? 0, children: below };
+}
+
+/** `pid`'s own CPU is the proxy's (with `tree`, its descendants too: nginx's workers); `aux`'s tree is the callee's. */
+interface Target { name: string; url: string; pid: number; tree?: boolean; aux?: number; headers?: string[] }
+interface Sample { rps: number; p50: number; p99: number; cpu: number; aux: number }
+
+function wrk(t: Target, seconds: number): Sample {
+  const before = cpu(t.pid);
+  const auxBefore = t.aux ? cpu(t.aux) : undefined;
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...(t.headers ?? []).flatMap((h) => ['-H', h]), `${t.url}/bench`];
+  const r = spawnSync('wrk', args, { encoding: 'utf8' });
+  const after = cpu(t.pid);
+  const auxAfter = t.aux ? cpu(t.aux) : undefined;
+  const out = r.stdout;
+  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  if (!total || non2xx) throw new Error(`${t.name}: wrk saw ${non2xx} bad answers of ${total}\n${out}${r.stderr}`);
+  const lat = (p: string): number => {
+    const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    return m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN;
+  };
+  const own = after.self - before.self + (t.tree ? after.children - before.children : 0);
+  const aux = t.aux ? (auxAfter!.self + auxAfter!.children - auxBefore!.self - auxBefore!.children) : t.tree ? 0 : after.children - before.children;
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: lat('50'), p99: lat('99'), cpu: own / total, aux: aux / total };
+}
+
+const median = (xs: number[]): number => { const s = xs.slice().sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+
+async function main(): Promise<void> {
+  need('wrk', 'wrk');
+  need('nginx', 'nginx-light');
+  const goDir = join(work, 'go');
+  const build = (target: string): string => {
+    const r = spawnSync(`${REPO}/tools/go-plugins/build.sh`, [goDir, target], { encoding: 'utf8', timeout: 600_000 });
+    if (r.status !== 0) throw new Error(`tools/go-plugins/build.sh ${target} failed: ${r.stderr.slice(-500)}`);
+    return r.stdout.trim().split('\n').at(-1)!;
+  };
+  const echoPlugin = build('echo-plugin');
+  const authService = build('auth-service');
+
+  // The shared upstream and the nginx targets.
+  const upPort = await freePort();
+  await nginx('upstream', `server { listen 127.0.0.1:${upPort}; location / { return 200 "ok"; } }`);
+  const auth = await start(authService, ['0'], { AUTH_API_KEY: API_KEY }, /^127\.0\.0\.1:\d+$/);
+  const [proxyPort, authPort] = [await freePort(), await freePort()];
+  const ngx = await nginx('proxy', `
+    upstream up { server 127.0.0.1:${upPort}; keepalive 64; }
+    upstream authsvc { server ${auth.line}; keepalive 64; }
+    server { listen 127.0.0.1:${proxyPort}; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+    server { listen 127.0.0.1:${authPort};
+      location = /_auth { internal; proxy_pass http://authsvc; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass_request_body off; proxy_set_header Content-Length ""; }
+      location / { auth_request /_auth; proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } }`);
+  const upstreamUrl = `http://127.0.0.1:${upPort}`;
+  await waitHttp(upstreamUrl);
+  await waitHttp(`http://127.0.0.1:${proxyPort}`);
+
+  // A bare go-plugin process (handshake by hand) for the minimal proxies' gRPC calls.
+  const plugin = await start(echoPlugin, [], { [DEFAULT_HANDSHAKE.magicCookieKey]: DEFAULT_HANDSHAKE.magicCookieValue, PLUGIN_PROTOCOL_VERSIONS: DEFAULT_HANDSHAKE.appProtocolVersions.join(',') }, /^\d+\|\d+\|(unix|tcp)\|/);
+  const pluginAddress = plugin.line.split('|')[3]!;
+  const minimal = async (client?: string): Promise<{ url: string; pid: number }> => {
+    const p = await start(process.execPath, ['--import', 'tsx', 'apps/edge-gateway/bench/minimal-proxy.ts', upstreamUrl, ...(client ? [client, pluginAddress] : [])], {}, /^http:/);
+    return { url: p.line, pid: p.child.pid! };
+  };
+
+  // The edges, each a real main.ts process with its plugins as children.
+  const goHook = (i: number) => ({ id: `go-${i}`, name: `Go ${i}`, slug: `go-${i}`, command: `file://${echoPlugin}`, hookType: 'pre_auth', failMode: 'closed', order: i });
+  const tsHook = { id: 'ts', name: 'TS', slug: 'ts', command: `file://${REPO}/examples/header-injector/plugin`, hookType: 'pre_auth', config: { 'x-team': 'bench' } };
+  const edge = async (name: string, config: object): Promise<{ url: string; pid: number }> => {
+    const file = join(work, `${name}.json`);
+    writeFileSync(file, JSON.stringify(config));
+    const p = await start(process.execPath, ['--import', 'tsx', 'apps/edge-gateway/src/main.ts'], {
+      PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EDGE_CONFIG_FILE: file, EDGE_UPSTREAM_URL: upstreamUrl,
+      PLUGIN_COMMAND_ALLOWLIST: `${goDir}/**,${REPO}/examples/**`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache'),
+    }, /edge gateway listening/);
+    return { url: (JSON.parse(p.line) as { url: string }).url, pid: p.child.pid! };
+  };
+  const ten = Array.from({ length: 10 }, (_, i) => goHook(i));
+
+  const defs: Array<[string, () => Promise<Target>]> = [
+    ['nginx proxy', async () => ({ name: '', url: `http://127.0.0.1:${proxyPort}`, pid: ngx.pid!, tree: true })],
+    ['nginx + auth_request (Go)', async () => ({ name: '', url: `http://127.0.0.1:${authPort}`, pid: ngx.pid!, tree: true, aux: auth.child.pid!, headers: [`x-api-key: ${API_KEY}`] })],
+    ['node minimal proxy', async () => ({ name: '', ...(await minimal()) })],
+    ['node minimal + raw-h2 gRPC', async () => ({ name: '', ...(await minimal('h2')), aux: plugin.child.pid! })],
+    ['node minimal + grpc-js gRPC', async () => ({ name: '', ...(await minimal('grpc-js')), aux: plugin.child.pid! })],
+    ['edge, no plugins', async () => ({ name: '', ...(await edge('none', { plugins: [] })) })],
+    ['edge, 10 hooks on another route', async () => ({ name: '', ...(await edge('routed', { plugins: ten, routes: [{ id: 'llm', match: { llm: 'other' }, plugins: ten.map((p) => p.id) }] })) })],
+    ['edge + 1 Go hook', async () => ({ name: '', ...(await edge('go1', { plugins: [goHook(0)] })) })],
+    ['edge + 1 TS hook', async () => ({ name: '', ...(await edge('ts1', { plugins: [tsHook] })) })],
+    ['edge + 10 Go hooks', async () => ({ name: '', ...(await edge('go10', { plugins: ten })) })],
+  ];
+  const targets: Target[] = [];
+  for (const [name, make] of defs) if (!ONLY || ONLY.some((o) => name.includes(o))) targets.push({ ...(await make()), name });
+
+  for (const t of targets) wrk(t, 2);   // warm-up (JIT, connection pools)
+  const samples = new Map<string, Sample[]>(targets.map((t) => [t.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    // Interleaved: every target runs once per round, in a rotated order, so drifting background load hits all alike.
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[(i + round) % targets.length]!;
+      samples.get(t.name)!.push(wrk(t, SECONDS));
+    }
+  }
+
+  const rows = targets.map((t) => {
+    const s = samples.get(t.name)!;
+    return { target: t.name, rps: median(s.map((x) => x.rps)), p50: median(s.map((x) => x.p50)), p99: median(s.map((x) => x.p99)), cpu: median(s.map((x) => x.cpu)), aux: median(s.map((x) => x.aux)) };
+  });
+  console.log(`wrk -t1 -c${CONNECTIONS}, ${ROUNDS} interleaved rounds of ${SECONDS} s, medians; node ${process.version}, ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`);
+  console.table(Object.fromEntries(rows.map((r) => [r.target, {
+    'req/s': Math.round(r.rps), 'p50 ms': r.p50.toFixed(2), 'p99 ms': r.p99.toFixed(2), 'CPU µs/req': r.cpu.toFixed(1), '+ callee µs/req': r.aux ? r.aux.toFixed(1) : '',
+  }])));
+  // Two views of each ratio: measured req/s, and the CPU view (1 / proxy CPU per request), which is what req/s
+  // tends to on a dedicated core and moves far less when other work shares the machine.
+  const by = (n: string) => rows.find((r) => r.target === n);
+  const ratio = (label: string, a: string, b: string, goal: string): void => {
+    const x = by(a), y = by(b);
+    if (x && y) console.log(`${label}: req/s ${(x.rps / y.rps).toFixed(2)}, CPU ${(y.cpu / x.cpu).toFixed(2)} (goal ${goal})`);
+  };
+  ratio('edge no plugins / node minimal proxy', 'edge, no plugins', 'node minimal proxy', '≥ 0.9');
+  ratio('edge no plugins / nginx proxy', 'edge, no plugins', 'nginx proxy', '≥ 0.35');
+  ratio('edge + 1 Go hook / nginx + auth_request', 'edge + 1 Go hook', 'nginx + auth_request (Go)', '≥ 0.3');
+  ratio('node + raw-h2 call (transport floor) / nginx + auth_request', 'node minimal + raw-h2 gRPC', 'nginx + auth_request (Go)', 'the floor');
+  ratio('edge + 1 Go hook / node minimal + raw-h2 gRPC', 'edge + 1 Go hook', 'node minimal + raw-h2 gRPC', '≥ 0.9 of the floor');
+  ratio('edge + 1 Go hook / node minimal + grpc-js gRPC (same client)', 'edge + 1 Go hook', 'node minimal + grpc-js gRPC', '≥ 0.95');
+  ratio('edge, route with no plugins / edge, no plugins configured', 'edge, 10 hooks on another route', 'edge, no plugins', '1.00 ± 0.05');
+}
+
+try {
+  await main();
+} finally {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+}
