@@ -5,6 +5,9 @@ export const ARTIFACT_TYPE_PLUGIN = 'application/vnd.plugway.plugin.v1';
 /** Layer media type of a raw plugin executable. */
 export const MEDIA_TYPE_PLUGIN_BINARY = 'application/vnd.plugway.plugin.binary.v1';
 
+/** Config media type of an artifact that needs a runtime (`{ runtime: { name, minVersion } }`, see plugin-runtime.ts). */
+export const MEDIA_TYPE_PLUGIN_CONFIG = 'application/vnd.plugway.plugin.config.v1+json';
+
 /** Layers that ARE the executable. */
 export const RAW_BINARY_LAYER_TYPES: readonly string[] = [MEDIA_TYPE_PLUGIN_BINARY, 'application/octet-stream'];
 /** Layers that are a tar holding exactly one executable regular file. */
