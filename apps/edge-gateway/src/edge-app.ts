@@ -4,7 +4,7 @@ import { createPluginManager, type ManagerDeps, type PluginManager, type Runtime
 import { loadEdgeConfig } from './edge-config.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { createEdgeMetrics, type EdgeMetrics } from './metrics.js';
-import { fetchStudioPlugins, PluginSync, type SyncReport } from './plugin-sync.js';
+import { fetchStudioPlugins, PluginSync, type ReloadedPlugin, type SyncReport } from './plugin-sync.js';
 
 /** The part of `EdgeSettings` (from `@plugway/config` loadEdgeSettings) the app uses. */
 export interface EdgeAppSettings {
@@ -23,7 +23,7 @@ export interface EdgeApp {
   sync: PluginSync;
   url: string;
   /** Re-reads the config file, syncs the studio once, then reloads every plugin without dropping requests. */
-  reload(): Promise<{ file?: SyncReport; studio?: SyncReport; reloaded: Array<{ id: string; state: string }> }>;
+  reload(): Promise<{ file?: SyncReport; studio?: SyncReport; reloaded: ReloadedPlugin[] }>;
   /** One studio sync (the timer calls this). */
   syncStudio(): Promise<SyncReport | undefined>;
   close(): Promise<void>;
