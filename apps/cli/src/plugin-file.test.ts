@@ -34,6 +34,7 @@ describe('classifyPluginFile', () => {
   it.each([
     ['a TypeScript source', file('plugin.ts', 'import { servePlugin } from "@plugway/plugin-sdk";\n')],
     ['the examples-style wrapper', EXAMPLE_WRAPPER],
+    ['a wrapper that runs a file next to itself', file('run.sh', '#!/bin/sh\nhere=$(cd "$(dirname "$0")" && pwd)\nexec "$here/../run-plugin.sh" "$here"\n')],
     ['an unpackaged node script', file('plain.mjs', '#!/usr/bin/env node\nimport "./other.js";\n')],
     ['a script whose interpreter does not resolve', file('nope.sh', '#!/usr/bin/env no-such-interpreter-xyz\n')],
     ['an absolute interpreter that does not exist', file('abs.sh', '#!/opt/nowhere/bin/python9\n')],

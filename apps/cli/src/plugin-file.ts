@@ -14,8 +14,9 @@ const HEAD_BYTES = 4096;
 const MACH_O = new Set([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe]);
 // Interpreters a script may name that exist on every host; anything else must resolve on this machine.
 const NODE_LIKE = /(^|\/)(node|nodejs|tsx|ts-node|bun|deno|npx)$/;
-// A shell script that starts Node on sources next to it is a development wrapper: only the script would be pushed.
-const WRAPPER = /\b(node|tsx|ts-node|npx|npm)\b[^\n]*(--import|\.m?[jt]s\b|\brun\b)/;
+// A shell script that starts Node on sources, or runs files next to itself, is a development wrapper: only the script
+// would be pushed.
+const WRAPPER = /\b(node|tsx|ts-node|npx|npm)\b[^\n]*(--import|\.m?[jt]s\b|\brun\b)|dirname[^\n]*\$(0|\{0\}|\{?BASH_SOURCE)/;
 const HINT = 'build one runnable file with "plugway package" and push that (or pass --force)';
 
 function head(path: string): Buffer {
@@ -61,7 +62,7 @@ export function classifyPluginFile(path: string, env: Record<string, string | un
   if (NODE_LIKE.test(interpreter)) {
     return { kind: 'refused', reason: `${path} is a ${interpreter.split('/').pop()} script that was not packaged: its imports are not in the artifact; ${HINT}` };
   }
-  if (WRAPPER.test(text)) return { kind: 'refused', reason: `${path} is a wrapper script that starts Node on files next to it, which the artifact does not hold; ${HINT}` };
+  if (WRAPPER.test(text)) return { kind: 'refused', reason: `${path} is a wrapper script that starts Node or runs files next to itself, which the artifact does not hold; ${HINT}` };
   const resolvable = envForm ? onPath(interpreter, env.PATH) : isAbsolute(interpreter) && executable(interpreter);
   if (!resolvable) return { kind: 'refused', reason: `${path} names the interpreter "${interpreter}", which does not resolve on this machine; ${HINT}` };
   return { kind: 'script', interpreter };
