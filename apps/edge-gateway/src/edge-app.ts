@@ -85,7 +85,8 @@ export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps 
       const studio = await syncStudio();
       // What the syncs just added or updated runs a new instance already; everything else is reloaded now.
       const fresh = new Set([file, studio].flatMap((r) => (r ? [...r.added, ...r.updated] : [])));
-      const reloaded = await sync.reloadAll(fresh);
+      const moved = new Map([file, studio].flatMap((r) => r?.moved ?? []).map(({ id, from, to }) => [id, { ...(from ? { from } : {}), ...(to ? { to } : {}) }]));
+      const reloaded = (await sync.reloadAll(fresh)).map((r) => ({ ...r, ...moved.get(r.id) }));
       logger.info('plugins reloaded', { count: reloaded.length });
       return { ...(file ? { file } : {}), ...(studio ? { studio } : {}), reloaded };
     },

@@ -1,6 +1,6 @@
 // Keeps the manager's plugin set equal to a desired list (config file + studio), applying only the differences.
 import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
-import type { PluginManager, PluginSpecInput } from '@plugway/runtime';
+import type { PluginManager, PluginSpecInput, ReloadInfo } from '@plugway/runtime';
 import { z } from 'zod';
 import { EdgeError } from './error.js';
 
@@ -10,6 +10,8 @@ export interface SyncReport {
   updated: string[];
   unchanged: string[];
   failed: Array<{ id: string; code: string; causeCode?: string }>;
+  /** Plugins whose source runs another artifact under the same reference (also in `updated`): digest before and after here. */
+  moved: Array<{ id: string } & ReloadInfo>;
 }
 
 /** A plugin as a source describes it, optionally with the artifact digest its oci:// reference resolved to there. */
@@ -68,7 +70,7 @@ export class PluginSync {
   private async apply(): Promise<SyncReport> {
     const desired = new Map<string, SourcePlugin>();
     for (const plugins of this.sources.values()) for (const p of plugins) desired.set(p.spec.id, p);
-    const report: SyncReport = { added: [], removed: [], updated: [], unchanged: [], failed: [] };
+    const report: SyncReport = { added: [], removed: [], updated: [], unchanged: [], failed: [], moved: [] };
     for (const id of [...this.applied.keys()]) {
       if (desired.has(id)) continue;
       this.applied.delete(id);
@@ -83,8 +85,9 @@ export class PluginSync {
           // Same spec; but the source may run another artifact under the same tag (a studio reload): follow it.
           const here = this.manager.getStatus(id);
           if (artifactDigest && here.artifactDigest && here.artifactDigest !== artifactDigest) {
-            await this.manager.reload(id);
+            const { reload } = await this.manager.reload(id);
             report.updated.push(id);
+            report.moved.push({ id, ...reload });
           } else report.unchanged.push(id);
           continue;
         }
