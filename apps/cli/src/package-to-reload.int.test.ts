@@ -79,6 +79,9 @@ await servePlugin({
   manifest: { name: 'hello-plugway', version: '1.0.0', hooks: ['pre_auth'] },
   hooks: {
     async preAuth(req) {
+      if (req.path === '/blocked') {
+        return { block: true, statusCode: 451, headers: { 'content-type': 'text/plain' }, body: Buffer.from('blocked by hello-plugway') };
+      }
       return { modified: true, headers: { ...req.headers, 'x-plugin-version': VERSION } };
     },
   },
@@ -121,6 +124,7 @@ describe('from a TypeScript plugin to a reloaded oci:// plugin', () => {
     const v1 = ok(plugway(project, ['push', 'dist/plugin', ref, '--json']));
     expect(v1).toMatchObject({ kind: 'packaged', runtime: { name: 'node' } });
     ok(plugway(project, ['sign', ref, '--key', 'release.key', '--json']));
+    expect(ok(plugway(project, ['inspect', ref, '--json']))).toMatchObject({ digest: v1.digest, signed: true, runtime: { name: 'node', minVersion: '20.19.0' } });
 
     // 3. The studio (signatures required) runs it as oci://; the edge syncs it from the studio.
     const pubkey = readFileSync(join(project, 'release.pub'), 'utf8');
@@ -157,6 +161,8 @@ describe('from a TypeScript plugin to a reloaded oci:// plugin', () => {
     };
     const version = async (): Promise<string | undefined> => (await headers())['x-plugin-version'];
     expect(await headers()).toMatchObject({ 'x-plugin-version': 'v1', 'x-example': 'packaged' });
+    const blocked = await fetch(`${edge.url}/blocked`);
+    expect([blocked.status, blocked.headers.get('content-type'), await blocked.text()]).toEqual([451, 'text/plain', 'blocked by hello-plugway']);
 
     // 4. v2 to the same tag; the studio's reload re-resolves it.
     writeFileSync(join(project, 'plugin.ts'), pluginSource('v2'));

@@ -229,6 +229,10 @@ describe('cosign signatures', () => {
     expect(await codeOf(pullPlugin(base(cache, 'plugins/signed', { keys, options: { pubkey: 'nobody' } })))).toBe('OCI_KEY_NOT_FOUND');
     expect(await codeOf(pullPlugin(base(cache, 'plugins/signed', { requireSignature: true })))).toBe('OCI_KEY_NOT_FOUND');
     expect(await cache.list()).toEqual([]);
+    // Both signature errors say how to sign.
+    const missing = await pullPlugin(base(cache, 'plugins/unsigned', { keys, requireSignature: true })).catch((e: Error) => e.message);
+    expect(missing).toMatch(new RegExp(`plugway sign oci://${reg.host}/plugins/unsigned@sha256:[a-f0-9]{64} --key`));
+    expect(await pullPlugin(base(cache, 'plugins/signed', { keys, options: { pubkey: 'other' } })).catch((e: Error) => e.message)).toContain('OCI_PLUGINS_PUBKEY_<NAME>');
   });
 
   it('does not serve an unverified cache entry when a signature is now required', async () => {
