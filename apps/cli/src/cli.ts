@@ -10,6 +10,7 @@ export type CommandLoader = (name: CommandName) => Promise<unknown>;
 // Static imports per command (a template-literal import is opaque to bundlers and to vitest's transform).
 const COMMAND_LOADERS: Record<CommandName, () => Promise<unknown>> = {
   validate: () => import('./commands/validate.js'),
+  package: () => import('./commands/package.js'),
   push: () => import('./commands/push.js'),
   sign: () => import('./commands/sign.js'),
   verify: () => import('./commands/verify.js'),

@@ -4,7 +4,7 @@ import { createPluginManager, type ManagerDeps, type PluginManager, type Runtime
 import { loadEdgeConfig } from './edge-config.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { createEdgeMetrics, type EdgeMetrics } from './metrics.js';
-import { fetchStudioPlugins, PluginSync, type SyncReport } from './plugin-sync.js';
+import { fetchStudioPlugins, PluginSync, type ReloadedPlugin, type SyncReport } from './plugin-sync.js';
 
 /** The part of `EdgeSettings` (from `@plugway/config` loadEdgeSettings) the app uses. */
 export interface EdgeAppSettings {
@@ -23,7 +23,7 @@ export interface EdgeApp {
   sync: PluginSync;
   url: string;
   /** Re-reads the config file, syncs the studio once, then reloads every plugin without dropping requests. */
-  reload(): Promise<{ file?: SyncReport; studio?: SyncReport; reloaded: Array<{ id: string; state: string }> }>;
+  reload(): Promise<{ file?: SyncReport; studio?: SyncReport; reloaded: ReloadedPlugin[] }>;
   /** One studio sync (the timer calls this). */
   syncStudio(): Promise<SyncReport | undefined>;
   close(): Promise<void>;
@@ -89,7 +89,8 @@ export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps 
       const studio = await syncStudio();
       // What the syncs just added or updated runs a new instance already; everything else is reloaded now.
       const fresh = new Set([file, studio].flatMap((r) => (r ? [...r.added, ...r.updated] : [])));
-      const reloaded = await sync.reloadAll(fresh);
+      const moved = new Map([file, studio].flatMap((r) => r?.moved ?? []).map(({ id, from, to }) => [id, { ...(from ? { from } : {}), ...(to ? { to } : {}) }]));
+      const reloaded = (await sync.reloadAll(fresh)).map((r) => ({ ...r, ...moved.get(r.id) }));
       logger.info('plugins reloaded', { count: reloaded.length });
       return { ...(file ? { file } : {}), ...(studio ? { studio } : {}), reloaded };
     },

@@ -1,6 +1,6 @@
 // Keeps the manager's plugin set equal to a desired list (config file + studio), applying only the differences.
 import { isPlugwayError, NOOP_LOGGER, REDACTED, type Logger } from '@plugway/core';
-import type { PluginManager, PluginSpecInput } from '@plugway/runtime';
+import type { PluginManager, PluginSpecInput, ReloadInfo } from '@plugway/runtime';
 import { z } from 'zod';
 import { EdgeError } from './error.js';
 
@@ -10,12 +10,29 @@ export interface SyncReport {
   updated: string[];
   unchanged: string[];
   failed: Array<{ id: string; code: string; causeCode?: string }>;
+  /** Plugins whose source runs another artifact under the same reference (also in `updated`): digest before and after here. */
+  moved: Array<{ id: string } & ReloadInfo>;
+}
+
+/** A plugin as a source describes it, optionally with the artifact digest its oci:// reference resolved to there. */
+export interface SourcePlugin {
+  spec: PluginSpecInput;
+  /** The studio's `status.artifactDigest`: when it differs from the one running here, the plugin is reloaded. */
+  artifactDigest?: string;
+}
+
+/** One reloaded plugin: its state and, for oci://, the artifact digest before and after. */
+export interface ReloadedPlugin {
+  id: string;
+  state: string;
+  from?: string;
+  to?: string;
 }
 
 /** Applies desired plugin sets from named sources; a source's plugins are replaced only by that source. */
 export class PluginSync {
   private readonly applied = new Map<string, string>();
-  private readonly sources = new Map<string, PluginSpecInput[]>();
+  private readonly sources = new Map<string, SourcePlugin[]>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly logger: Logger;
 
@@ -24,8 +41,8 @@ export class PluginSync {
   }
 
   /** Sets one source's plugins and applies the union of all sources (serialised: one apply at a time). */
-  setSource(source: string, specs: PluginSpecInput[]): Promise<SyncReport> {
-    this.sources.set(source, specs);
+  setSource(source: string, plugins: Array<PluginSpecInput | SourcePlugin>): Promise<SyncReport> {
+    this.sources.set(source, plugins.map((p) => ('spec' in p ? p : { spec: p })));
     const run = this.queue.then(() => this.apply());
     this.queue = run.catch(() => undefined);
     return run;
@@ -36,10 +53,14 @@ export class PluginSync {
    * `fresh` have just been started by a sync (added or updated); those that run are reported as they are, not
    * started a second time.
    */
-  reloadAll(fresh: ReadonlySet<string> = new Set()): Promise<Array<{ id: string; state: string }>> {
+  reloadAll(fresh: ReadonlySet<string> = new Set()): Promise<ReloadedPlugin[]> {
     const run = this.queue.then(async () => {
-      const out: Array<{ id: string; state: string }> = [];
-      for (const p of this.manager.list()) out.push({ id: p.id, state: fresh.has(p.id) && p.state === 'running' ? p.state : (await this.manager.reload(p.id)).state });
+      const out: ReloadedPlugin[] = [];
+      for (const p of this.manager.list()) {
+        if (fresh.has(p.id) && p.state === 'running') { out.push({ id: p.id, state: p.state }); continue; }
+        const r = await this.manager.reload(p.id);
+        out.push({ id: p.id, state: r.state, ...(r.reload.from ? { from: r.reload.from } : {}), ...(r.reload.to ? { to: r.reload.to } : {}) });
+      }
       return out;
     });
     this.queue = run.catch(() => undefined);
@@ -47,20 +68,29 @@ export class PluginSync {
   }
 
   private async apply(): Promise<SyncReport> {
-    const desired = new Map<string, PluginSpecInput>();
-    for (const specs of this.sources.values()) for (const s of specs) desired.set(s.id, s);
-    const report: SyncReport = { added: [], removed: [], updated: [], unchanged: [], failed: [] };
+    const desired = new Map<string, SourcePlugin>();
+    for (const plugins of this.sources.values()) for (const p of plugins) desired.set(p.spec.id, p);
+    const report: SyncReport = { added: [], removed: [], updated: [], unchanged: [], failed: [], moved: [] };
     for (const id of [...this.applied.keys()]) {
       if (desired.has(id)) continue;
       this.applied.delete(id);
       if (this.manager.has(id)) await this.manager.unregister(id);
       report.removed.push(id);
     }
-    for (const [id, spec] of desired) {
+    for (const [id, { spec, artifactDigest }] of desired) {
       const fp = JSON.stringify(spec);
       const before = this.applied.get(id);
-      if (before === fp && this.manager.has(id)) { report.unchanged.push(id); continue; }
       try {
+        if (before === fp && this.manager.has(id)) {
+          // Same spec; but the source may run another artifact under the same tag (a studio reload): follow it.
+          const here = this.manager.getStatus(id);
+          if (artifactDigest && here.artifactDigest && here.artifactDigest !== artifactDigest) {
+            const { reload } = await this.manager.reload(id);
+            report.updated.push(id);
+            report.moved.push({ id, ...reload });
+          } else report.unchanged.push(id);
+          continue;
+        }
         if (this.manager.has(id)) {
           await this.manager.update(id, spec);
           report.updated.push(id);
@@ -91,6 +121,7 @@ const studioPluginSchema = z.object({
   is_active: z.boolean(),
   config: z.record(z.string(), z.unknown()).default({}),
   plugin_type: z.string().optional(),
+  status: z.object({ artifactDigest: z.string().regex(/^sha256:[a-f0-9]{64}$/).optional() }).loose().optional(),
 }).loose();
 const studioPageSchema = z.object({ data: z.array(studioPluginSchema), meta: z.object({ total_pages: z.number() }).loose() }).loose();
 
@@ -113,13 +144,14 @@ function resolveEnvRefs(v: unknown, env: Readonly<Record<string, string | undefi
 
 /**
  * Reads the gateway plugins (`plugin_type` gateway or absent) from a studio (`GET {url}/api/v1/plugins`, Bearer token,
- * all pages) as specs with ids `studio-<id>`, with `${env:EDGE_SECRET_*}` config values taken from `opts.env`.
+ * all pages) as specs with ids `studio-<id>`, each with the artifact digest the studio runs (oci://), with
+ * `${env:EDGE_SECRET_*}` config values taken from `opts.env`.
  * A plugin whose config arrives redacted (the token is an admin token, not an edge credential) fails the sync, so a
  * placeholder is never sent upstream as if it were the secret.
  * @throws EdgeError EDGE_SYNC_FAILED (`details.status`, `details.issues`, `details.redacted` or `details.missing`; never the token or a value)
  */
-export async function fetchStudioPlugins(studio: { url: string; token: string }, opts: { signal?: AbortSignal; pageSize?: number; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<PluginSpecInput[]> {
-  const out: PluginSpecInput[] = [];
+export async function fetchStudioPlugins(studio: { url: string; token: string }, opts: { signal?: AbortSignal; pageSize?: number; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<SourcePlugin[]> {
+  const out: SourcePlugin[] = [];
   const pageSize = opts.pageSize ?? 100;
   for (let page = 1, pages = 1; page <= pages && page <= 1000; page++) {
     const url = new URL(`api/v1/plugins?page=${page}&page_size=${pageSize}`, studio.url.endsWith('/') ? studio.url : `${studio.url}/`);
@@ -149,7 +181,8 @@ export async function fetchStudioPlugins(studio: { url: string; token: string },
       if (missing.length > 0) {
         throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `plugin ${p.id} refers to unset edge variables: ${missing.join(', ')}`, details: { url: url.origin, plugin: p.id, missing } });
       }
-      out.push({ id: `studio-${p.id}`, name: p.name, slug: p.slug, command: p.command, hookType: p.hook_type as PluginSpecInput['hookType'], isActive: p.is_active, config });
+      const spec: PluginSpecInput = { id: `studio-${p.id}`, name: p.name, slug: p.slug, command: p.command, hookType: p.hook_type as PluginSpecInput['hookType'], isActive: p.is_active, config };
+      out.push({ spec, ...(p.status?.artifactDigest ? { artifactDigest: p.status.artifactDigest } : {}) });
     }
   }
   return out;

@@ -132,8 +132,8 @@ export function createApp(d: AppDeps): express.Express {
   });
   api.delete('/plugins/:id', async (req, res) => { await d.service.remove(idOf(req)); res.status(204).end(); });
   api.post('/plugins/:id/reload', async (req, res) => {
-    const { plugin, warnings } = await d.service.reload(idOf(req));
-    res.json({ data: plugin, warnings });
+    const { plugin, warnings, reload } = await d.service.reload(idOf(req));
+    res.json({ data: plugin, warnings, reload });
   });
   api.get('/plugins/:id/health', async (req, res) => { res.json({ data: await d.service.health(idOf(req)) }); });
   api.post('/edge-credentials', async (req, res) => {

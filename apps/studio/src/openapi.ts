@@ -15,17 +15,22 @@ const sandbox = {
     staged: { type: 'string', description: 'root-owned copy that ran because the plugin user could not reach the checked file' },
   },
 };
+const digest = { type: 'string', pattern: '^sha256:[a-f0-9]{64}$' };
 const plugin = {
   type: 'object',
   properties: {
     id: { type: 'integer' }, name: { type: 'string' }, slug: { type: 'string' }, description: { type: 'string' }, command: { type: 'string' },
     hook_type: { type: 'string' }, plugin_type: { type: 'string' }, is_active: { type: 'boolean' }, oci_reference: { type: ['string', 'null'] },
     config: { type: 'object', description: 'secret-looking keys are redacted' }, created_at: { type: 'string' }, updated_at: { type: 'string' },
-    status: { type: 'object', properties: { state: { type: 'string' }, pid: { type: 'integer' }, restarts: { type: 'integer' }, error: finding, sandbox } },
+    status: { type: 'object', properties: { state: { type: 'string' }, pid: { type: 'integer' }, restarts: { type: 'integer' }, error: finding, sandbox,
+      artifactDigest: { ...digest, description: 'oci://: the digest the reference resolved to (what plugway push printed)' }, digest: { ...digest, description: 'oci://: sha256 of the plugin file' }, runtime: { type: 'string', description: 'a packaged plugin: the runtime it asked for, e.g. node >= 20.19.0' } } },
   },
 };
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const one = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object', properties: { data: { $ref: '#/components/schemas/Plugin' }, warnings: { type: 'array', items: finding } } } } } });
+const reloaded = { description: 'Reloaded; `reload` has the oci:// artifact digest before (`from`) and after (`to`)', content: { 'application/json': { schema: { type: 'object', properties: {
+  data: { $ref: '#/components/schemas/Plugin' }, warnings: { type: 'array', items: finding },
+  reload: { type: 'object', required: ['changed'], properties: { from: digest, to: digest, changed: { type: 'boolean' } } } } } } } };
 const common = { 401: err('AUTH_REQUIRED / AUTH_INVALID'), 400: err('VALIDATION_FAILED, BODY_INVALID_JSON or a COMMAND_* code') };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
 
@@ -66,7 +71,7 @@ export function buildOpenApi(): Record<string, unknown> {
         },
         delete: { summary: 'Delete a plugin (stops it)', responses: { 204: { description: 'Deleted' }, 404: err('NOT_FOUND'), ...common } },
       },
-      '/api/v1/plugins/{id}/reload': { parameters: [idParam], post: { summary: 'Restart with a fresh instance (re-pull, re-check)', responses: { 200: one('Reloaded'), 404: err('NOT_FOUND'), 403: err('POLICY_DENIED'), ...common } } },
+      '/api/v1/plugins/{id}/reload': { parameters: [idParam], post: { summary: 'Restart with a fresh instance (re-check the policy; an oci:// tag is re-resolved and pulled when its digest moved)', responses: { 200: reloaded, 404: err('NOT_FOUND'), 403: err('POLICY_DENIED'), ...common } } },
       '/api/v1/plugins/{id}/health': { parameters: [idParam], get: { summary: 'Plugin health (grpc.health.v1)', responses: { 200: { description: '{ data: { id, state, health, pid?, restarts } }' }, 404: err('NOT_FOUND'), ...common } } },
       '/healthz': { get: { security: [], summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
       '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain exposition' } } } },

@@ -1,6 +1,6 @@
 // Plugin lifecycle for the REST API: the store is the source of truth, the runtime's PluginManager runs what it holds.
 import { isSecretKey, redact, redactUrl, type Logger } from '@plugway/core';
-import type { PluginManager, PluginStatus } from '@plugway/runtime';
+import type { PluginManager, PluginStatus, ReloadInfo } from '@plugway/runtime';
 import { StudioError } from './errors.js';
 import { checkChecksum, type ChecksumBook } from './checksum.js';
 import { ociCommand, ociRefOf, slugFromName, type CreatePluginBody, type ListQuery, type UpdatePluginBody } from './schemas.js';
@@ -156,23 +156,27 @@ export class PluginService {
     this.logger.info('plugin deleted', { plugin: id });
   }
 
-  reload(id: number): Promise<{ plugin: PluginView; warnings: Finding[] }> {
+  /** A fresh instance; an oci:// tag is re-resolved, and `reload` tells the artifact digest before and after. */
+  reload(id: number): Promise<{ plugin: PluginView; warnings: Finding[]; reload: ReloadInfo }> {
     return this.withLock(id, () => this.reloadNow(id));
   }
 
-  private async reloadNow(id: number): Promise<{ plugin: PluginView; warnings: Finding[] }> {
+  private async reloadNow(id: number): Promise<{ plugin: PluginView; warnings: Finding[]; reload: ReloadInfo }> {
     const row = await this.mustGet(id);
     const sid = String(id);
     await this.admit(row); // the file may have changed since
     let warnings: Finding[];
+    let reload: ReloadInfo;
     if (this.manager.has(sid)) {
-      warnings = (await this.manager.reload(sid)).warnings;
+      ({ warnings, reload } = await this.manager.reload(sid));
     } else {
-      warnings = (await this.manager.register(this.spec(row))).warnings;
+      const res = await this.manager.register(this.spec(row));
+      warnings = res.warnings;
+      reload = { ...(res.plugin.artifactDigest ? { to: res.plugin.artifactDigest } : {}), changed: res.plugin.artifactDigest !== undefined };
       this.refused.delete(id);
     }
-    this.logger.info('plugin reloaded', { plugin: id });
-    return { plugin: this.view(row), warnings };
+    this.logger.info('plugin reloaded', { plugin: id, ...reload });
+    return { plugin: this.view(row), warnings, reload };
   }
 
   async health(id: number): Promise<{ id: number; state: string; health: string; pid?: number; restarts: number }> {

@@ -20,10 +20,12 @@ export {
 export type { Descriptor, Platform, ImageIndex, ImageManifest, FetchedManifest, ManifestHead, RequestOptions } from './client/types.js';
 
 // plugin artifacts: format, push, tar layers
-export { ARTIFACT_TYPE_PLUGIN, MEDIA_TYPE_PLUGIN_BINARY, RAW_BINARY_LAYER_TYPES, TAR_LAYER_TYPES, TAR_GZIP_LAYER_TYPES } from './artifact/media-types.js';
+export { ARTIFACT_TYPE_PLUGIN, MEDIA_TYPE_PLUGIN_BINARY, MEDIA_TYPE_PLUGIN_CONFIG, RAW_BINARY_LAYER_TYPES, TAR_LAYER_TYPES, TAR_GZIP_LAYER_TYPES } from './artifact/media-types.js';
 export { pushPlugin, pushPluginIndex } from './artifact/push-plugin.js';
 export type { PushPluginOptions } from './artifact/push-plugin.js';
 export { extractSingleExecutable, assertSafeTarPath } from './artifact/tar.js';
+export { encodePluginConfig, decodePluginConfig } from './artifact/plugin-runtime.js';
+export type { PluginRuntime } from './artifact/plugin-runtime.js';
 
 // cache: content-addressed, verified plugin binaries
 export { PluginCache, parseSize, sha256File } from './cache/plugin-cache.js';

@@ -11,7 +11,8 @@ export type RuntimeErrorCode =
   | 'RUNTIME_LAUNCH_FAILED'
   | 'RUNTIME_PLUGIN_NOT_FOUND'
   | 'RUNTIME_DUPLICATE_PLUGIN'
-  | 'RUNTIME_CLOSED';
+  | 'RUNTIME_CLOSED'
+  | 'RUNTIME_PLUGIN_RUNTIME_UNAVAILABLE';
 
 /** The only error class @plugway/runtime throws. */
 export class RuntimeError extends PlugwayError<RuntimeErrorCode> {}

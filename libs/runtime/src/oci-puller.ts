@@ -69,13 +69,13 @@ export function createOciPuller(settings: RuntimeSettings, deps: OciPullerDeps):
     }
     const c = await cache;
     const res = await pullPlugin({
-      reference: cmd.reference, options: cmd.options, client, cache: c, requireSignature: oci.requireSignature, pullPolicy: oci.pullPolicy,
+      reference: cmd.reference, options: cmd.options, client, cache: c, requireSignature: oci.requireSignature, pullPolicy: opts.refresh ? 'Always' : oci.pullPolicy,
       ...(settings.publicKeys ? { keys: settings.publicKeys as KeyRing } : {}), ...(deps.logger ? { logger: deps.logger } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
     });
     if (oci.maxCacheSize !== undefined) {
       // Keep the cache within budget, never evicting what was just pulled.
       await c.gc({ maxBytes: oci.maxCacheSize, inUse: new Set([res.manifestDigest]) }).catch(() => undefined);
     }
-    return { path: res.path, digest: res.digest, ...(res.verifiedBy ? { verifiedBy: res.verifiedBy } : {}) };
+    return { path: res.path, digest: res.digest, artifactDigest: res.subjectDigest, ...(res.verifiedBy ? { verifiedBy: res.verifiedBy } : {}), ...(res.runtime ? { runtime: res.runtime } : {}) };
   };
 }

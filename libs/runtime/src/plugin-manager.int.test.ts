@@ -209,3 +209,69 @@ describe('PluginManager with oci:// plugins (real registry)', () => {
     expect(refused.error).toMatchObject({ code: 'RUNTIME_OCI_PULL_FAILED', causeCode: 'OCI_KEY_NOT_FOUND' });
   });
 });
+
+describe('PluginManager reload of oci:// plugins', () => {
+  const ociSettings = (cacheDir: string, host = reg.host) => settings({ policy: { allowedRegistries: [host] }, oci: { enabled: true, cacheDir, requireSignature: false, pullPolicy: 'IfNotPresent', insecureRegistries: [] } });
+  let n = 0;
+  // A wrapper around the header-injector example; `tag` only changes the bytes (and so the digest).
+  function wrapper(tag: string): string {
+    const f = join(work, `reload-${++n}.sh`);
+    writeFileSync(f, `#!/bin/sh\n# ${tag}\ncd "${REPO}" && exec "\${PLUGWAY_NODE:-node}" --import tsx "${REPO}/examples/header-injector/plugin.ts"\n`);
+    chmodSync(f, 0o755);
+    return f;
+  }
+
+  it('re-resolves a tag on reload and answers with the old and new digest; a start keeps the pull policy', async () => {
+    const client = new RegistryClient({ registry: reg.host });
+    const v1 = await pushPlugin({ client, repository: 'plugins/moving', tag: 'stable', file: wrapper('v1') });
+    const cacheDir = join(work, 'reload-cache');
+    const m = manager(ociSettings(cacheDir));
+    const spec = { id: 'mv', name: 'M', slug: 'mv', command: `oci://${reg.host}/plugins/moving:stable`, hookType: 'pre_auth' as const };
+    expect((await m.register(spec)).plugin).toMatchObject({ state: 'running', artifactDigest: v1.digest });
+
+    const v2 = await pushPlugin({ client, repository: 'plugins/moving', tag: 'stable', file: wrapper('v2') });
+    // A start under IfNotPresent still uses the tag's recorded digest (the pull policy's meaning) …
+    const other = manager(ociSettings(cacheDir));
+    expect((await other.register(spec)).plugin.artifactDigest).toBe(v1.digest);
+    // … while a reload asks the registry what the tag means now.
+    const reloaded = await m.reload('mv');
+    expect(reloaded).toMatchObject({ state: 'running', artifactDigest: v2.digest, digest: v2.binaryDigest, reload: { from: v1.digest, to: v2.digest, changed: true } });
+    expect((await m.reload('mv')).reload).toEqual({ from: v2.digest, to: v2.digest, changed: false });
+  });
+
+  it('reloads a digest-pinned reference from the cache without the registry', async () => {
+    const own = await startRegistry();
+    try {
+      const pushed = await pushPlugin({ client: new RegistryClient({ registry: own.host }), repository: 'plugins/pinned', tag: '1', file: wrapper('pinned') });
+      const m = manager(ociSettings(join(work, 'pinned-cache'), own.host));
+      await m.register({ id: 'p', name: 'P', slug: 'p', command: `oci://${own.host}/plugins/pinned@${pushed.digest}`, hookType: 'pre_auth' });
+      await own.stop();
+      expect(await m.reload('p')).toMatchObject({ state: 'running', reload: { from: pushed.digest, to: pushed.digest, changed: false } });
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('launches a node-runtime artifact with the host Node, refuses a runtime it cannot provide, and names the runtime when it exits', async () => {
+    const client = new RegistryClient({ registry: reg.host });
+    const js = (name: string, body: string) => { const f = join(work, name); writeFileSync(f, body); return f; };
+    // Runs the example through tsx, so the test needs no bundle: what matters is that the host started it with node.
+    const starter = js('starter.mjs', `import { spawn } from 'node:child_process';\nconst c = spawn(process.execPath, ['--import', 'tsx', ${JSON.stringify(`${REPO}/examples/header-injector/plugin.ts`)}], { cwd: ${JSON.stringify(REPO)}, stdio: 'inherit' });\nc.on('exit', (code) => process.exit(code ?? 1));\nprocess.on('SIGTERM', () => c.kill('SIGTERM'));\n`);
+    await pushPlugin({ client, repository: 'plugins/node-ok', tag: '1', file: starter, runtime: { name: 'node', minVersion: '20.19.0' } });
+    await pushPlugin({ client, repository: 'plugins/node-new', tag: '1', file: starter, runtime: { name: 'node', minVersion: '99.0.0' } });
+    await pushPlugin({ client, repository: 'plugins/python', tag: '1', file: starter, runtime: { name: 'python' } });
+    await pushPlugin({ client, repository: 'plugins/node-dies', tag: '1', file: js('dies.mjs', 'console.error("no SDK here"); process.exit(3);\n'), runtime: { name: 'node', minVersion: '20.19.0' } });
+    const m = manager(ociSettings(join(work, 'runtime-cache')));
+    const reg1 = (id: string, repo: string) => m.register({ id, name: id, slug: id, command: `oci://${reg.host}/plugins/${repo}:1`, hookType: 'pre_auth' });
+
+    const ok = (await reg1('ok', 'node-ok')).plugin;
+    expect(ok).toMatchObject({ state: 'running', runtime: 'node >= 20.19.0' });
+    const out = await m.callHook('ok', 'processPreAuth', { headers: {} });
+    expect(out.status === 'ok' && out.response.headers).toEqual({ 'x-plugway-demo': 'hello' });
+    expect((await reg1('new', 'node-new')).plugin.error).toMatchObject({ code: 'RUNTIME_PLUGIN_RUNTIME_UNAVAILABLE' });
+    expect((await reg1('py', 'python')).plugin.error?.message).toContain('needs runtime python');
+    const dies = (await reg1('dies', 'node-dies')).plugin.error;
+    expect(dies?.code).toMatch(/^PLUGIN_(EXITED|RESTART_LIMIT)$/);
+    expect(dies?.message).toContain('packaged plugin: runtime node >= 20.19.0');
+  });
+});

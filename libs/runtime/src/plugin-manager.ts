@@ -3,13 +3,19 @@ import { type CommandError, parseCommand, type OciCommand, type PluginCommand } 
 import { createPolicy, evaluateCommand, type Decision, type Finding, type Policy } from '@plugway/security-policy';
 import { connectRemote, launchPlugin, PluginHostError, PluginSupervisor, resolveSandbox, type AppliedSandbox, type CallOptions, type HealthStatus, type HookMethod, type HookOutcome, type HookRequest, type HookResponse } from '@plugway/plugin-host';
 import type { pluginpb } from '@plugway/proto';
+import type { PluginRuntime } from '@plugway/oci';
 import { RuntimeError } from './error.js';
 import { createOciPuller } from './oci-puller.js';
 import { Instance } from './instance.js';
+import { describeRuntime, launchCommand, withRuntime, type NodeRuntime } from './plugin-runtime.js';
 import { pluginSpecSchema, runtimeSettingsSchema, type FailMode, type HookType, type PluginSpec, type PluginSpecInput, type RuntimeSettings, type RuntimeSettingsInput } from './options.js';
 
-/** Pulls and verifies an oci:// plugin into the cache; returns the verified executable. */
-export type OciPuller = (cmd: OciCommand, opts: { signal?: AbortSignal }) => Promise<{ path: string; digest: string; verifiedBy?: string }>;
+/**
+ * Pulls and verifies an oci:// plugin into the cache; returns the verified file, its sha256 (`digest`), the digest the
+ * reference resolved to (`artifactDigest`, what `plugway push` printed) and the runtime its config asks for.
+ * `refresh` asks the registry what a tag means now (one manifest HEAD) whatever the pull policy.
+ */
+export type OciPuller = (cmd: OciCommand, opts: { signal?: AbortSignal; refresh?: boolean }) => Promise<{ path: string; digest: string; artifactDigest?: string; verifiedBy?: string; runtime?: PluginRuntime }>;
 export type Resolver = (host: string) => Promise<Array<{ address: string; family: 4 | 6 }>>;
 
 export interface ManagerDeps {
@@ -22,6 +28,8 @@ export interface ManagerDeps {
   ociPuller?: OciPuller;
   /** docker config.json used as the credential fallback. */
   dockerConfigPath?: string;
+  /** The Node packaged plugins (runtime `node`) run with (default: this process's own). */
+  node?: NodeRuntime;
 }
 
 export type PluginState = 'starting' | 'running' | 'restarting' | 'failed' | 'error' | 'inactive' | 'stopped';
@@ -39,10 +47,15 @@ export interface PluginStatus {
   pid?: number;
   restarts: number;
   target?: string;
+  /** sha256 of the plugin file that runs (oci://). */
   digest?: string;
+  /** The digest the oci:// reference resolved to: what `plugway push` printed and what signatures cover. */
+  artifactDigest?: string;
   verifiedBy?: string;
   /** What the running process got: user, uid/gid, private working directory, limits, umask (process plugins only). */
   sandbox?: AppliedSandbox;
+  /** The runtime a packaged plugin asked for, e.g. `node >= 20.19.0`. */
+  runtime?: string;
   warnings: Finding[];
   error?: { code: string; message: string; causeCode?: string };
 }
@@ -72,8 +85,17 @@ interface Entry {
   state: PluginState;
   target?: string;
   digest?: string;
+  artifactDigest?: string;
   verifiedBy?: string;
+  runtime?: PluginRuntime;
   error?: { code: string; message: string; causeCode?: string };
+}
+
+/** What a reload did to an oci:// plugin's artifact: the digest before and after re-resolving its reference. */
+export interface ReloadInfo {
+  from?: string;
+  to?: string;
+  changed: boolean;
 }
 
 /** zod issues as `{ path, message }` for error details. */
@@ -195,7 +217,7 @@ export class PluginManager {
     }
   }
 
-  private async startInstance(entry: Entry, decision: Extract<Decision, { allowed: true }>): Promise<Instance> {
+  private async startInstance(entry: Entry, decision: Extract<Decision, { allowed: true }>, opts: { refresh?: boolean } = {}): Promise<Instance> {
     const { spec, command } = entry;
     const host = this.settings.pluginHost;
     const target = decision.target;
@@ -209,10 +231,9 @@ export class PluginManager {
       if (command.scheme === 'oci') {
         if (!this.deps.ociPuller) throw new RuntimeError({ code: 'RUNTIME_OCI_PULL_FAILED', message: 'no OCI puller is configured for this runtime' });
         try {
-          const pulled = await this.deps.ociPuller(command, {});
+          const pulled = await this.deps.ociPuller(command, { refresh: opts.refresh === true });
           path = pulled.path;
-          entry.digest = pulled.digest;
-          if (pulled.verifiedBy) entry.verifiedBy = pulled.verifiedBy;
+          Object.assign(entry, { digest: pulled.digest, artifactDigest: pulled.artifactDigest, verifiedBy: pulled.verifiedBy, runtime: pulled.runtime });
         } catch (e) {
           const c = codeOf(e);
           throw new RuntimeError({ code: 'RUNTIME_OCI_PULL_FAILED', message: c.message, cause: e, details: { causeCode: c.code } });
@@ -232,8 +253,12 @@ export class PluginManager {
         ...(base.workDir ? { workRoot: base.workDir } : {}), limits: { ...base.limits, ...own.limits },
       });
       const info: { sandbox?: AppliedSandbox } = {};
+      const node = this.deps.node ?? { path: process.execPath, version: process.versions.node };
+      const runtime = command.scheme === 'oci' ? entry.runtime : undefined;
+      const exec = launchCommand(spec.id, path, runtime, node);
       const sup = new PluginSupervisor({
-        launch: () => launchPlugin({ id: spec.id, path, hostEnv: this.deps.hostEnv ?? {}, startupTimeoutMs: host.startupTimeoutMs, callTimeoutMs: host.callTimeoutMs, shutdownTimeoutMs: host.shutdownTimeoutMs, logger, sandbox, onSandbox: (a) => { info.sandbox = a; } }),
+        launch: () => launchPlugin({ id: spec.id, ...exec, hostEnv: this.deps.hostEnv ?? {}, startupTimeoutMs: host.startupTimeoutMs, callTimeoutMs: host.callTimeoutMs, shutdownTimeoutMs: host.shutdownTimeoutMs, logger, sandbox, onSandbox: (a) => { info.sandbox = a; } })
+          .catch((e: unknown) => { throw withRuntime(e, runtime, node); }),
         restart: { maxRestarts: host.maxRestarts, windowMs: host.restartWindowMs, initialBackoffMs: host.restartBackoffMs },
         logger,
       });
@@ -264,29 +289,34 @@ export class PluginManager {
   }
 
   /**
-   * Replaces a plugin's instance with a fresh one (re-checking the policy, re-pulling OCI), switches over atomically
-   * and stops the old instance after its in-flight calls finish: no request is dropped.
+   * Replaces a plugin's instance with a fresh one (re-checking the policy), switches over atomically and stops the old
+   * instance after its in-flight calls finish: no request is dropped. An oci:// reference by tag is re-resolved
+   * (one manifest HEAD, whatever the pull policy) and pulled and verified when its digest moved; a digest-pinned one
+   * is served from the cache without touching the registry. `reload` tells the artifact digest before and after.
    */
-  async reload(id: string): Promise<PluginStatus> {
+  async reload(id: string): Promise<PluginStatus & { reload: ReloadInfo }> {
     this.assertOpen();
     const entry = this.get(id);
     const { decision } = await this.checkAllowed(entry.spec.command);
     entry.warnings = decision.warnings;
-    if (!entry.spec.isActive) return this.status(entry);
+    const from = entry.artifactDigest;
+    const info = (to: string | undefined): ReloadInfo => ({ ...(from ? { from } : {}), ...(to ? { to } : {}), changed: from !== to });
+    if (!entry.spec.isActive) return { ...this.status(entry), reload: info(from) };
     const old = entry.instance;
     const shadow: Entry = { ...entry, state: 'starting' };
-    const inst = await this.startInstance(shadow, decision).catch((e: unknown) => { entry.error = codeOf(e); return undefined; });
+    const inst = await this.startInstance(shadow, decision, { refresh: true }).catch((e: unknown) => { entry.error = codeOf(e); return undefined; });
     if (!inst) {
       if (!old) entry.state = 'error';
       this.logger.error('plugin reload failed', { plugin: id, code: entry.error?.code });
-      return this.status(entry);
+      return { ...this.status(entry), reload: info(from) };
     }
-    Object.assign(entry, { instance: inst, state: 'running', target: shadow.target, digest: shadow.digest, verifiedBy: shadow.verifiedBy });
+    const { target, digest, artifactDigest, verifiedBy, runtime } = shadow;
+    Object.assign(entry, { instance: inst, state: 'running', target, digest, artifactDigest, verifiedBy, runtime });
     this.gen++;
     delete entry.error;
-    this.logger.info('plugin reloaded', { plugin: id, pid: inst.pid });
+    this.logger.info('plugin reloaded', { plugin: id, pid: inst.pid, ...(artifactDigest ? { from, to: artifactDigest } : {}) });
     await old?.stop();
-    return this.status(entry);
+    return { ...this.status(entry), reload: info(artifactDigest) };
   }
 
   /**
@@ -421,7 +451,8 @@ export class PluginManager {
       id: e.spec.id, name: e.spec.name, slug: e.spec.slug, hookType: e.spec.hookType, scheme: e.command.scheme,
       failMode: e.spec.failMode ?? this.settings.defaultFailMode, order: e.spec.order, state: e.state,
       ...(e.instance?.pid ? { pid: e.instance.pid } : {}), restarts: e.instance?.restarts ?? 0,
-      ...(e.target ? { target: e.target } : {}), ...(e.digest ? { digest: e.digest } : {}), ...(e.verifiedBy ? { verifiedBy: e.verifiedBy } : {}),
+      ...(e.target ? { target: e.target } : {}), ...(e.digest ? { digest: e.digest } : {}), ...(e.artifactDigest ? { artifactDigest: e.artifactDigest } : {}),
+      ...(e.verifiedBy ? { verifiedBy: e.verifiedBy } : {}), ...(e.runtime ? { runtime: describeRuntime(e.runtime) } : {}),
       ...(e.instance?.info.sandbox ? { sandbox: e.instance.info.sandbox } : {}),
       warnings: e.warnings, ...(e.error ? { error: e.error } : {}),
     };

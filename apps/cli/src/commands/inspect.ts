@@ -1,4 +1,4 @@
-import { isIndexMediaType, signatureTag, type Descriptor, type ImageIndex, type ImageManifest } from '@plugway/oci';
+import { decodePluginConfig, isIndexMediaType, MEDIA_TYPE_PLUGIN_CONFIG, signatureTag, type Descriptor, type PluginRuntime, type ImageIndex, type ImageManifest } from '@plugway/oci';
 import { clientFor, guard, ociRef, parse, UsageError } from '../oci-common.js';
 import { EXIT, type CliIo } from '../io.js';
 
@@ -23,12 +23,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       out.artifactType = m.artifactType ?? null;
       out.layers = (m.layers ?? []).map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size }));
       out.annotations = m.annotations ?? {};
+      // A packaged plugin's config names the runtime the host must provide.
+      if (m.config?.mediaType === MEDIA_TYPE_PLUGIN_CONFIG) out.runtime = decodePluginConfig(await client.getBlob(repository, m.config.digest, { maxBytes: 64 * 1024 }), String(out.reference));
     }
     if (json) io.stdout(JSON.stringify(out));
     else {
       io.stdout(`${out.reference}\n  digest     ${out.digest}\n  mediaType  ${out.mediaType}\n  signed     ${out.signed ? 'yes (cosign .sig tag)' : 'no'}`);
       if (out.platforms) for (const p of out.platforms as Array<{ digest: string; platform?: { os: string; architecture: string } }>) io.stdout(`  platform   ${p.platform?.os}/${p.platform?.architecture}  ${p.digest}`);
       if (out.layers) for (const l of out.layers as Array<{ mediaType: string; size: number; digest: string }>) io.stdout(`  layer      ${l.mediaType}  ${l.size} B  ${l.digest}`);
+      const rt = out.runtime as PluginRuntime | undefined;
+      if (rt) io.stdout(`  runtime    ${rt.name}${rt.minVersion ? ` >= ${rt.minVersion}` : ''} (the host runs the file with it)`);
     }
     return EXIT.OK;
   });

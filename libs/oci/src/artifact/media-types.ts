@@ -7,6 +7,8 @@ export const MEDIA_TYPE_PLUGIN_BINARY = 'application/vnd.plugway.plugin.binary.v
 
 /** AI Studio's layer media type: the raw executable, the first layer of its plugin manifests. */
 export const MEDIA_TYPE_TYK_PLUGIN_LAYER = 'application/vnd.tyk.plugin.layer.v1';
+/** Config media type of an artifact that needs a runtime (`{ runtime: { name, minVersion } }`, see plugin-runtime.ts). */
+export const MEDIA_TYPE_PLUGIN_CONFIG = 'application/vnd.plugway.plugin.config.v1+json';
 
 /** Layers that ARE the executable. */
 export const RAW_BINARY_LAYER_TYPES: readonly string[] = [MEDIA_TYPE_PLUGIN_BINARY, MEDIA_TYPE_TYK_PLUGIN_LAYER, 'application/octet-stream'];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import { OciError } from '../error.js';
 import { parseDigest } from '../client/digest.js';
+import type { PluginRuntime } from '../artifact/plugin-runtime.js';
 
 /** What the cache records about a usable plugin binary (stored as JSON beside it). */
 export interface CacheEntry {
@@ -28,6 +29,8 @@ export interface CacheEntry {
    * not hashed again; any other value means the file was written, replaced or touched since, and it is re-hashed.
    */
   stamp?: string;
+  /** The runtime the artifact's config asks for (absent: the file is executable by itself). */
+  runtime?: PluginRuntime;
 }
 
 /** A tag → digest resolution, kept for the IfNotPresent pull policy. */

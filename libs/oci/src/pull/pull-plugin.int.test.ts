@@ -67,6 +67,19 @@ describe('pushPlugin → pullPlugin', () => {
     expect(byDigest.fromCache).toBe(true);
   });
 
+  it('carries the runtime a packaged script asks for (config blob) into the pull result and the cache', async () => {
+    const runtime = { name: 'node', minVersion: '20.19.0' };
+    const created = '2026-01-01T00:00:00.000Z';
+    const file = script('packaged');
+    const a = await pushPlugin({ client, repository: 'plugins/node-rt', tag: 'v1', file, runtime, created });
+    const b = await pushPlugin({ client, repository: 'plugins/node-rt', tag: 'v1', file, runtime, created });
+    expect(b.digest).toBe(a.digest); // same input and timestamp: same manifest digest
+    const cache = await freshCache();
+    expect(await pullPlugin(base(cache, 'plugins/node-rt'))).toMatchObject({ fromCache: false, runtime });
+    expect(await pullPlugin(base(cache, 'plugins/node-rt'))).toMatchObject({ fromCache: true, runtime });
+    expect((await pullPlugin(base(await freshCache(), 'plugins/hello'))).runtime).toBeUndefined();
+  });
+
   it('downloads once for 32 concurrent pulls of one digest', async () => {
     await pushPlugin({ client, repository: 'plugins/concurrent', tag: 'v1', file: script('c') });
     let blobGets = 0;
@@ -237,6 +250,10 @@ describe('cosign signatures', () => {
     expect(await codeOf(pullPlugin(base(cache, 'plugins/signed', { keys, options: { pubkey: 'nobody' } })))).toBe('OCI_KEY_NOT_FOUND');
     expect(await codeOf(pullPlugin(base(cache, 'plugins/signed', { requireSignature: true })))).toBe('OCI_KEY_NOT_FOUND');
     expect(await cache.list()).toEqual([]);
+    // Both signature errors say how to sign.
+    const missing = await pullPlugin(base(cache, 'plugins/unsigned', { keys, requireSignature: true })).catch((e: Error) => e.message);
+    expect(missing).toMatch(new RegExp(`plugway sign oci://${reg.host}/plugins/unsigned@sha256:[a-f0-9]{64} --key`));
+    expect(await pullPlugin(base(cache, 'plugins/signed', { keys, options: { pubkey: 'other' } })).catch((e: Error) => e.message)).toContain('OCI_PLUGINS_PUBKEY_<NAME>');
   });
 
   it('does not serve an unverified cache entry when a signature is now required', async () => {

@@ -3,12 +3,14 @@ import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import { OciError } from '../error.js';
 import type { RegistryClient } from '../client/registry-client.js';
 import { isIndexMediaType } from '../client/media-types.js';
+import { digestOf } from '../client/digest.js';
 import { hostPlatform, parsePlatform, selectPlatform, type PlatformSelector } from '../client/platform.js';
 import { parseImageIndex, parseImageManifest } from '../client/schemas.js';
 import type { ImageManifest, Platform } from '../client/types.js';
 import { z } from 'zod';
 import type { CacheEntry, PluginCache } from '../cache/plugin-cache.js';
-import { MEDIA_TYPE_TYK_PLUGIN_LAYER, RAW_BINARY_LAYER_TYPES, TAR_GZIP_LAYER_TYPES, TAR_LAYER_TYPES } from '../artifact/media-types.js';
+import { MEDIA_TYPE_PLUGIN_CONFIG, MEDIA_TYPE_TYK_PLUGIN_LAYER, RAW_BINARY_LAYER_TYPES, TAR_GZIP_LAYER_TYPES, TAR_LAYER_TYPES } from '../artifact/media-types.js';
+import { decodePluginConfig, type PluginRuntime } from '../artifact/plugin-runtime.js';
 import { extractSingleExecutable } from '../artifact/tar.js';
 import { selectKeys, type KeyRing } from '../verify/keys.js';
 import { verifySignature } from '../verify/verify-signature.js';
@@ -40,6 +42,8 @@ export interface PulledPlugin {
   manifestDigest: string;
   subjectDigest: string;
   verifiedBy?: string;
+  /** The runtime the artifact's config asks for (a packaged script); absent for a plain executable. */
+  runtime?: PluginRuntime;
   fromCache: boolean;
   metadata: CacheEntry;
 }
@@ -87,7 +91,7 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
     try {
       const hit = await o.cache.get(found.manifestDigest);
       if (!hit) return undefined;
-      return { path: hit.path, digest: hit.entry.binaryDigest, manifestDigest: hit.entry.manifestDigest, subjectDigest: sd, ...(hit.entry.verifiedBy ? { verifiedBy: hit.entry.verifiedBy } : {}), fromCache: true, metadata: hit.entry };
+      return { path: hit.path, digest: hit.entry.binaryDigest, manifestDigest: hit.entry.manifestDigest, subjectDigest: sd, ...(hit.entry.verifiedBy ? { verifiedBy: hit.entry.verifiedBy } : {}), ...(hit.entry.runtime ? { runtime: hit.entry.runtime } : {}), fromCache: true, metadata: hit.entry };
     } catch (e) {
       if (e instanceof OciError && e.code === 'OCI_CACHE_CORRUPT') return undefined; // re-download below
       throw e;
@@ -130,6 +134,7 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
       throw new OciError({ code: 'OCI_UNSUPPORTED_MEDIA_TYPE', message: `${refName}: layer media type ${layer.mediaType} is not a plugin binary or tar layer`, details: { mediaType: layer.mediaType } });
     }
     const maxBytes = o.maxBytes ?? DEFAULT_MAX;
+    const runtime = await readRuntime(o.client, repository, manifest, refName, req);
 
     // 4. Download into tmp/ (verified against the layer digest while streaming), unpack if needed, then commit.
     const download = o.cache.tmpPath('layer');
@@ -139,9 +144,9 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
       await o.client.downloadBlob(repository, layer.digest, download, { expectedSize: layer.size, maxBytes, ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...req });
       if (!raw) await extractSingleExecutable(download, binary, { gzip: tgz, maxBytes });
       const stored = await o.cache.commit(binary, {
-        manifestDigest: fetched.digest, subjectDigest: sd, repository: `${registry}/${repository}`, reference: refName, verifiedBy, platform: platformKey,
+        manifestDigest: fetched.digest, subjectDigest: sd, repository: `${registry}/${repository}`, reference: refName, verifiedBy, platform: platformKey, ...(runtime ? { runtime } : {}),
       }, raw ? layer.digest : undefined);
-      return { path: stored.path, digest: stored.entry.binaryDigest, manifestDigest: fetched.digest, subjectDigest: sd, ...(verifiedBy ? { verifiedBy } : {}), fromCache: false, metadata: stored.entry };
+      return { path: stored.path, digest: stored.entry.binaryDigest, manifestDigest: fetched.digest, subjectDigest: sd, ...(verifiedBy ? { verifiedBy } : {}), ...(runtime ? { runtime } : {}), fromCache: false, metadata: stored.entry };
     } finally {
       await rm(download, { force: true });
       if (binary !== download) await rm(binary, { force: true });
@@ -178,4 +183,13 @@ async function assertPlatform(client: RegistryClient, repository: string, manife
     if (!(e instanceof OciError)) throw e;
     throw new OciError({ code: e.code, message: `${refName} is a single-platform image: ${e.message}`, details: { ...e.details, reference: refName }, cause: e });
   }
+}
+
+// A plugin config (inline `data` or a small blob) names the runtime; any other config (the OCI empty one) means none.
+async function readRuntime(client: RegistryClient, repository: string, manifest: ImageManifest, refName: string, req: { signal?: AbortSignal }): Promise<PluginRuntime | undefined> {
+  const cfg = manifest.config;
+  if (cfg?.mediaType !== MEDIA_TYPE_PLUGIN_CONFIG) return undefined;
+  const inline = typeof cfg.data === 'string' ? Buffer.from(cfg.data, 'base64') : undefined;
+  const bytes = inline && digestOf(inline) === cfg.digest ? inline : await client.getBlob(repository, cfg.digest, { ...req, maxBytes: 64 * 1024 });
+  return decodePluginConfig(bytes, refName);
 }

@@ -9,6 +9,22 @@ import { verifySigstoreBundles } from './sigstore-bundle.js';
  * as referrers. OCI_SIGNATURE_MISSING only when neither exists; a present but bad signature is OCI_SIGNATURE_INVALID.
  */
 export async function verifySignature(client: RegistryClient, repository: string, digest: string, keys: Array<[string, KeyObject]>, opts: { signal?: AbortSignal } = {}): Promise<{ verifiedBy: string; scheme: 'cosign' | 'sigstore-bundle' }> {
+  try {
+    return await verifyAny(client, repository, digest, keys, opts);
+  } catch (e) {
+    // Say how to fix it: who signs, with which command, and where the host looks for the public key.
+    if (e instanceof OciError && (e.code === 'OCI_SIGNATURE_MISSING' || e.code === 'OCI_SIGNATURE_INVALID')) {
+      const sign = `plugway sign oci://${client.registry}/${repository}@${digest} --key <private-key.pem>`;
+      const how = e.code === 'OCI_SIGNATURE_MISSING'
+        ? `sign it with "${sign}" (make a key pair with "plugway keygen")`
+        : `sign it with the private key of a configured public key ("${sign}"), or configure the signer's public key as OCI_PLUGINS_PUBKEY_<NAME>`;
+      e.message = `${e.message}; ${how}`;
+    }
+    throw e;
+  }
+}
+
+async function verifyAny(client: RegistryClient, repository: string, digest: string, keys: Array<[string, KeyObject]>, opts: { signal?: AbortSignal }): Promise<{ verifiedBy: string; scheme: 'cosign' | 'sigstore-bundle' }> {
   let invalid: OciError | undefined;
   try {
     return { ...(await verifyCosignSignature(client, repository, digest, keys, opts)), scheme: 'cosign' };
