@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { DestinationStream } from 'pino';
 import { describeSettings, type StudioSettings } from '@plugway/config';
 import { checkedPuller, type ChecksumBook } from './checksum.js';
-import { createOciPuller, createPino, createPluginManager, toLoggerPort, type PinoLogger, type PluginManager, type Resolver } from '@plugway/runtime';
+import { createPino, createPluginManager, toLoggerPort, type PinoLogger, type PluginManager, type Resolver } from '@plugway/runtime';
 import { resolveApiToken } from './api-token.js';
 import { createApp } from './app.js';
 import { createMetrics } from './metrics.js';
@@ -56,7 +56,7 @@ export async function startStudio(settings: StudioSettings, opts: StartOptions =
   const manager = createPluginManager(settings.runtime, {
     logger: runtimeLogger, hostEnv: opts.hostEnv ?? {}, dockerConfigPath: settings.dockerConfigPath,
     ...(opts.resolve ? { resolve: opts.resolve } : {}),
-    ...(settings.runtime.oci.enabled ? { ociPuller: checkedPuller(createOciPuller(settings.runtime, { logger: runtimeLogger, dockerConfigPath: settings.dockerConfigPath }), checksums) } : {}),
+    wrapOciPuller: (puller) => checkedPuller(puller, checksums),
   });
   const service = new PluginService(store, manager, logger.child({ component: 'plugins' }), checksums);
   try {

@@ -26,6 +26,8 @@ export interface ManagerDeps {
   hostEnv?: Readonly<Record<string, string | undefined>>;
   /** OCI pull + verify (default: built from settings.oci when OCI is enabled). */
   ociPuller?: OciPuller;
+  /** Decorates the default OCI puller (built with this manager's policy), e.g. to check a checksum after each pull. */
+  wrapOciPuller?: (puller: OciPuller) => OciPuller;
   /** docker config.json used as the credential fallback. */
   dockerConfigPath?: string;
   /** The Node packaged plugins (runtime `node`) run with (default: this process's own). */
@@ -141,7 +143,8 @@ export class PluginManager {
     this.logger = deps.logger ?? NOOP_LOGGER;
     if (this.settings.oci.enabled && !deps.ociPuller) {
       if (!this.settings.oci.cacheDir) throw new RuntimeError({ code: 'RUNTIME_INVALID_SETTINGS', message: 'OCI is enabled but no cache directory is set' });
-      this.deps = { ...deps, ociPuller: createOciPuller(this.settings, { logger: this.logger, policy: this.policy, ...(deps.resolve ? { resolve: deps.resolve } : {}), ...(deps.dockerConfigPath ? { dockerConfigPath: deps.dockerConfigPath } : {}) }) };
+      const puller = createOciPuller(this.settings, { logger: this.logger, policy: this.policy, ...(deps.resolve ? { resolve: deps.resolve } : {}), ...(deps.dockerConfigPath ? { dockerConfigPath: deps.dockerConfigPath } : {}) });
+      this.deps = { ...deps, ociPuller: deps.wrapOciPuller ? deps.wrapOciPuller(puller) : puller };
     }
   }
 
