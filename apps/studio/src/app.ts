@@ -7,9 +7,9 @@ import { toApiError } from './http-errors.js';
 import type { StudioMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import type { PluginService } from './plugin-service.js';
-import { createPluginSchema, idParamSchema, issuesOf, listQuerySchema, updatePluginSchema } from './schemas.js';
+import { createEdgeRoutes } from './edge-routes.js';
+import { createPluginSchema, idParamSchema, listQuerySchema, parseInput, updatePluginSchema } from './schemas.js';
 import { StudioError } from './errors.js';
-import type { z } from 'zod';
 
 export interface AppDeps {
   service: PluginService;
@@ -19,11 +19,7 @@ export interface AppDeps {
   pino: PinoLogger;
 }
 
-function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new StudioError({ code: 'STUDIO_VALIDATION_FAILED', message: `invalid ${what}`, details: { issues: issuesOf(r.error) } });
-  return r.data;
-}
+const parse = parseInput;
 
 const idOf = (req: Request): number => parse(idParamSchema, req.params['id'], 'plugin id');
 
@@ -92,6 +88,7 @@ export function createApp(d: AppDeps): express.Express {
     res.json({ data: plugin, warnings });
   });
   api.get('/plugins/:id/health', async (req, res) => { res.json({ data: await d.service.health(idOf(req)) }); });
+  api.use(createEdgeRoutes(d.service));
   api.use((req, res) => { res.status(404).json({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${req.method} ${req.baseUrl}${req.path}`.slice(0, 300) } }); });
   app.use('/api/v1', api);
 

@@ -3,7 +3,7 @@ import { isSecretKey, redact, redactUrl, type Logger } from '@plugway/core';
 import type { PluginManager, PluginStatus } from '@plugway/runtime';
 import { StudioError } from './errors.js';
 import { ociCommand, type CreatePluginBody, type UpdatePluginBody } from './schemas.js';
-import type { NewPlugin, PluginPatch, PluginRecord, PluginStore } from './store/plugin-store.js';
+import type { EdgeRecord, NewPlugin, PluginPatch, PluginRecord, PluginStore } from './store/plugin-store.js';
 
 export interface Finding { code: string; message: string; details?: Record<string, unknown> }
 
@@ -19,12 +19,29 @@ function shownCommand(cmd: string): string {
   return /^[a-z]+:\/\/[^/?#]*@/i.test(cmd) || secretParam ? redactUrl(cmd) : cmd;
 }
 
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => { resolve = r; });
+  return { promise, resolve };
+}
+
+const notFound = (id: number): StudioError => new StudioError({ code: 'STUDIO_NOT_FOUND', message: `no plugin with id ${id}`, details: { id } });
+
 export class PluginService {
-  /** Plugins in the store that the manager refused at startup (e.g. the policy changed since). */
+  /** Plugins in the store that the manager refused (e.g. the policy changed since they were stored). */
   private readonly refused = new Map<number, { code: string; message: string }>();
+
+  /** The row version each plugin was last applied at on this replica (registered, updated, reloaded or refused). */
+  private readonly applied = new Map<number, number>();
 
   /** Operations on one plugin run one at a time (the manager's update is unregister + register). */
   private readonly locks = new Map<number, Promise<unknown>>();
+
+  private reconciling: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private unwatch: (() => void) | undefined;
+  private changed = deferred();
 
   private withLock<T>(id: number, fn: () => Promise<T>): Promise<T> {
     const prev = this.locks.get(id) ?? Promise.resolve();
@@ -54,17 +71,90 @@ export class PluginService {
     return { ...r, command: shownCommand(r.command), config: redact(r.config), status };
   }
 
-  /** Registers every stored plugin (startup); a refused one is kept in the store and reported in its status. */
-  async loadAll(): Promise<void> {
-    for (const r of await this.store.all()) {
-      try {
-        await this.manager.register(this.spec(r));
-      } catch (e) {
-        const err = { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message };
-        this.refused.set(r.id, err);
-        this.logger.warn('stored plugin refused at startup', { plugin: r.id, code: err.code });
-      }
+  /**
+   * Registers every stored plugin, then keeps this replica equal to the store: on every change another replica
+   * announces (shared databases), after the announcement channel reconnected, and every `reconcileIntervalMs`.
+   */
+  async start(opts: { reconcileIntervalMs?: number } = {}): Promise<void> {
+    await this.reconcile();
+    if (!this.store.watch) return;
+    this.unwatch = this.store.watch(() => void this.reconcile());
+    this.timer = setInterval(() => void this.reconcile(), opts.reconcileIntervalMs ?? 10_000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.unwatch?.();
+  }
+
+  /** Resolves at the next change this replica applies or makes (for long-polling edges). */
+  nextChange(): Promise<void> {
+    return this.changed.promise;
+  }
+
+  private announce(): void {
+    const done = this.changed;
+    this.changed = deferred();
+    done.resolve();
+  }
+
+  /** Makes the manager run exactly what the store holds; one pass at a time, repeated when asked for meanwhile. */
+  reconcile(): Promise<void> {
+    if (this.reconciling) { this.again = true; return this.reconciling; }
+    this.reconciling = (async () => {
+      do {
+        this.again = false;
+        await this.reconcileOnce().catch((e: unknown) => this.logger.warn('reconcile failed; retried on the next change or tick', { code: (e as { code?: string }).code ?? 'UNKNOWN', message: (e as Error).message }));
+      } while (this.again);
+    })().finally(() => { this.reconciling = undefined; });
+    return this.reconciling;
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    const { plugins } = await this.store.snapshot();
+    const stored = new Set(plugins.map((p) => p.id));
+    const stale = plugins.filter((p) => (this.applied.get(p.id) ?? -1) < p.version).map((p) => p.id);
+    const gone = [...this.applied.keys()].filter((id) => !stored.has(id));
+    let changes = 0;
+    // The snapshot may be older than a change this replica made meanwhile: each plugin is read again under its lock.
+    for (const id of [...gone, ...stale]) {
+      changes += await this.withLock(id, async () => {
+        const row = await this.store.get(id);
+        if (!row) return this.forget(id);
+        if ((this.applied.get(id) ?? -1) >= row.version) return 0;
+        try {
+          await this.apply(row);
+        } catch (e) {
+          const err = { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message };
+          this.refused.set(id, err);
+          this.applied.set(id, row.version);
+          this.logger.warn('stored plugin refused', { plugin: id, code: err.code });
+        }
+        return 1;
+      });
     }
+    if (changes) {
+      this.logger.info('plugins reconciled with the store', { changes });
+      this.announce();
+    }
+  }
+
+  /** Registers or updates one plugin to the stored row (caller holds the lock); throws what the manager throws. */
+  private async apply(row: PluginRecord): Promise<Finding[]> {
+    const sid = String(row.id);
+    const res = this.manager.has(sid) ? await this.manager.update(sid, this.spec(row)) : await this.manager.register(this.spec(row));
+    this.applied.set(row.id, row.version);
+    this.refused.delete(row.id);
+    return res.warnings;
+  }
+
+  private async forget(id: number): Promise<number> {
+    const sid = String(id);
+    const known = this.applied.delete(id);
+    this.refused.delete(id);
+    if (this.manager.has(sid)) { await this.manager.unregister(sid); return 1; }
+    return known ? 1 : 0;
   }
 
   async create(body: CreatePluginBody): Promise<{ plugin: PluginView; warnings: Finding[] }> {
@@ -76,14 +166,33 @@ export class PluginService {
       is_active: body.is_active, oci_reference: body.oci_reference ?? null, config: body.config,
     };
     const row = await this.store.create(rec);
-    try {
-      const { warnings } = await this.manager.register(this.spec(row));
-      this.logger.info('plugin created', { plugin: row.id, slug: row.slug, hookType: row.hook_type, scheme: command.split(':')[0], warnings: warnings.map((w) => w.code) });
-      return { plugin: this.view(row), warnings };
-    } catch (e) {
-      await this.store.delete(row.id);
-      throw e;
-    }
+    return this.withLock(row.id, async () => {
+      try {
+        // A reconcile triggered by this very change may have registered it already.
+        const warnings = (this.applied.get(row.id) ?? -1) >= row.version && this.manager.has(String(row.id)) ? this.manager.getStatus(String(row.id)).warnings : await this.apply(row);
+        this.logger.info('plugin created', { plugin: row.id, slug: row.slug, hookType: row.hook_type, scheme: command.split(':')[0], warnings: warnings.map((w) => w.code) });
+        this.announce();
+        return { plugin: this.view(row), warnings };
+      } catch (e) {
+        await this.store.delete(row.id);
+        await this.forget(row.id);
+        throw e;
+      }
+    });
+  }
+
+  /** Every plugin (as the API shows it) with the set version, for edges. */
+  async pluginSet(): Promise<{ version: number; plugins: PluginView[] }> {
+    const snap = await this.store.snapshot();
+    return { version: snap.version, plugins: snap.plugins.map((r) => this.view(r)) };
+  }
+
+  recordEdge(edge: EdgeRecord): Promise<void> {
+    return this.store.recordEdge(edge);
+  }
+
+  listEdges(): Promise<EdgeRecord[]> {
+    return this.store.listEdges();
   }
 
   async list(page: number, pageSize: number): Promise<{ items: PluginView[]; total: number }> {
@@ -107,15 +216,16 @@ export class PluginService {
     if (patch.command !== undefined) {
       await this.manager.checkAllowed(next.command);
     }
-    const row = (await this.store.update(id, patch))!;
-    const sid = String(id);
+    const row = await this.store.update(id, patch);
+    if (!row) throw notFound(id);
     try {
-      const res = this.manager.has(sid) ? await this.manager.update(sid, this.spec(row)) : await this.manager.register(this.spec(row));
-      this.refused.delete(id);
+      const warnings = await this.apply(row);
       this.logger.info('plugin updated', { plugin: id, fields: Object.keys(body) });
-      return { plugin: this.view(row), warnings: res.warnings };
+      this.announce();
+      return { plugin: this.view(row), warnings };
     } catch (e) {
-      await this.store.update(id, before);
+      const restored = await this.store.update(id, before);
+      if (restored) this.applied.set(id, restored.version);
       throw e;
     }
   }
@@ -126,11 +236,10 @@ export class PluginService {
 
   private async removeNow(id: number): Promise<void> {
     await this.mustGet(id);
-    const sid = String(id);
-    if (this.manager.has(sid)) await this.manager.unregister(sid);
     await this.store.delete(id);
-    this.refused.delete(id);
+    await this.forget(id);
     this.logger.info('plugin deleted', { plugin: id });
+    this.announce();
   }
 
   reload(id: number): Promise<{ plugin: PluginView; warnings: Finding[] }> {
@@ -138,16 +247,19 @@ export class PluginService {
   }
 
   private async reloadNow(id: number): Promise<{ plugin: PluginView; warnings: Finding[] }> {
-    const row = await this.mustGet(id);
+    await this.mustGet(id);
+    // A new row version tells the other replicas and the edges to reload it too.
+    const row = (await this.store.touch(id)) ?? (await this.mustGet(id));
     const sid = String(id);
     let warnings: Finding[];
     if (this.manager.has(sid)) {
       warnings = (await this.manager.reload(sid)).warnings;
+      this.applied.set(id, row.version);
     } else {
-      warnings = (await this.manager.register(this.spec(row))).warnings;
-      this.refused.delete(id);
+      warnings = await this.apply(row);
     }
     this.logger.info('plugin reloaded', { plugin: id });
+    this.announce();
     return { plugin: this.view(row), warnings };
   }
 
@@ -160,7 +272,7 @@ export class PluginService {
 
   private async mustGet(id: number): Promise<PluginRecord> {
     const r = await this.store.get(id);
-    if (!r) throw new StudioError({ code: 'STUDIO_NOT_FOUND', message: `no plugin with id ${id}`, details: { id } });
+    if (!r) throw notFound(id);
     return r;
   }
 }

@@ -17,6 +17,8 @@ export interface StartOptions {
   hostEnv?: Readonly<Record<string, string | undefined>>;
   /** DNS resolver for the policy (tests). */
   resolve?: Resolver;
+  /** How often a replica on a shared database compares itself with the store besides notifications (default 10 s). */
+  reconcileIntervalMs?: number;
   /** Register this plugin when the database is empty (the demo). Failure is logged, never fatal. */
   seed?: () => Promise<Parameters<PluginService['create']>[0] | undefined>;
 }
@@ -49,7 +51,7 @@ export async function startStudio(settings: StudioSettings, opts: StartOptions =
   });
   const service = new PluginService(store, manager, logger.child({ component: 'plugins' }));
   try {
-    await service.loadAll();
+    await service.start(opts.reconcileIntervalMs !== undefined ? { reconcileIntervalMs: opts.reconcileIntervalMs } : {});
     if (opts.seed && (await store.count()) === 0) {
       const demo = await opts.seed().catch(() => undefined);
       if (demo) {
@@ -60,6 +62,7 @@ export async function startStudio(settings: StudioSettings, opts: StartOptions =
       }
     }
   } catch (e) {
+    service.stop();
     await manager.close();
     await store.close();
     throw e;
@@ -78,6 +81,7 @@ export async function startStudio(settings: StudioSettings, opts: StartOptions =
   return {
     url, port, server, store, manager, service, pino, token: tok.token,
     close: () => (closing ??= (async () => {
+      service.stop();
       await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
       await manager.close();
       await store.close();
