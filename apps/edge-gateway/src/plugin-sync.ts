@@ -1,7 +1,8 @@
 // Keeps the manager's plugin set equal to a desired list (config file + studio), applying only the differences.
 import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
-import type { PluginManager, PluginSpecInput } from '@plugway/runtime';
+import type { PluginSpecInput } from '@plugway/runtime';
 import { z } from 'zod';
+import type { EdgePluginManager } from './edge-manager.js';
 import { EdgeError } from './error.js';
 
 export interface SyncReport {
@@ -19,7 +20,7 @@ export class PluginSync {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly logger: Logger;
 
-  constructor(private readonly manager: PluginManager, logger?: Logger) {
+  constructor(private readonly manager: EdgePluginManager, logger?: Logger) {
     this.logger = logger ?? NOOP_LOGGER;
   }
 
@@ -39,7 +40,11 @@ export class PluginSync {
   reloadAll(fresh: ReadonlySet<string> = new Set()): Promise<Array<{ id: string; state: string }>> {
     const run = this.queue.then(async () => {
       const out: Array<{ id: string; state: string }> = [];
-      for (const p of this.manager.list()) out.push({ id: p.id, state: fresh.has(p.id) && p.state === 'running' ? p.state : (await this.manager.reload(p.id)).state });
+      for (const p of this.manager.list()) {
+        // A plugin that could not be registered (listed as blocked) has no instance to reload; the next sync retries it.
+        const keep = !this.manager.has(p.id) || (fresh.has(p.id) && p.state === 'running');
+        out.push({ id: p.id, state: keep ? p.state : (await this.manager.reload(p.id)).state });
+      }
       return out;
     });
     this.queue = run.catch(() => undefined);
@@ -53,6 +58,7 @@ export class PluginSync {
     for (const id of [...this.applied.keys()]) {
       if (desired.has(id)) continue;
       this.applied.delete(id);
+      this.manager.unblock(id);
       if (this.manager.has(id)) await this.manager.unregister(id);
       report.removed.push(id);
     }
@@ -69,11 +75,15 @@ export class PluginSync {
           report.added.push(id);
         }
         this.applied.set(id, fp);
+        this.manager.unblock(id);
       } catch (e) {
         // A refused plugin (bad command, policy denial) does not stop the others; it is retried on the next sync.
+        // Until then it stays in its chain as unavailable: fail-closed, its traffic is refused rather than let through.
         this.applied.delete(id);
         const code = isPlugwayError(e) ? e.code : 'UNKNOWN';
         const causeCode = isPlugwayError(e) && typeof e.details?.['causeCode'] === 'string' ? e.details['causeCode'] : undefined;
+        if (this.manager.has(id)) await this.manager.unregister(id).catch(() => undefined);
+        this.manager.block(spec, { code, message: (e as Error).message, ...(causeCode ? { causeCode } : {}) });
         report.failed.push({ id, code, ...(causeCode ? { causeCode } : {}) });
         this.logger.error('plugin refused', { plugin: id, code, ...(causeCode ? { causeCode } : {}) });
       }
@@ -92,38 +102,51 @@ const studioPluginSchema = z.object({
   config: z.record(z.string(), z.unknown()).default({}),
   plugin_type: z.string().optional(),
 }).loose();
-const studioPageSchema = z.object({ data: z.array(studioPluginSchema), meta: z.object({ total_pages: z.number() }).loose() }).loose();
+const pluginSetSchema = z.object({ version: z.number().int().nonnegative(), data: z.array(studioPluginSchema) }).loose();
+
+/** What the edge tells the studio about itself on every fetch (the studio lists it under `GET /api/v1/edges`). */
+export interface EdgeReport { edgeId: string; appliedVersion: number; status: 'ok' | 'degraded' }
+
+/** A studio answer: the set changed (`specs` are the gateway plugins, ids `studio-<id>`) or is still `known`. */
+export type PluginSetAnswer = { changed: true; version: number; specs: PluginSpecInput[] } | { changed: false; version: number };
 
 /**
- * Reads the gateway plugins (`plugin_type` gateway or absent) from a studio (`GET {url}/api/v1/plugins`, Bearer token,
- * all pages) as specs with ids `studio-<id>`.
+ * Fetches the studio's plugin set (`GET {url}/api/v1/plugin-set`, Bearer token) conditionally: with `known` the
+ * studio answers 304 when nothing changed, and with `waitSeconds` it holds the request until a change (long-poll).
+ * Only gateway plugins (`plugin_type` gateway or absent) are returned; ai_studio / agent plugins belong to the studio.
  * @throws EdgeError EDGE_SYNC_FAILED (`details.status` or `details.issues`; never the token)
  */
-export async function fetchStudioPlugins(studio: { url: string; token: string }, opts: { signal?: AbortSignal; pageSize?: number } = {}): Promise<PluginSpecInput[]> {
-  const out: PluginSpecInput[] = [];
-  const pageSize = opts.pageSize ?? 100;
-  for (let page = 1, pages = 1; page <= pages && page <= 1000; page++) {
-    const url = new URL(`api/v1/plugins?page=${page}&page_size=${pageSize}`, studio.url.endsWith('/') ? studio.url : `${studio.url}/`);
-    let res: Response;
-    try {
-      res = await fetch(url, { headers: { authorization: `Bearer ${studio.token}`, accept: 'application/json' }, ...(opts.signal ? { signal: opts.signal } : { signal: AbortSignal.timeout(15_000) }) });
-    } catch (e) {
-      throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `studio ${url.origin} is unreachable`, cause: e, details: { url: url.origin } });
-    }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `studio answered ${res.status} for the plugin list`, details: { url: url.origin, status: res.status } });
-    }
-    const parsed = studioPageSchema.safeParse(await res.json().catch(() => undefined));
-    if (!parsed.success) {
-      throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: 'the studio plugin list has an unexpected shape', details: { url: url.origin, issues: parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })) } });
-    }
-    pages = parsed.data.meta.total_pages;
-    for (const p of parsed.data.data) {
-      // Only gateway plugins run on the edge; ai_studio / agent plugins belong to the studio.
-      if (p.plugin_type !== undefined && p.plugin_type !== 'gateway') continue;
-      out.push({ id: `studio-${p.id}`, name: p.name, slug: p.slug, command: p.command, hookType: p.hook_type as PluginSpecInput['hookType'], isActive: p.is_active, config: p.config });
-    }
+export async function fetchPluginSet(
+  studio: { url: string; token: string },
+  opts: { known?: number; waitSeconds?: number; report?: EdgeReport; signal?: AbortSignal } = {},
+): Promise<PluginSetAnswer> {
+  const wait = opts.waitSeconds ?? 0;
+  const url = new URL(`api/v1/plugin-set${wait ? `?wait=${wait}` : ''}`, studio.url.endsWith('/') ? studio.url : `${studio.url}/`);
+  const headers: Record<string, string> = { authorization: `Bearer ${studio.token}`, accept: 'application/json' };
+  if (opts.known !== undefined) headers['if-none-match'] = `"v${opts.known}"`;
+  if (opts.report) {
+    headers['x-plugway-edge-id'] = opts.report.edgeId;
+    headers['x-plugway-edge-applied'] = String(opts.report.appliedVersion);
+    headers['x-plugway-edge-status'] = opts.report.status;
   }
-  return out;
+  let res: Response;
+  try {
+    res = await fetch(url, { headers, signal: opts.signal ?? AbortSignal.timeout(15_000 + wait * 1000) });
+  } catch (e) {
+    throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `studio ${url.origin} is unreachable`, cause: e, details: { url: url.origin } });
+  }
+  if (res.status === 304 && opts.known !== undefined) return { changed: false, version: opts.known };
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `studio answered ${res.status} for the plugin set`, details: { url: url.origin, status: res.status } });
+  }
+  const parsed = pluginSetSchema.safeParse(await res.json().catch(() => undefined));
+  if (!parsed.success) {
+    throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: 'the studio plugin set has an unexpected shape', details: { url: url.origin, issues: parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })) } });
+  }
+  if (parsed.data.version === opts.known) return { changed: false, version: opts.known };
+  const specs = parsed.data.data
+    .filter((p) => p.plugin_type === undefined || p.plugin_type === 'gateway')
+    .map((p): PluginSpecInput => ({ id: `studio-${p.id}`, name: p.name, slug: p.slug, command: p.command, hookType: p.hook_type as PluginSpecInput['hookType'], isActive: p.is_active, config: p.config }));
+  return { changed: true, version: parsed.data.version, specs };
 }

@@ -60,7 +60,7 @@ describe('studio → edge plugin sync (two real processes)', { timeout: 120_000 
     const studio = await startApp('studio', { ...allow, STUDIO_API_TOKEN: TOKEN, STUDIO_DATA_DIR: join(work, 'studio'), STUDIO_DEMO_PLUGIN: 'false' });
     const edge = await startApp('edge-gateway', {
       ...allow, EDGE_STUDIO_URL: studio, EDGE_STUDIO_TOKEN: TOKEN, EDGE_STUDIO_SYNC_INTERVAL_MS: '1000',
-      EDGE_UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache'),
+      EDGE_UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache'), EDGE_DATA_DIR: join(work, 'edge'),
     });
     const created = await fetch(`${studio}/api/v1/plugins`, {
       method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },

@@ -152,6 +152,7 @@ describe('edge variables', () => {
     ['EDGE_CONFIG_FILE', 'edge.json', (s: ReturnType<typeof edge>) => s.configFile, '/srv/app/edge.json'],
     ['EDGE_UPSTREAM_URL', 'http://127.0.0.1:9000', (s: ReturnType<typeof edge>) => s.upstreamUrl, 'http://127.0.0.1:9000'],
     ['PORT', '9090', (s: ReturnType<typeof edge>) => s.http.port, 9090],
+    ['EDGE_DATA_DIR', 'state', (s: ReturnType<typeof edge>) => s.dataDir, '/srv/app/state'],
   ] as const)('%s=%s', (name, value, get, want) => {
     expect(get(edge({ [name]: value }))).toEqual(want);
   });
@@ -161,7 +162,10 @@ describe('edge variables', () => {
   });
   it('studio sync needs URL and token together', () => {
     expect(issuesOf(() => edge({ EDGE_STUDIO_URL: 'http://studio:3000' })).map((i) => i.path)).toEqual(['EDGE_STUDIO_TOKEN']);
-    expect(edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_TOKEN: 't'.repeat(20) }).studio).toMatchObject({ url: 'http://studio:3000', syncIntervalMs: 30000 });
+    expect(edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_TOKEN: 't'.repeat(20) }).studio).toMatchObject({ url: 'http://studio:3000', syncIntervalMs: 30000, edgeId: expect.any(String) });
+    expect(edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_TOKEN: 't'.repeat(20), EDGE_ID: 'edge-a.eu' }).studio?.edgeId).toBe('edge-a.eu');
+    expect(issuesOf(() => edge({ EDGE_ID: '../x' })).map((i) => i.path)).toEqual(['EDGE_ID']);
+    expect(edge({}).dataDir).toBe('/var/lib/microgateway/edge');
   });
   it.each([['EDGE_UPSTREAM_URL', 'ftp://x'], ['EDGE_STUDIO_URL', 'nope'], ['OCI_PLUGINS_REQUIRE_SIGNATURE', 'x']])('%s=%s is invalid', (name, value) => {
     expect(issuesOf(() => edge({ [name]: value, EDGE_STUDIO_TOKEN: 't'.repeat(20) })).map((i) => i.path)).toContain(name);

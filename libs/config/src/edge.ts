@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { throwIfIssues, type ConfigIssue } from './error.js';
@@ -6,6 +7,7 @@ import { buildRuntimePart } from './runtime-settings.js';
 import type { BaseSettings } from './studio.js';
 
 export const DEFAULT_EDGE_CACHE_DIR = '/var/lib/microgateway/plugins';
+const DEFAULT_EDGE_DATA_DIR = '/var/lib/microgateway/edge';
 
 export interface EdgeSettings extends BaseSettings {
   kind: 'edge';
@@ -13,8 +15,13 @@ export interface EdgeSettings extends BaseSettings {
   configFile: string | undefined;
   /** Where proxied traffic goes (`EDGE_UPSTREAM_URL`). */
   upstreamUrl: string | undefined;
-  /** Plugin sync from a studio (`EDGE_STUDIO_URL` + `EDGE_STUDIO_TOKEN`, both or neither). The token is a secret. */
-  studio: { url: string; token: string; syncIntervalMs: number } | undefined;
+  /**
+   * Plugin sync from a studio (`EDGE_STUDIO_URL` + `EDGE_STUDIO_TOKEN`, both or neither). The token is a secret.
+   * `edgeId` (`EDGE_ID`, default the host name) is how the studio lists this edge.
+   */
+  studio: { url: string; token: string; syncIntervalMs: number; edgeId: string } | undefined;
+  /** Where the edge keeps the last plugin set it received (`EDGE_DATA_DIR`), absolute. */
+  dataDir: string;
 }
 
 /**
@@ -35,6 +42,8 @@ export function loadEdgeSettings(env: Env = process.env, opts: { cwd?: string } 
     EDGE_STUDIO_URL: envHttpUrl.optional(),
     EDGE_STUDIO_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
     EDGE_STUDIO_SYNC_INTERVAL_MS: envInt(30_000, 1000, 86_400_000),
+    EDGE_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { error: 'letters, digits, . _ : - (at most 128, starting with a letter or digit)' }).optional(),
+    EDGE_DATA_DIR: envPath.optional(),
   });
   const raw = parseEnv(schema, clean, issues);
   const runtime = buildRuntimePart(env, clean, {
@@ -52,6 +61,9 @@ export function loadEdgeSettings(env: Env = process.env, opts: { cwd?: string } 
     http: { host: r.HOST ?? '0.0.0.0', port: r.PORT },
     configFile: r.EDGE_CONFIG_FILE ? resolve(cwd, r.EDGE_CONFIG_FILE) : undefined,
     upstreamUrl: r.EDGE_UPSTREAM_URL,
-    studio: r.EDGE_STUDIO_URL && r.EDGE_STUDIO_TOKEN ? { url: r.EDGE_STUDIO_URL, token: r.EDGE_STUDIO_TOKEN, syncIntervalMs: r.EDGE_STUDIO_SYNC_INTERVAL_MS } : undefined,
+    studio: r.EDGE_STUDIO_URL && r.EDGE_STUDIO_TOKEN
+      ? { url: r.EDGE_STUDIO_URL, token: r.EDGE_STUDIO_TOKEN, syncIntervalMs: r.EDGE_STUDIO_SYNC_INTERVAL_MS, edgeId: r.EDGE_ID ?? hostname().slice(0, 128) }
+      : undefined,
+    dataDir: resolve(cwd, r.EDGE_DATA_DIR ?? DEFAULT_EDGE_DATA_DIR),
   };
 }
