@@ -124,7 +124,8 @@ export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps 
   const pollStudio = async (): Promise<void> => {
     for (let failures = 0; !closing.signal.aborted;) {
       const started = Date.now();
-      const report = await syncStudio(LONG_POLL_SECONDS);
+      // While degraded (saved set, studio was unreachable) ask without waiting: the first answer ends the degraded state.
+      const report = await syncStudio(degraded() ? 0 : LONG_POLL_SECONDS);
       if (closing.signal.aborted) return;
       failures = report ? 0 : failures + 1;
       // Never spin: a failure waits with backoff, and an answer faster than 1 s (a studio that does not hold requests) paces the loop.

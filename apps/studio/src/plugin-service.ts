@@ -38,6 +38,7 @@ export class PluginService {
   private readonly locks = new Map<number, Promise<unknown>>();
 
   private reconciling: Promise<void> | undefined;
+  private knownVersion = -1;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
@@ -112,7 +113,9 @@ export class PluginService {
   }
 
   private async reconcileOnce(): Promise<void> {
-    const { plugins } = await this.store.snapshot();
+    const { version, plugins } = await this.store.snapshot();
+    // Edges waiting on this replica hear of a change at once, not after this replica restarted its own plugins.
+    if (version !== this.knownVersion) { this.knownVersion = version; this.announce(); }
     const stored = new Set(plugins.map((p) => p.id));
     const stale = plugins.filter((p) => (this.applied.get(p.id) ?? -1) < p.version).map((p) => p.id);
     const gone = [...this.applied.keys()].filter((id) => !stored.has(id));
@@ -134,10 +137,7 @@ export class PluginService {
         return 1;
       });
     }
-    if (changes) {
-      this.logger.info('plugins reconciled with the store', { changes });
-      this.announce();
-    }
+    if (changes) this.logger.info('plugins reconciled with the store', { changes });
   }
 
   /** Registers or updates one plugin to the stored row (caller holds the lock); throws what the manager throws. */
@@ -166,12 +166,12 @@ export class PluginService {
       is_active: body.is_active, oci_reference: body.oci_reference ?? null, config: body.config,
     };
     const row = await this.store.create(rec);
+    this.announce();
     return this.withLock(row.id, async () => {
       try {
         // A reconcile triggered by this very change may have registered it already.
         const warnings = (this.applied.get(row.id) ?? -1) >= row.version && this.manager.has(String(row.id)) ? this.manager.getStatus(String(row.id)).warnings : await this.apply(row);
         this.logger.info('plugin created', { plugin: row.id, slug: row.slug, hookType: row.hook_type, scheme: command.split(':')[0], warnings: warnings.map((w) => w.code) });
-        this.announce();
         return { plugin: this.view(row), warnings };
       } catch (e) {
         await this.store.delete(row.id);
@@ -218,10 +218,10 @@ export class PluginService {
     }
     const row = await this.store.update(id, patch);
     if (!row) throw notFound(id);
+    this.announce();
     try {
       const warnings = await this.apply(row);
       this.logger.info('plugin updated', { plugin: id, fields: Object.keys(body) });
-      this.announce();
       return { plugin: this.view(row), warnings };
     } catch (e) {
       const restored = await this.store.update(id, before);
@@ -237,9 +237,9 @@ export class PluginService {
   private async removeNow(id: number): Promise<void> {
     await this.mustGet(id);
     await this.store.delete(id);
+    this.announce();
     await this.forget(id);
     this.logger.info('plugin deleted', { plugin: id });
-    this.announce();
   }
 
   reload(id: number): Promise<{ plugin: PluginView; warnings: Finding[] }> {
@@ -250,6 +250,7 @@ export class PluginService {
     await this.mustGet(id);
     // A new row version tells the other replicas and the edges to reload it too.
     const row = (await this.store.touch(id)) ?? (await this.mustGet(id));
+    this.announce();
     const sid = String(id);
     let warnings: Finding[];
     if (this.manager.has(sid)) {
@@ -259,7 +260,6 @@ export class PluginService {
       warnings = await this.apply(row);
     }
     this.logger.info('plugin reloaded', { plugin: id });
-    this.announce();
     return { plugin: this.view(row), warnings };
   }
 
