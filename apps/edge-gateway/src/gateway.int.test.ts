@@ -240,15 +240,22 @@ describe('edge gateway configuration', { timeout: 120_000 }, () => {
     expect(err?.details.issues.map((i) => i.path).sort()).toEqual(['', 'plugins.0.hookType', 'plugins.0.slug']);
   });
 
-  it('keeps going when one plugin is refused by the policy and reports its code', async () => {
-    const app = await start([injector(), { id: 'evil', name: 'Evil', slug: 'evil', command: 'grpc://10.1.2.3:50051', hookType: 'pre_auth' }, { id: 'rel', name: 'Rel', slug: 'rel', command: 'file://./x', hookType: 'pre_auth' }]);
-    expect(app.manager.list().map((p) => p.id)).toEqual(['inject']);
+  it('keeps going when one plugin is refused by the policy, reports its code, and a refused fail-closed plugin blocks', async () => {
+    const app = await start([injector(), { id: 'evil', name: 'Evil', slug: 'evil', command: 'grpc://10.1.2.3:50051', hookType: 'pre_auth', failMode: 'open' }, { id: 'rel', name: 'Rel', slug: 'rel', command: 'file://./x', hookType: 'pre_auth' }]);
+    // Refused plugins never silently disappear: they are listed with their error, and /health is degraded.
+    expect(app.manager.list().map((p) => [p.id, p.state])).toEqual([['inject', 'running'], ['evil', 'error'], ['rel', 'error']]);
+    const health = (await get(`${app.url}/health`)).json as { status: string; plugins: Array<{ id: string; error?: { code: string } }> };
+    expect(health.status).toBe('degraded');
+    expect(health.plugins.find((p) => p.id === 'evil')?.error?.code).toBe('RUNTIME_POLICY_DENIED');
     const r = await app.reload();
     expect(r.file?.failed).toEqual(expect.arrayContaining([
       expect.objectContaining({ id: 'evil', code: 'RUNTIME_POLICY_DENIED' }),
       expect.objectContaining({ id: 'rel', code: 'RUNTIME_COMMAND_INVALID', causeCode: expect.stringMatching(/^COMMAND_/) }),
     ]));
-    expect((await get(`${app.url}/x`)).status).toBe(200);
+    // The fail-open refused plugin is skipped; the fail-closed one (the default) refuses the traffic it would have seen.
+    const blocked = await get(`${app.url}/x`);
+    expect(blocked.status).toBe(503);
+    expect(blocked.json).toMatchObject({ error: { code: 'EDGE_PLUGIN_UNAVAILABLE' } });
     // With a request-side plugin the body is buffered for it, up to 10 MiB.
     const big = await fetch(`${app.url}/big`, { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024 + 1) });
     expect(big.status).toBe(413);
@@ -303,15 +310,22 @@ describe('per-route plugins', { timeout: 120_000 }, () => {
 });
 
 describe('studio sync', { timeout: 120_000 }, () => {
-  it('adds, updates and removes plugins from GET /api/v1/plugins with the Bearer token', async () => {
+  it('adds, updates and removes plugins from GET /api/v1/plugin-set with the Bearer token, conditionally', async () => {
     const token = 'studio-token-0123456789';
     const agent = { id: 8, name: 'Agent', slug: 'agent', command: EXAMPLE('header-injector'), hook_type: 'pre_auth', plugin_type: 'agent', is_active: true, config: {} };
     let rows: unknown[] = [{ id: 7, name: 'Injector', slug: 'inj', command: EXAMPLE('header-injector'), hook_type: 'pre_auth', plugin_type: 'gateway', is_active: true, config: { 'x-team': 'green' } }, agent];
+    let version = 1;
     const auths: string[] = [];
+    const answers: number[] = [];
     const studio = http.createServer((req, res) => {
       auths.push(req.headers.authorization ?? '');
       if (req.headers.authorization !== `Bearer ${token}`) { res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":"STUDIO_UNAUTHORIZED"}}'); return; }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: rows, meta: { page: 1, page_size: 100, total: rows.length, total_pages: 1 } }));
+      // Long-poll requests are held (the test drives syncs itself); plain ones answer 304 while the version is known.
+      if (req.url?.includes('wait=')) return;
+      const status = req.headers['if-none-match'] === `"v${version}"` ? 304 : 200;
+      answers.push(status);
+      if (status === 304) { res.writeHead(304, { etag: `"v${version}"` }).end(); return; }
+      res.writeHead(200, { 'content-type': 'application/json', etag: `"v${version}"` }).end(JSON.stringify({ version, data: rows }));
     });
     await new Promise<void>((r) => studio.listen(0, '127.0.0.1', r));
     const studioUrl = `http://127.0.0.1:${(studio.address() as AddressInfo).port}`;
@@ -321,11 +335,15 @@ describe('studio sync', { timeout: 120_000 }, () => {
       expect(app.manager.list().map((p) => p.id)).toEqual(['studio-7']);
       expect(((await get(`${app.url}/s`)).json['headers'] as Record<string, string>)['x-team']).toBe('green');
 
+      expect(await app.syncStudio()).toMatchObject({ unchanged: ['studio-7'] });
+      expect(answers).toEqual([200, 304]);
       rows = [{ ...(rows[0] as object), config: { 'x-team': 'red' } }, agent];
+      version = 2;
       expect(await app.syncStudio()).toMatchObject({ updated: ['studio-7'] });
       expect(((await get(`${app.url}/s`)).json['headers'] as Record<string, string>)['x-team']).toBe('red');
 
       rows = [];
+      version = 3;
       expect(await app.syncStudio()).toMatchObject({ removed: ['studio-7'] });
       expect(app.manager.list()).toEqual([]);
       expect(auths.every((a) => a === `Bearer ${token}`)).toBe(true);
@@ -334,7 +352,7 @@ describe('studio sync', { timeout: 120_000 }, () => {
       const wrong = await startEdgeApp(settings({ studio: { url: studioUrl, token: 'wrong-token-0123456789', syncIntervalMs: 3_600_000 } }), { defaultMetrics: false });
       apps.push(wrong);
       expect(await wrong.syncStudio()).toBeUndefined();
-      expect(await (await fetch(`${wrong.url}/metrics`)).text()).toMatch(/edge_plugin_syncs_total\{source="studio",result="error"\} 2/);
+      expect(await (await fetch(`${wrong.url}/metrics`)).text()).toMatch(/edge_plugin_syncs_total\{source="studio",result="error"\} [2-9]/);
     } finally {
       studio.closeAllConnections();
       await new Promise<void>((r) => studio.close(() => r()));

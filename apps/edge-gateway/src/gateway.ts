@@ -25,6 +25,8 @@ export interface GatewayOptions {
   onReload?: () => Promise<unknown>;
   /** Routes plugins attach to (may be changed later with `setRoutes`); without routes every plugin runs on every request. */
   routes?: readonly RouteSpec[];
+  /** Extra /health fields (where the plugin set came from); `degraded: true` makes the status degraded. */
+  health?: () => { degraded: boolean } & Record<string, unknown>;
 }
 
 /** Headers a client may not set and data-collection plugins never see. */
@@ -119,8 +121,9 @@ export class Gateway {
 
   private health(res: ServerResponse): void {
     const plugins = this.opts.manager.list().map((p) => ({ id: p.id, hookType: p.hookType, state: p.state, restarts: p.restarts, ...(p.error ? { error: { code: p.error.code } } : {}) }));
-    const ok = plugins.every((p) => p.state === 'running' || p.state === 'inactive');
-    sendJson(res, 200, { status: ok ? 'ok' : 'degraded', upstream: this.upstream ? 'configured' : 'missing', plugins }, { 'cache-control': 'no-store' });
+    const { degraded, ...extra } = this.opts.health?.() ?? { degraded: false };
+    const ok = !degraded && plugins.every((p) => p.state === 'running' || p.state === 'inactive');
+    sendJson(res, 200, { status: ok ? 'ok' : 'degraded', upstream: this.upstream ? 'configured' : 'missing', plugins, ...extra }, { 'cache-control': 'no-store' });
   }
 
   private async adminReload(req: IncomingMessage, res: ServerResponse): Promise<void> {

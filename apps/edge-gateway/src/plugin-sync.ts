@@ -1,7 +1,8 @@
 // Keeps the manager's plugin set equal to a desired list (config file + studio), applying only the differences.
 import { isPlugwayError, NOOP_LOGGER, REDACTED, type Logger } from '@plugway/core';
-import type { PluginManager, PluginSpecInput, ReloadInfo } from '@plugway/runtime';
+import type { PluginSpecInput, ReloadInfo } from '@plugway/runtime';
 import { z } from 'zod';
+import type { EdgePluginManager } from './edge-manager.js';
 import { EdgeError } from './error.js';
 
 export interface SyncReport {
@@ -36,7 +37,7 @@ export class PluginSync {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly logger: Logger;
 
-  constructor(private readonly manager: PluginManager, logger?: Logger) {
+  constructor(private readonly manager: EdgePluginManager, logger?: Logger) {
     this.logger = logger ?? NOOP_LOGGER;
   }
 
@@ -57,7 +58,8 @@ export class PluginSync {
     const run = this.queue.then(async () => {
       const out: ReloadedPlugin[] = [];
       for (const p of this.manager.list()) {
-        if (fresh.has(p.id) && p.state === 'running') { out.push({ id: p.id, state: p.state }); continue; }
+        // A plugin that could not be registered (listed as blocked) has no instance to reload; the next sync retries it.
+        if (!this.manager.has(p.id) || (fresh.has(p.id) && p.state === 'running')) { out.push({ id: p.id, state: p.state }); continue; }
         const r = await this.manager.reload(p.id);
         out.push({ id: p.id, state: r.state, ...(r.reload.from ? { from: r.reload.from } : {}), ...(r.reload.to ? { to: r.reload.to } : {}) });
       }
@@ -74,6 +76,7 @@ export class PluginSync {
     for (const id of [...this.applied.keys()]) {
       if (desired.has(id)) continue;
       this.applied.delete(id);
+      this.manager.unblock(id);
       if (this.manager.has(id)) await this.manager.unregister(id);
       report.removed.push(id);
     }
@@ -99,11 +102,15 @@ export class PluginSync {
           report.added.push(id);
         }
         this.applied.set(id, fp);
+        this.manager.unblock(id);
       } catch (e) {
         // A refused plugin (bad command, policy denial) does not stop the others; it is retried on the next sync.
+        // Until then it stays in its chain as unavailable: fail-closed, its traffic is refused rather than let through.
         this.applied.delete(id);
         const code = isPlugwayError(e) ? e.code : 'UNKNOWN';
         const causeCode = isPlugwayError(e) && typeof e.details?.['causeCode'] === 'string' ? e.details['causeCode'] : undefined;
+        if (this.manager.has(id)) await this.manager.unregister(id).catch(() => undefined);
+        this.manager.block(spec, { code, message: (e as Error).message, ...(causeCode ? { causeCode } : {}) });
         report.failed.push({ id, code, ...(causeCode ? { causeCode } : {}) });
         this.logger.error('plugin refused', { plugin: id, code, ...(causeCode ? { causeCode } : {}) });
       }
@@ -123,7 +130,7 @@ const studioPluginSchema = z.object({
   plugin_type: z.string().optional(),
   status: z.object({ artifactDigest: z.string().regex(/^sha256:[a-f0-9]{64}$/).optional() }).loose().optional(),
 }).loose();
-const studioPageSchema = z.object({ data: z.array(studioPluginSchema), meta: z.object({ total_pages: z.number() }).loose() }).loose();
+const pluginSetSchema = z.object({ version: z.number().int().nonnegative(), data: z.array(studioPluginSchema) }).loose();
 
 // `"${env:EDGE_SECRET_X}"` in a synced config is replaced by that variable of the edge's own environment, so a secret
 // can stay out of the studio. Only EDGE_SECRET_* names: a studio admin must not read the edge's other variables.
@@ -142,48 +149,68 @@ function resolveEnvRefs(v: unknown, env: Readonly<Record<string, string | undefi
   return v;
 }
 
+/** What the edge tells the studio about itself on every fetch (the studio lists it under `GET /api/v1/edges`). */
+export interface EdgeReport { edgeId: string; appliedVersion: number; status: 'ok' | 'degraded' }
+
+/** A studio answer: the set changed (`plugins` are the gateway plugins, ids `studio-<id>`) or is still `known`. */
+export type PluginSetAnswer = { changed: true; version: number; plugins: SourcePlugin[] } | { changed: false; version: number };
+
 /**
- * Reads the gateway plugins (`plugin_type` gateway or absent) from a studio (`GET {url}/api/v1/plugins`, Bearer token,
- * all pages) as specs with ids `studio-<id>`, each with the artifact digest the studio runs (oci://), with
- * `${env:EDGE_SECRET_*}` config values taken from `opts.env`.
- * A plugin whose config arrives redacted (the token is an admin token, not an edge credential) fails the sync, so a
- * placeholder is never sent upstream as if it were the secret.
+ * Fetches the studio's plugin set (`GET {url}/api/v1/plugin-set`, Bearer token) conditionally: with `known` the
+ * studio answers 304 when nothing changed, and with `waitSeconds` it holds the request until a change (long-poll).
+ * Only gateway plugins (`plugin_type` gateway or absent) are returned; ai_studio / agent plugins belong to the studio.
+ * Each carries the artifact digest the studio runs (oci://); `${env:EDGE_SECRET_*}` config values are taken from
+ * `opts.env`. A plugin whose config arrives redacted (the token is an admin token, not an edge credential) fails the
+ * sync, so a placeholder is never sent upstream as if it were the secret.
  * @throws EdgeError EDGE_SYNC_FAILED (`details.status`, `details.issues`, `details.redacted` or `details.missing`; never the token or a value)
  */
-export async function fetchStudioPlugins(studio: { url: string; token: string }, opts: { signal?: AbortSignal; pageSize?: number; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<SourcePlugin[]> {
-  const out: SourcePlugin[] = [];
-  const pageSize = opts.pageSize ?? 100;
-  for (let page = 1, pages = 1; page <= pages && page <= 1000; page++) {
-    const url = new URL(`api/v1/plugins?page=${page}&page_size=${pageSize}`, studio.url.endsWith('/') ? studio.url : `${studio.url}/`);
-    let res: Response;
-    try {
-      res = await fetch(url, { headers: { authorization: `Bearer ${studio.token}`, accept: 'application/json' }, ...(opts.signal ? { signal: opts.signal } : { signal: AbortSignal.timeout(15_000) }) });
-    } catch (e) {
-      throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `studio ${url.origin} is unreachable`, cause: e, details: { url: url.origin } });
-    }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `studio answered ${res.status} for the plugin list`, details: { url: url.origin, status: res.status } });
-    }
-    const parsed = studioPageSchema.safeParse(await res.json().catch(() => undefined));
-    if (!parsed.success) {
-      throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: 'the studio plugin list has an unexpected shape', details: { url: url.origin, issues: parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })) } });
-    }
-    pages = parsed.data.meta.total_pages;
-    for (const p of parsed.data.data) {
-      // Only gateway plugins run on the edge; ai_studio / agent plugins belong to the studio.
-      if (p.plugin_type !== undefined && p.plugin_type !== 'gateway') continue;
-      if (JSON.stringify(p.config).includes(REDACTED) || p.command.includes('REDACTED')) {
-        throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `plugin ${p.id} arrived with redacted secrets: sync with an edge credential (EDGE_STUDIO_CREDENTIAL), not an admin token`, details: { url: url.origin, redacted: p.id } });
-      }
-      const missing: string[] = [];
-      const config = resolveEnvRefs(p.config, opts.env ?? {}, missing) as Record<string, unknown>;
-      if (missing.length > 0) {
-        throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `plugin ${p.id} refers to unset edge variables: ${missing.join(', ')}`, details: { url: url.origin, plugin: p.id, missing } });
-      }
-      const spec: PluginSpecInput = { id: `studio-${p.id}`, name: p.name, slug: p.slug, command: p.command, hookType: p.hook_type as PluginSpecInput['hookType'], isActive: p.is_active, config };
-      out.push({ spec, ...(p.status?.artifactDigest ? { artifactDigest: p.status.artifactDigest } : {}) });
-    }
+export async function fetchPluginSet(
+  studio: { url: string; token: string },
+  opts: { known?: number; waitSeconds?: number; report?: EdgeReport; signal?: AbortSignal; env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<PluginSetAnswer> {
+  const wait = opts.waitSeconds ?? 0;
+  const url = new URL(`api/v1/plugin-set${wait ? `?wait=${wait}` : ''}`, studio.url.endsWith('/') ? studio.url : `${studio.url}/`);
+  const headers: Record<string, string> = { authorization: `Bearer ${studio.token}`, accept: 'application/json' };
+  if (opts.known !== undefined) headers['if-none-match'] = `"v${opts.known}"`;
+  if (opts.report) {
+    headers['x-plugway-edge-id'] = opts.report.edgeId;
+    headers['x-plugway-edge-applied'] = String(opts.report.appliedVersion);
+    headers['x-plugway-edge-status'] = opts.report.status;
   }
-  return out;
+  let res: Response;
+  try {
+    res = await fetch(url, { headers, signal: opts.signal ?? AbortSignal.timeout(15_000 + wait * 1000) });
+  } catch (e) {
+    throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `studio ${url.origin} is unreachable`, cause: e, details: { url: url.origin } });
+  }
+  if (res.status === 304 && opts.known !== undefined) return { changed: false, version: opts.known };
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `studio answered ${res.status} for the plugin set`, details: { url: url.origin, status: res.status } });
+  }
+  const parsed = pluginSetSchema.safeParse(await res.json().catch(() => undefined));
+  if (!parsed.success) {
+    throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: 'the studio plugin set has an unexpected shape', details: { url: url.origin, issues: parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })) } });
+  }
+  if (parsed.data.version === opts.known) return { changed: false, version: opts.known };
+  const plugins: SourcePlugin[] = [];
+  for (const p of parsed.data.data) {
+    // Only gateway plugins run on the edge; ai_studio / agent plugins belong to the studio.
+    if (p.plugin_type !== undefined && p.plugin_type !== 'gateway') continue;
+    if (JSON.stringify(p.config).includes(REDACTED) || p.command.includes('REDACTED')) {
+      throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `plugin ${p.id} arrived with redacted secrets: sync with an edge credential (EDGE_STUDIO_CREDENTIAL), not an admin token`, details: { url: url.origin, redacted: p.id } });
+    }
+    const missing: string[] = [];
+    const config = resolveEnvRefs(p.config, opts.env ?? {}, missing);
+    if (missing.length > 0 || !isRecord(config)) {
+      throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `plugin ${p.id} refers to unset edge variables: ${missing.join(', ')}`, details: { url: url.origin, plugin: p.id, missing } });
+    }
+    const spec: PluginSpecInput = { id: `studio-${p.id}`, name: p.name, slug: p.slug, command: p.command, hookType: p.hook_type as PluginSpecInput['hookType'], isActive: p.is_active, config };
+    plugins.push({ spec, ...(p.status?.artifactDigest ? { artifactDigest: p.status.artifactDigest } : {}) });
+  }
+  return { changed: true, version: parsed.data.version, plugins };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fetchStudioPlugins } from './plugin-sync.js';
+import { fetchPluginSet } from './plugin-sync.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
 const TOKEN = 'edge-sync-token-0123456789abcdef';
@@ -64,7 +64,7 @@ describe('studio → edge plugin sync (two real processes)', { timeout: 120_000 
     const credential = ((await cred.json()) as { token: string }).token;
     const edge = await startApp('edge-gateway', {
       ...allow, EDGE_STUDIO_URL: studio, EDGE_STUDIO_CREDENTIAL: credential, EDGE_STUDIO_SYNC_INTERVAL_MS: '1000', EDGE_SECRET_TEAM_KEY: 'key-from-edge-env',
-      EDGE_UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache'),
+      EDGE_UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache'), EDGE_DATA_DIR: join(work, 'edge'),
     });
     const created = await fetch(`${studio}/api/v1/plugins`, {
       method: 'POST', headers: admin,
@@ -86,8 +86,8 @@ describe('studio → edge plugin sync (two real processes)', { timeout: 120_000 
     // the edge credential gets the real secret; the env reference is resolved from the edge's own environment
     expect(seen).toMatchObject({ 'x-api-token': 's3cret', 'x-team-key': 'key-from-edge-env' });
     // with the admin token the sync delivers no secret: it fails instead of running the plugin with a placeholder
-    await expect(fetchStudioPlugins({ url: studio, token: TOKEN })).rejects.toMatchObject({ code: 'EDGE_SYNC_FAILED', details: { redacted: id } });
-    const real = await fetchStudioPlugins({ url: studio, token: credential }, { env: {} }).catch((e: unknown) => e);
+    await expect(fetchPluginSet({ url: studio, token: TOKEN })).rejects.toMatchObject({ code: 'EDGE_SYNC_FAILED', details: { redacted: id } });
+    const real = await fetchPluginSet({ url: studio, token: credential }, { env: {} }).catch((e: unknown) => e);
     expect(real).toMatchObject({ code: 'EDGE_SYNC_FAILED', details: { missing: ['EDGE_SECRET_TEAM_KEY'] } });
     const health = (await (await fetch(`${edge}/health`)).json()) as { plugins: Array<{ id: string; state: string }> };
     expect(health.plugins).toEqual([expect.objectContaining({ id: `studio-${id}`, state: 'running' })]);

@@ -9,9 +9,9 @@ import { toApiError } from './http-errors.js';
 import type { StudioMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import type { PluginService } from './plugin-service.js';
-import { createCredentialSchema, createPluginSchema, idParamSchema, issuesOf, listQuerySchema, updatePluginSchema } from './schemas.js';
+import { createEdgeRoutes } from './edge-routes.js';
+import { createCredentialSchema, createPluginSchema, idParamSchema, listQuerySchema, parseInput, updatePluginSchema } from './schemas.js';
 import { StudioError } from './errors.js';
-import type { z } from 'zod';
 
 export interface AppDeps {
   service: PluginService;
@@ -26,11 +26,7 @@ export interface AppDeps {
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new StudioError({ code: 'STUDIO_VALIDATION_FAILED', message: `invalid ${what}`, details: { issues: issuesOf(r.error) } });
-  return r.data;
-}
+const parse = parseInput;
 
 const idOf = (req: Request): number => parse(idParamSchema, req.params['id'], 'plugin id');
 
@@ -90,9 +86,9 @@ export function createApp(d: AppDeps): express.Express {
       return;
     }
     res.removeHeader('www-authenticate');
-    // An edge credential reads plugins (the sync endpoint) and nothing else.
-    if (role === 'edge' && !(req.method === 'GET' && /^\/v1\/plugins(\/[^/]+)?$/.test(req.path))) {
-      res.status(403).json({ error: { code: 'AUTH_FORBIDDEN', message: 'an edge credential may only read plugins (GET /api/v1/plugins)' } });
+    // An edge credential reads plugins (the sync endpoints) and nothing else.
+    if (role === 'edge' && !(req.method === 'GET' && /^\/v1\/(plugins(\/[^/]+)?|plugin-set)$/.test(req.path))) {
+      res.status(403).json({ error: { code: 'AUTH_FORBIDDEN', message: 'an edge credential may only read plugins (GET /api/v1/plugins, GET /api/v1/plugin-set)' } });
       return;
     }
     res.locals['reveal'] = role === 'edge';
@@ -143,6 +139,7 @@ export function createApp(d: AppDeps): express.Express {
   });
   api.get('/edge-credentials', async (_req, res) => { res.json({ data: await d.credentials.list() }); });
   api.delete('/edge-credentials/:id', async (req, res) => { await d.credentials.revoke(idOf(req)); res.status(204).end(); });
+  api.use(createEdgeRoutes(d.service));
   api.use((req, res) => { res.status(404).json({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${req.method} ${req.baseUrl}${req.path}`.slice(0, 300) } }); });
   app.use('/api/v1', api);
 

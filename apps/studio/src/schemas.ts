@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HOOK_TYPES } from '@plugway/runtime';
+import { StudioError } from './errors.js';
 import { PLUGIN_TYPES } from './store/plugin-store.js';
 
 const SLUG = /^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -112,4 +113,11 @@ export type ListQuery = z.output<typeof listQuerySchema>;
 /** zod issues → `[{ path, code, message }]` (never the input values). */
 export function issuesOf(err: z.ZodError): Array<{ path: string; code: string; message: string }> {
   return err.issues.map((i) => ({ path: i.path.map(String).join('.'), code: i.code, message: i.message }));
+}
+
+/** Validates request input; @throws StudioError STUDIO_VALIDATION_FAILED with every issue. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new StudioError({ code: 'STUDIO_VALIDATION_FAILED', message: `invalid ${what}`, details: { issues: issuesOf(r.error) } });
+  return r.data;
 }

@@ -21,6 +21,8 @@ export interface StartOptions {
   hostEnv?: Readonly<Record<string, string | undefined>>;
   /** DNS resolver for the policy (tests). */
   resolve?: Resolver;
+  /** How often a replica on a shared database compares itself with the store besides notifications (default 10 s). */
+  reconcileIntervalMs?: number;
   /** Register this plugin when the database is empty (the demo). Failure is logged, never fatal. */
   /** Bad-token throttle (tests use a small one). */
   throttle?: ThrottleOptions;
@@ -60,7 +62,7 @@ export async function startStudio(settings: StudioSettings, opts: StartOptions =
   });
   const service = new PluginService(store, manager, logger.child({ component: 'plugins' }), checksums);
   try {
-    await service.loadAll();
+    await service.start(opts.reconcileIntervalMs !== undefined ? { reconcileIntervalMs: opts.reconcileIntervalMs } : {});
     if (opts.seed && (await store.count()) === 0) {
       const demo = await opts.seed().catch(() => undefined);
       if (demo) {
@@ -71,6 +73,7 @@ export async function startStudio(settings: StudioSettings, opts: StartOptions =
       }
     }
   } catch (e) {
+    service.stop();
     await manager.close();
     await store.close();
     throw e;
@@ -90,6 +93,7 @@ export async function startStudio(settings: StudioSettings, opts: StartOptions =
   return {
     url, port, server, store, manager, service, pino, token: tok.token, tokenFile: tok.path,
     close: () => (closing ??= (async () => {
+      service.stop();
       await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
       await manager.close();
       await store.close();

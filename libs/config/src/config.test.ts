@@ -171,6 +171,7 @@ describe('edge variables', () => {
     ['PORT', '9090', (s: ReturnType<typeof edge>) => s.http.port, 9090],
     ['EDGE_WORKERS', '4', (s: ReturnType<typeof edge>) => s.workers, 4],
     ['EDGE_WORKERS', 'auto', (s: ReturnType<typeof edge>) => s.workers, availableParallelism()],
+    ['EDGE_DATA_DIR', 'state', (s: ReturnType<typeof edge>) => s.dataDir, '/srv/app/state'],
   ] as const)('%s=%s', (name, value, get, want) => {
     expect(get(edge({ [name]: value }))).toEqual(want);
   });
@@ -180,7 +181,10 @@ describe('edge variables', () => {
   });
   it('studio sync needs URL and token together', () => {
     expect(issuesOf(() => edge({ EDGE_STUDIO_URL: 'http://studio:3000' })).map((i) => i.path)).toEqual(['EDGE_STUDIO_TOKEN']);
-    expect(edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_TOKEN: 't'.repeat(20) }).studio).toMatchObject({ url: 'http://studio:3000', syncIntervalMs: 30000 });
+    expect(edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_TOKEN: 't'.repeat(20) }).studio).toMatchObject({ url: 'http://studio:3000', syncIntervalMs: 30000, edgeId: expect.any(String) });
+    expect(edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_TOKEN: 't'.repeat(20), EDGE_ID: 'edge-a.eu' }).studio?.edgeId).toBe('edge-a.eu');
+    expect(issuesOf(() => edge({ EDGE_ID: '../x' })).map((i) => i.path)).toEqual(['EDGE_ID']);
+    expect(edge({}).dataDir).toBe('/var/lib/microgateway/edge');
     const credential = `pwe_${'a'.repeat(43)}`;
     expect(edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_CREDENTIAL: credential }).studio).toMatchObject({ token: credential });
     expect(issuesOf(() => edge({ EDGE_STUDIO_URL: 'http://studio:3000', EDGE_STUDIO_CREDENTIAL: credential, EDGE_STUDIO_TOKEN: 't'.repeat(20) })).map((i) => i.path)).toEqual(['EDGE_STUDIO_TOKEN']);

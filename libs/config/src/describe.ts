@@ -14,5 +14,5 @@ export function describeSettings(s: StudioSettings | EdgeSettings): Record<strin
   if (s.kind === 'studio') {
     return { ...common, dataDir: s.dataDir, database: s.database.kind === 'sqlite' ? s.database : { kind: 'postgres', url: redactUrl(s.database.url) }, apiToken: s.apiToken.source === 'env' ? 'from STUDIO_API_TOKEN' : `file ${s.apiToken.path}`, demoPlugin: s.demoPlugin, production: s.production };
   }
-  return { ...common, workers: s.workers, configFile: s.configFile, upstreamUrl: s.upstreamUrl && redactUrl(s.upstreamUrl), studio: s.studio ? { url: redactUrl(s.studio.url), syncIntervalMs: s.studio.syncIntervalMs } : undefined };
+  return { ...common, workers: s.workers, configFile: s.configFile, upstreamUrl: s.upstreamUrl && redactUrl(s.upstreamUrl), studio: s.studio ? { url: redactUrl(s.studio.url), syncIntervalMs: s.studio.syncIntervalMs, edgeId: s.studio.edgeId } : undefined, dataDir: s.dataDir };
 }

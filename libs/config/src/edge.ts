@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { throwIfIssues, type ConfigIssue } from './error.js';
@@ -7,6 +7,7 @@ import { buildRuntimePart } from './runtime-settings.js';
 import type { BaseSettings } from './studio.js';
 
 export const DEFAULT_EDGE_CACHE_DIR = '/var/lib/microgateway/plugins';
+const DEFAULT_EDGE_DATA_DIR = '/var/lib/microgateway/edge';
 
 export interface EdgeSettings extends BaseSettings {
   kind: 'edge';
@@ -17,8 +18,11 @@ export interface EdgeSettings extends BaseSettings {
   /**
    * Plugin sync from a studio: `EDGE_STUDIO_URL` with `EDGE_STUDIO_CREDENTIAL` (an edge credential created in the studio,
    * which receives real config values) or the older `EDGE_STUDIO_TOKEN`. The token is a secret.
+   * `edgeId` (`EDGE_ID`, default the host name) is how the studio lists this edge.
    */
-  studio: { url: string; token: string; syncIntervalMs: number } | undefined;
+  studio: { url: string; token: string; syncIntervalMs: number; edgeId: string } | undefined;
+  /** Where the edge keeps the last plugin set it received (`EDGE_DATA_DIR`), absolute. */
+  dataDir: string;
   /** Worker processes serving the port (`EDGE_WORKERS`: a number, or `auto` for one per core); 1 = no cluster. */
   workers: number;
 }
@@ -43,6 +47,8 @@ export function loadEdgeSettings(env: Env = process.env, opts: { cwd?: string } 
     EDGE_STUDIO_CREDENTIAL: z.string().regex(/^pwe_[A-Za-z0-9_-]{43}$/, { error: 'must be an edge credential from the studio (pwe_…)' }).optional(),
     EDGE_STUDIO_SYNC_INTERVAL_MS: envInt(30_000, 1000, 86_400_000),
     EDGE_WORKERS: z.preprocess((v) => (typeof v === 'string' && v.trim().toLowerCase() === 'auto' ? String(availableParallelism()) : v), envInt(1, 1, 256)),
+    EDGE_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { error: 'letters, digits, . _ : - (at most 128, starting with a letter or digit)' }).optional(),
+    EDGE_DATA_DIR: envPath.optional(),
   });
   const raw = parseEnv(schema, clean, issues);
   const runtime = buildRuntimePart(env, clean, {
@@ -63,7 +69,9 @@ export function loadEdgeSettings(env: Env = process.env, opts: { cwd?: string } 
     configFile: r.EDGE_CONFIG_FILE ? resolve(cwd, r.EDGE_CONFIG_FILE) : undefined,
     upstreamUrl: r.EDGE_UPSTREAM_URL,
     studio: r.EDGE_STUDIO_URL && (r.EDGE_STUDIO_CREDENTIAL ?? r.EDGE_STUDIO_TOKEN)
-      ? { url: r.EDGE_STUDIO_URL, token: (r.EDGE_STUDIO_CREDENTIAL ?? r.EDGE_STUDIO_TOKEN)!, syncIntervalMs: r.EDGE_STUDIO_SYNC_INTERVAL_MS } : undefined,
+      ? { url: r.EDGE_STUDIO_URL, token: (r.EDGE_STUDIO_CREDENTIAL ?? r.EDGE_STUDIO_TOKEN)!, syncIntervalMs: r.EDGE_STUDIO_SYNC_INTERVAL_MS, edgeId: r.EDGE_ID ?? hostname().slice(0, 128) }
+      : undefined,
+    dataDir: resolve(cwd, r.EDGE_DATA_DIR ?? DEFAULT_EDGE_DATA_DIR),
     workers: r.EDGE_WORKERS,
   };
 }

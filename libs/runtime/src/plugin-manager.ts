@@ -154,6 +154,9 @@ export class PluginManager {
    */
   get generation(): number { return this.gen; }
 
+  /** For subclasses that change what `chain()` answers (e.g. the edge's placeholders for plugins it could not load). */
+  protected bumpGeneration(): void { this.gen++; }
+
   /**
    * Parses and evaluates a command without starting anything (dry run for APIs and the CLI).
    * @throws RuntimeError RUNTIME_COMMAND_INVALID (details.causeCode = COMMAND_*), RUNTIME_OCI_DISABLED

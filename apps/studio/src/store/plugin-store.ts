@@ -22,9 +22,24 @@ export interface PluginRecord {
   config: Record<string, unknown>;
   created_at: string;
   updated_at: string;
+  /** The plugin-set version of this plugin's last change (create, update, reload); replicas compare it to converge. */
+  version: number;
 }
 
-export type NewPlugin = Omit<PluginRecord, 'id' | 'created_at' | 'updated_at'>;
+export type NewPlugin = Omit<PluginRecord, 'id' | 'created_at' | 'updated_at' | 'version'>;
+
+/** An edge gateway as last seen by the plugin-set endpoint. */
+export interface EdgeRecord {
+  id: string;
+  /** The plugin-set version the edge reported as applied (0 = none yet). */
+  applied_version: number;
+  /** `ok`, or `degraded` when the edge runs from its saved set or a plugin failed. */
+  status: string;
+  last_seen: string;
+}
+
+/** Every plugin and the set's version, read at one point in time. */
+export interface PluginSnapshot { version: number; plugins: PluginRecord[] }
 export type PluginPatch = Partial<NewPlugin>;
 
 /** An edge gateway's credential (the token itself is never stored, only its sha256). */
@@ -58,6 +73,8 @@ export interface PluginStore {
   /** @throws StudioError STUDIO_SLUG_TAKEN */
   update(id: number, patch: PluginPatch): Promise<PluginRecord | undefined>;
   delete(id: number): Promise<boolean>;
+  /** Marks a plugin changed without changing a field (a reload that every replica and edge must repeat). */
+  touch(id: number): Promise<PluginRecord | undefined>;
   count(): Promise<number>;
   createCredential(name: string, tokenHash: string): Promise<EdgeCredentialRecord>;
   listCredentials(): Promise<EdgeCredentialRecord[]>;
@@ -65,6 +82,14 @@ export interface PluginStore {
   credentialByHash(tokenHash: string): Promise<EdgeCredentialRecord | undefined>;
   /** Marks it revoked; false when there is no such (unrevoked) credential. */
   revokeCredential(id: number): Promise<boolean>;
+  snapshot(): Promise<PluginSnapshot>;
+  recordEdge(edge: EdgeRecord): Promise<void>;
+  listEdges(): Promise<EdgeRecord[]>;
+  /**
+   * Shared databases only (PostgreSQL): calls `onChange` after any replica committed a change, and after the
+   * notification channel reconnected (changes may have been missed). Returns a function that stops watching.
+   */
+  watch?(onChange: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -106,12 +131,36 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       revoked_at TEXT
     )`,
   },
+  {
+    // Every write bumps the one plugin_set row in its transaction and stamps the changed plugin with the new value:
+    // the set version orders all changes (deletes too), so replicas and edges can tell "changed since" cheaply.
+    version: 4,
+    name: 'plugin-set versions and edges',
+    sql: `ALTER TABLE plugins ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE plugin_set (id INTEGER NOT NULL PRIMARY KEY, version INTEGER NOT NULL);
+    INSERT INTO plugin_set (id, version) VALUES (1, 1);
+    UPDATE plugins SET version = 1;
+    CREATE TABLE edges (
+      id TEXT NOT NULL PRIMARY KEY,
+      applied_version INTEGER NOT NULL,
+      status TEXT NOT NULL,
+      last_seen TEXT NOT NULL
+    )`,
+  },
 ];
 
 export const CREDENTIAL_COLUMNS = 'id, name, created_at, revoked_at';
 
 export function rowToCredential(r: Row): EdgeCredentialRecord {
   return { id: Number(r['id']), name: String(r['name']), created_at: String(r['created_at']), revoked_at: (r['revoked_at'] as string | null) ?? null };
+}
+
+export const EDGE_UPSERT = (p: (i: number) => string): string =>
+  `INSERT INTO edges (id, applied_version, status, last_seen) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)})
+   ON CONFLICT (id) DO UPDATE SET applied_version = excluded.applied_version, status = excluded.status, last_seen = excluded.last_seen`;
+
+export function rowToEdge(r: Row): EdgeRecord {
+  return { id: String(r['id']), applied_version: Number(r['applied_version']), status: String(r['status']), last_seen: String(r['last_seen']) };
 }
 
 export const COLUMNS = ['name', 'slug', 'description', 'command', 'hook_type', 'plugin_type', 'is_active', 'oci_reference', 'config', 'namespace', 'hook_types', 'checksum'] as const;
@@ -129,6 +178,7 @@ export function rowToRecord(r: Row): PluginRecord {
     namespace: String(r['namespace'] ?? ''), checksum: (r['checksum'] as string | null) ?? null,
     hook_types: hookTypesOf(r),
     config: JSON.parse(String(r['config'] ?? '{}')) as Record<string, unknown>, created_at: String(r['created_at']), updated_at: String(r['updated_at']),
+    version: Number(r['version'] ?? 0),
   };
 }
 

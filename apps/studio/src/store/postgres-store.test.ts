@@ -4,16 +4,13 @@ import { DEMO_PLUGIN, startHarness } from '../testing/harness.js';
 import { PostgresStore } from './postgres-store.js';
 import type { NewPlugin } from './plugin-store.js';
 
-const pgServer = await startTempPostgres();
-const available = 'url' in pgServer;
-if (!available) console.warn(`skipping the PostgreSQL store tests: ${pgServer.reason}`);
 const rec = (slug: string): NewPlugin => ({ name: slug, slug, description: '', command: 'file:///x', hook_type: 'auth', hook_types: ['auth'], plugin_type: 'gateway', is_active: true, oci_reference: null, namespace: '', checksum: null, config: { a: [1] } });
 
-describe.skipIf(!available)('PostgresStore (a real temporary PostgreSQL)', () => {
-  const server = pgServer as TempPostgres;
+describe('PostgresStore (a real temporary PostgreSQL)', () => {
+  let server: TempPostgres;
   let store: PostgresStore;
-  beforeAll(async () => { store = await PostgresStore.open(server.url); });
-  afterAll(async () => { await store?.close(); await server.stop(); });
+  beforeAll(async () => { server = await startTempPostgres(); store = await PostgresStore.open(server.url); }, 300_000);
+  afterAll(async () => { await store?.close(); await server?.stop(); });
 
   it('migrates once, stores, pages, enforces unique slugs, updates and deletes', async () => {
     const again = await PostgresStore.open(server.url);

@@ -22,7 +22,7 @@ describe('SqliteStore', () => {
     await s2.close();
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'plugins' }, { version: 2, name: 'ai studio fields' }, { version: 3, name: 'edge credentials' }]);
+    expect(raw.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'plugins' }, { version: 2, name: 'ai studio fields' }, { version: 3, name: 'edge credentials' }, { version: 4, name: 'plugin-set versions and edges' }]);
     raw.close();
   });
   it('enforces unique slugs with STUDIO_SLUG_TAKEN, updates, pages and deletes', async () => {

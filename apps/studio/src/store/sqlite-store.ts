@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StudioError } from '../errors.js';
-import { COLUMNS, CREDENTIAL_COLUMNS, filterSql, rowToCredential, type EdgeCredentialRecord, JSON_COLUMNS, MIGRATIONS, rowToRecord, type NewPlugin, type PluginPatch, type ListFilter, type PluginRecord, type PluginStore } from './plugin-store.js';
+import { COLUMNS, CREDENTIAL_COLUMNS, EDGE_UPSERT, filterSql, JSON_COLUMNS, MIGRATIONS, rowToCredential, rowToEdge, rowToRecord, type EdgeCredentialRecord, type EdgeRecord, type ListFilter, type NewPlugin, type PluginPatch, type PluginRecord, type PluginSnapshot, type PluginStore } from './plugin-store.js';
 
 function isUnique(e: unknown): boolean {
   return (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -40,12 +40,21 @@ export class SqliteStore implements PluginStore {
     }
   }
 
+  /** Bumps the set version; the caller runs inside a transaction. */
+  private bump(): number {
+    this.db.prepare('UPDATE plugin_set SET version = version + 1 WHERE id = 1').run();
+    return (this.db.prepare('SELECT version FROM plugin_set WHERE id = 1').get() as { version: number }).version;
+  }
+
   async create(p: NewPlugin): Promise<PluginRecord> {
     const now = new Date().toISOString();
     try {
-      const info = this.db.prepare(`INSERT INTO plugins (${COLUMNS.join(', ')}, created_at, updated_at) VALUES (${COLUMNS.map(() => '?').join(', ')}, ?, ?)`)
-        .run(...COLUMNS.map((c) => toDb(c, p[c])), now, now);
-      return (await this.get(Number(info.lastInsertRowid)))!;
+      const id = this.db.transaction(() => {
+        const v = this.bump();
+        return this.db.prepare(`INSERT INTO plugins (${COLUMNS.join(', ')}, created_at, updated_at, version) VALUES (${COLUMNS.map(() => '?').join(', ')}, ?, ?, ?)`)
+          .run(...COLUMNS.map((c) => toDb(c, p[c])), now, now, v).lastInsertRowid;
+      })();
+      return (await this.get(Number(id)))!;
     } catch (e) {
       if (isUnique(e)) throw new StudioError({ code: 'STUDIO_SLUG_TAKEN', message: `a plugin with slug "${p.slug}" already exists`, details: { slug: p.slug } });
       throw e;
@@ -72,8 +81,11 @@ export class SqliteStore implements PluginStore {
     const cols = COLUMNS.filter((c) => patch[c] !== undefined);
     if (cols.length > 0) {
       try {
-        this.db.prepare(`UPDATE plugins SET ${cols.map((c) => `${c} = ?`).join(', ')}, updated_at = ? WHERE id = ?`)
-          .run(...cols.map((c) => toDb(c, patch[c])), new Date().toISOString(), id);
+        this.db.transaction(() => {
+          if (!this.db.prepare('SELECT 1 FROM plugins WHERE id = ?').get(id)) return;
+          this.db.prepare(`UPDATE plugins SET ${cols.map((c) => `${c} = ?`).join(', ')}, updated_at = ?, version = ? WHERE id = ?`)
+            .run(...cols.map((c) => toDb(c, patch[c])), new Date().toISOString(), this.bump(), id);
+        })();
       } catch (e) {
         if (isUnique(e)) throw new StudioError({ code: 'STUDIO_SLUG_TAKEN', message: `a plugin with slug "${patch.slug}" already exists`, details: { slug: patch.slug } });
         throw e;
@@ -83,7 +95,33 @@ export class SqliteStore implements PluginStore {
   }
 
   async delete(id: number): Promise<boolean> {
-    return this.db.prepare('DELETE FROM plugins WHERE id = ?').run(id).changes > 0;
+    return this.db.transaction(() => {
+      const gone = this.db.prepare('DELETE FROM plugins WHERE id = ?').run(id).changes > 0;
+      if (gone) this.bump();
+      return gone;
+    })();
+  }
+
+  async touch(id: number): Promise<PluginRecord | undefined> {
+    this.db.transaction(() => {
+      if (this.db.prepare('SELECT 1 FROM plugins WHERE id = ?').get(id)) this.db.prepare('UPDATE plugins SET version = ? WHERE id = ?').run(this.bump(), id);
+    })();
+    return this.get(id);
+  }
+
+  async snapshot(): Promise<PluginSnapshot> {
+    return this.db.transaction(() => ({
+      version: (this.db.prepare('SELECT version FROM plugin_set WHERE id = 1').get() as { version: number }).version,
+      plugins: (this.db.prepare('SELECT * FROM plugins ORDER BY id').all() as Array<Record<string, unknown>>).map(rowToRecord),
+    }))();
+  }
+
+  async recordEdge(e: EdgeRecord): Promise<void> {
+    this.db.prepare(EDGE_UPSERT(() => '?')).run(e.id, e.applied_version, e.status, e.last_seen);
+  }
+
+  async listEdges(): Promise<EdgeRecord[]> {
+    return (this.db.prepare('SELECT * FROM edges ORDER BY id').all() as Array<Record<string, unknown>>).map(rowToEdge);
   }
 
   async count(): Promise<number> {

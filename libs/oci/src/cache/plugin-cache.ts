@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import { OciError } from '../error.js';
@@ -43,8 +44,17 @@ export interface RefRecord {
 export interface CacheOptions {
   root: string;
   logger?: Logger;
-  /** A lock file older than this whose owner is gone is broken (default 10 min). */
+  /**
+   * Downloads in tmp/ left by another host are removed when older than this (default 10 min); a lock whose holder
+   * stopped renewing it for this long is broken even if its lease setting is longer.
+   */
   staleLockMs?: number;
+  /**
+   * A lock's lease (default 30 s): its holder renews it (the file's mtime) every third of this, and a lock not renewed
+   * for this long is broken — so a cache directory shared between nodes (a ReadWriteMany volume) stays safe without
+   * relying on process ids, which only mean something on the host that wrote them.
+   */
+  lockLeaseMs?: number;
   /** How long to wait for another process's lock before OCI_CACHE_IO (default 10 min). */
   lockTimeoutMs?: number;
 }
@@ -59,6 +69,12 @@ async function stampOf(path: string): Promise<string | undefined> {
   if (!st.isFile()) return undefined;
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
+
+/** This host in lock files and tmp/ names (letters, digits, dashes): pids are compared only between equal hosts. */
+const HOST = hostname().replace(/[^A-Za-z0-9-]/g, '-').slice(0, 64) || 'host';
+
+/** What a lock file holds. */
+interface LockOwner { host: string; pid: number; token: string }
 const keyHash = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 function ioError(e: unknown, what: string): OciError {
@@ -95,12 +111,14 @@ export class PluginCache {
   private readonly inProcess = new Map<string, Promise<unknown>>();
   private readonly staleLockMs: number;
   private readonly lockTimeoutMs: number;
+  private readonly leaseMs: number;
 
   private constructor(opts: CacheOptions) {
     this.root = opts.root;
     this.logger = opts.logger ?? NOOP_LOGGER;
     this.staleLockMs = opts.staleLockMs ?? 10 * 60_000;
     this.lockTimeoutMs = opts.lockTimeoutMs ?? 10 * 60_000;
+    this.leaseMs = Math.min(opts.lockLeaseMs ?? 30_000, this.staleLockMs);
   }
 
   /** Creates the directory layout (mode 0700) and removes leftovers of killed downloads. */
@@ -117,7 +135,7 @@ export class PluginCache {
 
   /** A fresh path under tmp/ for a download; nothing there is ever returned as usable. */
   tmpPath(label = 'download'): string {
-    return join(this.root, 'tmp', `${label}-${process.pid}-${randomBytes(8).toString('hex')}`);
+    return join(this.root, 'tmp', `${label}-${process.pid}-${randomBytes(8).toString('hex')}.${HOST}`);
   }
 
   blobPath(binaryDigest: string): string {
@@ -236,49 +254,89 @@ export class PluginCache {
     }
   }
 
+  // Lock protocol (works on a directory shared between hosts): create the file with O_EXCL holding { host, pid, token },
+  // renew its mtime every lease/3 while `fn` runs, remove it only while it still holds our token. A lock is broken
+  // when its lease ran out, or at once when its host is this host and its pid is gone. Breaking renames the file away
+  // first, so of several processes that judged it stale only one removes it.
   private async withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const file = join(this.root, 'locks', `${keyHash(key)}.lock`);
     const deadline = Date.now() + this.lockTimeoutMs;
+    const me: LockOwner = { host: HOST, pid: process.pid, token: randomBytes(12).toString('hex') };
     for (;;) {
       try {
         const fh = await open(file, 'wx', 0o600);
-        await fh.writeFile(String(process.pid));
-        await fh.close();
+        try { await fh.writeFile(JSON.stringify(me)); } finally { await fh.close(); }
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, 'take a lock');
-        if (await this.isStale(file)) { await rm(file, { force: true }); continue; }
+        const held = await this.readLock(file);
+        if (held && this.isStale(held)) { await this.breakLock(file, held.owner); continue; }
         if (Date.now() > deadline) throw new OciError({ code: 'OCI_CACHE_IO', message: `plugin cache: timed out waiting for another process to finish pulling ${key}` });
         await new Promise((r) => setTimeout(r, 50));
       }
     }
+    const renew = setInterval(() => {
+      const t = new Date();
+      void utimes(file, t, t).catch(() => this.logger.warn('plugin cache: lost a lock while holding it', { key }));
+    }, Math.max(10, Math.floor(this.leaseMs / 3)));
+    renew.unref();
     try {
       return await fn();
     } finally {
-      await rm(file, { force: true });
+      clearInterval(renew);
+      const held = await this.readLock(file);
+      if (held?.owner?.token === me.token) await rm(file, { force: true });
     }
   }
 
-  private async isStale(file: string): Promise<boolean> {
+  /** The lock's owner (undefined while its creator is still writing it) and the age of its last renewal. */
+  private async readLock(file: string): Promise<{ owner: LockOwner | undefined; ageMs: number } | undefined> {
     try {
-      const [pidText, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
-      const pid = Number(pidText);
-      if (Date.now() - st.mtimeMs > this.staleLockMs) return true;
-      if (!Number.isInteger(pid) || pid <= 0) return Date.now() - st.mtimeMs > 1000;
-      try { process.kill(pid, 0); return false; } catch (e) { return (e as NodeJS.ErrnoException).code === 'ESRCH'; }
+      const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+      let owner: LockOwner | undefined;
+      try {
+        const o = JSON.parse(text) as Partial<LockOwner>;
+        if (typeof o.host === 'string' && typeof o.pid === 'number' && typeof o.token === 'string') owner = { host: o.host, pid: o.pid, token: o.token };
+      } catch { /* empty or being written */ }
+      return { owner, ageMs: Date.now() - st.mtimeMs };
     } catch {
-      return false;
+      return undefined;
     }
   }
 
-  /** Removes downloads left by processes that are gone (killed mid-pull). */
+  private isStale(held: { owner: LockOwner | undefined; ageMs: number }): boolean {
+    if (held.ageMs > this.leaseMs) return true;
+    if (!held.owner) return false;
+    return held.owner.host === HOST && held.owner.pid !== process.pid && !pidAlive(held.owner.pid);
+  }
+
+  private async breakLock(file: string, judged: LockOwner | undefined): Promise<void> {
+    const aside = `${file}.${randomBytes(6).toString('hex')}.broken`;
+    try { await rename(file, aside); } catch { return; } // another process broke (or released) it first
+    const moved = await this.readLock(aside);
+    if (judged && moved?.owner && moved.owner.token !== judged.token) {
+      // The lock was released and taken again between our look and the rename: put the new holder's lock back.
+      await link(aside, file).catch(() => undefined);
+    } else {
+      this.logger.warn('plugin cache: broke a stale lock', { host: judged?.host, pid: judged?.pid });
+    }
+    await rm(aside, { force: true });
+  }
+
+  /**
+   * Removes downloads left by processes that are gone (killed mid-pull): this host's by pid, another host's (a shared
+   * cache directory) only once they are older than staleLockMs.
+   */
   async sweepTmp(): Promise<void> {
-    for (const f of await readdir(join(this.root, 'tmp')).catch(() => [] as string[])) {
-      const pid = Number(/-(\d+)-[0-9a-f]+/.exec(f)?.[1]);
-      let alive = false;
-      if (pid && pid !== process.pid) { try { process.kill(pid, 0); alive = true; } catch { alive = false; } }
-      if (pid === process.pid) alive = true;
-      if (!alive) await rm(join(this.root, 'tmp', f), { force: true, recursive: true });
+    const dir = join(this.root, 'tmp');
+    for (const f of await readdir(dir).catch(() => [] as string[])) {
+      const m = /-(\d+)-[0-9a-f]+(?:\.([A-Za-z0-9-]+))?$/.exec(f);
+      const pid = Number(m?.[1]);
+      const host = m?.[2] ?? HOST;
+      let gone: boolean;
+      if (host !== HOST) gone = await stat(join(dir, f)).then((st) => Date.now() - st.mtimeMs > this.staleLockMs, () => false);
+      else gone = pid !== process.pid && !(pid > 0 && pidAlive(pid));
+      if (gone) await rm(join(dir, f), { force: true, recursive: true });
     }
   }
 
@@ -317,6 +375,10 @@ export class PluginCache {
     if (removed.length) this.logger.info('plugin cache gc', { removed: removed.length });
     return removed;
   }
+}
+
+function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3 };
