@@ -31,6 +31,7 @@ function checked<R extends Answer>(what: string, r: R): R {
  * @throws PluginHostError PLUGIN_CONFIG_INFO_FAILED (success=false, or the call failed)
  */
 export async function readConfigInfo(plugin: pluginpb.PluginServiceClient, target: string, deadlineMs: number): Promise<ConfigInfo> {
+  // Shares the plugin's channel; never closed here (closing a client closes its channel, i.e. the plugin's).
   const config = new configproviderpb.ConfigProviderServiceClient(target, grpc.credentials.createInsecure(), { channelOverride: plugin.getChannel() });
   try {
     const schema = checked('config.GetConfigSchema', await ask<configproviderpb.ConfigSchemaResponse>(config.getConfigSchema, config, deadlineMs));
@@ -38,8 +39,6 @@ export async function readConfigInfo(plugin: pluginpb.PluginServiceClient, targe
     return { schemaJson: schema.schemaJson, manifestJson: manifest.manifestJson, via: 'config' };
   } catch (e) {
     if ((e as grpc.ServiceError).code !== grpc.status.UNIMPLEMENTED) throw failed(e);
-  } finally {
-    config.close();
   }
   try {
     const schema = checked('GetConfigSchema', await ask<pluginpb.GetConfigSchemaResponse>(plugin.getConfigSchema, plugin, deadlineMs));

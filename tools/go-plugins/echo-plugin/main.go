@@ -6,6 +6,9 @@
 //	respond.<RPC>   protojson of the response that RPC returns (e.g. respond.ProcessPreAuth); default: an empty answer
 //	stdout_bytes    bytes the plugin writes to its stdout, line by line, during each ProcessPreAuth
 //
+// It also serves config_provider.ConfigProviderService (go-plugin plugin "config"); ECHO_PLUGIN_FAIL_INFO=1 makes
+// every manifest / config-schema answer success=false.
+//
 // With ECHO_PLUGIN_LISTEN=host:port it is instead a plain gRPC server registering only plugin.PluginService (no
 // go-plugin, no grpc.health.v1), as a remote grpc:// plugin; it prints "listening <addr>" on stdout.
 package main
@@ -23,6 +26,7 @@ import (
 	"github.com/golang/protobuf/jsonpb"
 	"github.com/golang/protobuf/proto"
 	"github.com/hashicorp/go-plugin"
+	cpb "github.com/plugway/plugway/proto/config_provider"
 	pb "github.com/plugway/plugway/proto/plugin"
 	"google.golang.org/grpc"
 )
@@ -129,13 +133,47 @@ func (s *server) HandleAnalytics(_ context.Context, req *pb.AnalyticsRequest) (*
 	return res, s.answer("HandleAnalytics", req, res)
 }
 
+// failing: ECHO_PLUGIN_FAIL_INFO=1 makes the manifest / schema answers success=false (with JSON that looks fine).
+var failing = os.Getenv("ECHO_PLUGIN_FAIL_INFO") == "1"
+
+func manifestJSON(via string) string {
+	b, _ := json.Marshal(map[string]interface{}{"name": "echo-plugin", "version": "1.0.0", "language": "go", "via": via})
+	return string(b)
+}
+
+func schemaJSON(via string) string {
+	return `{"type":"object","properties":{"record":{"type":"string"}},"x-via":"` + via + `"}`
+}
+
 func (s *server) GetManifest(_ context.Context, _ *pb.GetManifestRequest) (*pb.GetManifestResponse, error) {
-	b, _ := json.Marshal(map[string]interface{}{"name": "echo-plugin", "version": "1.0.0", "language": "go"})
-	return &pb.GetManifestResponse{Success: true, ManifestJson: string(b)}, nil
+	if failing {
+		return &pb.GetManifestResponse{Success: false, ManifestJson: manifestJSON("plugin"), ErrorMessage: "manifest unavailable"}, nil
+	}
+	return &pb.GetManifestResponse{Success: true, ManifestJson: manifestJSON("plugin")}, nil
 }
 
 func (s *server) GetConfigSchema(_ context.Context, _ *pb.GetConfigSchemaRequest) (*pb.GetConfigSchemaResponse, error) {
-	return &pb.GetConfigSchemaResponse{Success: true, SchemaJson: `{"type":"object","properties":{"record":{"type":"string"}}}`}, nil
+	if failing {
+		return &pb.GetConfigSchemaResponse{Success: false, SchemaJson: schemaJSON("plugin"), ErrorMessage: "schema unavailable"}, nil
+	}
+	return &pb.GetConfigSchemaResponse{Success: true, SchemaJson: schemaJSON("plugin")}, nil
+}
+
+// configServer is what go-plugin hosts dispense as plugin "config" (config-only loading, no hooks).
+type configServer struct {
+	cpb.UnimplementedConfigProviderServiceServer
+}
+
+func (configServer) GetConfigSchema(_ context.Context, _ *cpb.ConfigSchemaRequest) (*cpb.ConfigSchemaResponse, error) {
+	return &cpb.ConfigSchemaResponse{Success: !failing, SchemaJson: schemaJSON("config")}, nil
+}
+
+func (configServer) GetManifest(_ context.Context, _ *cpb.GetManifestRequest) (*cpb.GetManifestResponse, error) {
+	return &cpb.GetManifestResponse{Success: !failing, ManifestJson: manifestJSON("config")}, nil
+}
+
+func (configServer) Ping(_ context.Context, req *cpb.ConfigPingRequest) (*cpb.ConfigPingResponse, error) {
+	return &cpb.ConfigPingResponse{Timestamp: req.GetTimestamp(), Healthy: true}, nil
 }
 
 // grpcPlugin plugs the service into go-plugin's gRPC server.
@@ -145,6 +183,7 @@ type grpcPlugin struct {
 
 func (grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 	pb.RegisterPluginServiceServer(s, &server{})
+	cpb.RegisterConfigProviderServiceServer(s, configServer{})
 	return nil
 }
 
