@@ -39,6 +39,12 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       seenUpstream = { headers: req.headers, body: Buffer.concat(chunks).toString() };
+      if (req.url === '/sse') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: one\n\n');
+        setTimeout(() => res.end('data: two\n\n'), 50);
+        return;
+      }
       res.writeHead(201, { 'content-type': 'application/json', 'x-up': 'u1' }).end('{"from":"upstream"}');
     });
   });
@@ -88,8 +94,8 @@ function pluginConfig(record: string): Record<string, string> {
 
 const HOOKS = [['pre', 'pre_auth'], ['auth', 'auth'], ['post', 'post_auth'], ['resp', 'on_response'], ['collect', 'data_collection']] as const;
 
-async function startEdge(command: string, record: string): Promise<EdgeApp> {
-  const plugins: PluginSpecInput[] = HOOKS.map(([id, hookType]) => ({ id, name: id, slug: id, command, hookType, config: pluginConfig(record) }));
+async function startEdge(command: string, record: string, hooks: ReadonlyArray<readonly [string, PluginSpecInput['hookType']]> = HOOKS, answers: Record<string, string> = {}): Promise<EdgeApp> {
+  const plugins: PluginSpecInput[] = hooks.map(([id, hookType]) => ({ id, name: id, slug: id, command, hookType, config: { ...pluginConfig(record), ...answers } }));
   const file = join(work, `edge-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify({ llm: LLM, plugins }));
   return startEdgeApp({
@@ -198,5 +204,54 @@ describe('an AI Studio-style Go plugin behind the edge', { timeout: 180_000 }, (
 
   it('oci:// (pulled from a real registry): the same round trip', async () => {
     await roundTrip(`oci://${reg.host}/plugins/echo-go:1.0.0`);
+  });
+
+  it('applies block, status_code, headers, body and error_message of a blocking answer, and an auth refusal', async () => {
+    const record = join(work, 'block.jsonl');
+    const block = (answer: pluginpb.PluginResponse) => ({ 'respond.ProcessPreAuth': JSON.stringify(pluginpb.PluginResponse.toJSON(answer)) });
+    const withBody = await startEdge(`file://${binary}`, record, [['pre', 'pre_auth']],
+      block(pluginpb.PluginResponse.fromPartial({ block: true, statusCode: 429, headers: { 'x-blocked': 'yes' }, body: Buffer.from('blocked-body'), errorMessage: 'ignored with a body' })));
+    try {
+      const r = await post(`${withBody.url}/x`, {}, '');
+      expect(r).toMatchObject({ status: 429, body: 'blocked-body', headers: { 'x-blocked': 'yes' } });
+    } finally { await withBody.close(); }
+    const noBody = await startEdge(`file://${binary}`, record, [['pre', 'pre_auth'], ['auth', 'auth']],
+      block(pluginpb.PluginResponse.fromPartial({ block: true, statusCode: 451, errorMessage: 'not here' })));
+    try {
+      const r = await post(`${noBody.url}/x`, {}, '');
+      expect(r.status).toBe(451);
+      expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'EDGE_REQUEST_BLOCKED', message: 'not here' } });
+    } finally { await noBody.close(); }
+    const refused = await startEdge(`file://${binary}`, record, [['auth', 'auth']],
+      { 'respond.Authenticate': JSON.stringify(pluginpb.AuthResponse.toJSON(pluginpb.AuthResponse.fromPartial({ authenticated: false, errorMessage: 'key revoked' }))) });
+    try {
+      const r = await post(`${refused.url}/x`, { authorization: 'Bearer tok-1' }, '');
+      expect(r.status).toBe(401);
+      expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'EDGE_AUTH_REJECTED', message: 'key revoked' } });
+    } finally { await refused.close(); }
+  });
+
+  it('runs a streamed response through OnBeforeWrite per chunk and OnStreamComplete at the end', async () => {
+    const record = join(work, 'stream.jsonl');
+    const app = await startEdge(`file://${binary}`, record, [['resp', 'on_response']], {
+      'respond.OnBeforeWriteHeaders': '{}',
+      'respond.OnBeforeWrite': JSON.stringify(pluginpb.ResponseWriteResponse.toJSON(pluginpb.ResponseWriteResponse.fromPartial({ modified: true, body: Buffer.from('chunk!') }))),
+    });
+    try {
+      const r = await post(`${app.url}/sse`, { 'x-request-id': 'sse-1' }, 'question');
+      const rec = await readRecord(record, (x) => Boolean(x['OnStreamComplete']));
+      const chunks = rec['OnBeforeWrite']!.map((c) => pluginpb.ResponseWriteRequest.fromJSON(c));
+      expect(chunks.length).toBeGreaterThanOrEqual(1);
+      expect(chunks.map((c) => Buffer.from(c.body).toString()).join('')).toBe('data: one\n\ndata: two\n\n');
+      const upHeaders = chunks[0]!.headers;
+      expect(upHeaders['content-type']).toBe('text/event-stream');
+      expect(chunks.every((c) => c.isStreamChunk && c.context?.requestId === 'sse-1' && c.context.llmSlug === 'gpt-test')).toBe(true);
+      expect(r.body).toBe('chunk!'.repeat(chunks.length));
+      const done = pluginpb.StreamCompleteRequest.fromJSON(rec['OnStreamComplete']![0]);
+      expect(done).toEqual(pluginpb.StreamCompleteRequest.fromPartial({
+        accumulatedResponse: Buffer.from('chunk!'.repeat(chunks.length)), headers: upHeaders, statusCode: 200,
+        chunkCount: chunks.length, requestBody: Buffer.from('question'), context: chunks[0]!.context!,
+      }));
+    } finally { await app.close(); }
   });
 });
