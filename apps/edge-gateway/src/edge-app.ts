@@ -70,6 +70,7 @@ export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps 
     const cfg = await loadEdgeConfig(settings.configFile);
     if (!settings.upstreamUrl && cfg.upstream) gateway.setUpstream(cfg.upstream);
     gateway.setRoutes(cfg.routes);
+    gateway.setLlm(cfg.llm);
     const report = await sync.setSource('file', cfg.plugins);
     metrics.syncs.inc({ source: 'file', result: report.failed.length ? 'partial' : 'ok' });
     logger.info('config file applied', { ...counts(report) });

@@ -10,6 +10,8 @@ import { routeSchema } from './routes.js';
  */
 export const edgeConfigSchema = z.object({
   upstream: z.url({ protocol: /^https?$/ }).optional(),
+  /** The LLM behind the upstream, passed to plugins as PluginContext.llm_id / llm_slug / vendor. */
+  llm: z.object({ id: z.number().int().min(0).max(0xffff_ffff), slug: z.string().max(200).default(''), vendor: z.string().max(100).default('') }).strict().optional(),
   plugins: z.array(pluginSpecSchema).default([]),
   routes: z.array(routeSchema).default([]),
 }).strict().superRefine((c, ctx) => {

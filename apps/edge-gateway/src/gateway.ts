@@ -5,11 +5,13 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import type { PluginManager } from '@plugway/runtime';
+import type { pluginpb } from '@plugway/proto';
 import { EdgeError } from './error.js';
 import { HookRunner, type ChainLink, type RouteChains } from './hook-chain.js';
 import { credentialOf, forwardable, readBody, sendError, sendJson, toHeaderMap } from './http-util.js';
 import type { EdgeMetrics } from './metrics.js';
 import { RouteTable, type RouteSpec } from './routes.js';
+import { applyContextUpdates, applyIdentity, newRequestContext, type UpstreamLlm } from './request-context.js';
 
 export interface GatewayOptions {
   manager: PluginManager;
@@ -27,6 +29,8 @@ export interface GatewayOptions {
   routes?: readonly RouteSpec[];
   /** Extra /health fields (where the plugin set came from); `degraded: true` makes the status degraded. */
   health?: () => { degraded: boolean } & Record<string, unknown>;
+  /** The LLM behind the upstream, for PluginContext.llm_id / llm_slug / vendor; may be changed with `setLlm`. */
+  llm?: UpstreamLlm;
 }
 
 /** Headers a client may not set and data-collection plugins never see. */
@@ -34,6 +38,8 @@ const INTERNAL_HEADERS = ['x-plugway-user-id', 'x-plugway-app-id'];
 
 interface Ctx {
   requestId: string;
+  /** What every hook of this request gets as PluginContext; grows with identity and context_updates. */
+  context: pluginpb.PluginContext;
   started: number;
   method: string;
   path: string;
@@ -62,6 +68,7 @@ export class Gateway {
     http: new http.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' }),
     https: new https.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' }),
   };
+  private llm: UpstreamLlm | undefined;
 
   constructor(private readonly opts: GatewayOptions) {
     this.runner = new HookRunner(opts.manager, opts.metrics);
@@ -70,6 +77,7 @@ export class Gateway {
     this.maxBody = opts.maxBodyBytes ?? 10 * 1024 * 1024;
     this.capture = opts.captureBytes ?? 64 * 1024;
     this.setUpstream(opts.upstreamUrl);
+    this.llm = opts.llm;
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         this.logger.error('request failed', { message: (e as Error)?.message });
@@ -88,6 +96,10 @@ export class Gateway {
   /** Replaces the routes plugins attach to; the chains are rebuilt on the next request. */
   setRoutes(routes: readonly RouteSpec[]): void {
     this.runner.setRoutes(new RouteTable(routes));
+  }
+
+  setLlm(llm: UpstreamLlm | undefined): void {
+    this.llm = llm;
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
@@ -144,7 +156,7 @@ export class Gateway {
     for (const h of INTERNAL_HEADERS) delete headers[h];
     const requestId = headers['x-request-id'] || randomUUID();
     headers['x-request-id'] = requestId;
-    const ctx: Ctx = { requestId, started: performance.now(), method, path, headers, body: undefined, signal: undefined, chains };
+    const ctx: Ctx = { requestId, context: newRequestContext(requestId, headers, this.llm), started: performance.now(), method, path, headers, body: undefined, signal: undefined, chains };
     res.on('finish', () => this.finished(ctx, res.statusCode));
     if (!this.upstream) return sendError(res, new EdgeError({ code: 'EDGE_NO_UPSTREAM', message: 'no upstream is configured' }));
     // Only origin-form targets ("/path?query"); absolute-form (forward-proxy style) requests are not relayed.
@@ -163,7 +175,7 @@ export class Gateway {
     if (body === 'closed') { res.destroy(); return; }
     if (body === 'too-large') return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the request body is larger than ${this.maxBody} bytes` }));
     ctx.body = body;
-    const pluginRequest = () => ({ method: ctx.method, path: ctx.path, headers: ctx.headers, body: ctx.body ?? Buffer.alloc(0), remoteAddr: req.socket.remoteAddress ?? '', context: { requestId: ctx.requestId } });
+    const pluginRequest = () => ({ method: ctx.method, path: ctx.path, headers: ctx.headers, body: ctx.body ?? Buffer.alloc(0), remoteAddr: req.socket.remoteAddress ?? '', context: ctx.context });
 
     for (const link of pre) if (!(await this.requestHook(link, 'processPreAuth', pluginRequest(), ctx, res))) return;
 
@@ -172,10 +184,14 @@ export class Gateway {
       let rejected: string | undefined;
       const { credential, authType } = credentialOf(ctx.headers);
       for (const link of auth) {
-        const r = await this.runner.call(link, 'authenticate', { credential, authType, request: pluginRequest() }, ctx.signal);
+        const r = await this.runner.call(link, 'authenticate', { credential, authType, request: pluginRequest(), context: ctx.context }, ctx.signal);
         if (r.kind === 'stop') return sendError(res, r.error);
         if (r.kind === 'skip') continue;
-        if (r.response.authenticated) { identity = { userId: r.response.userId, appId: r.response.appId, claims: r.response.claims }; break; }
+        if (r.response.authenticated) {
+          identity = { userId: r.response.userId, appId: r.response.appId, claims: r.response.claims };
+          applyIdentity(ctx.context, identity.userId, identity.appId);
+          break;
+        }
         rejected ??= r.response.errorMessage || 'authentication failed';
       }
       if (!identity && rejected !== undefined) {
@@ -198,7 +214,8 @@ export class Gateway {
     const r = await this.runner.call(link, method, request as never, ctx.signal);
     if (r.kind === 'stop') { sendError(res, r.error); return false; }
     if (r.kind === 'skip') return true;
-    const out = r.response as { modified: boolean; statusCode: number; headers: Record<string, string>; body: Uint8Array; block: boolean; errorMessage: string };
+    const out: pluginpb.PluginResponse = r.response;
+    applyContextUpdates(ctx.context, out.contextUpdates);
     if (out.block) {
       const status = out.statusCode >= 400 && out.statusCode <= 599 ? out.statusCode : 403;
       if (out.body.length) {
@@ -257,7 +274,7 @@ export class Gateway {
     const status = upRes.statusCode ?? 502;
     let headers = forwardable(toHeaderMap(upRes.headers));
     const chain = ctx.chains.on_response;
-    const context = { requestId: ctx.requestId };
+    const context = ctx.context;
     for (const link of chain) {
       const r = await this.runner.call(link, 'onBeforeWriteHeaders', { headers, context }, ctx.signal);
       if (r.kind === 'stop') { upRes.destroy(); return sendError(res, r.error); }
@@ -281,6 +298,7 @@ export class Gateway {
       }
       return;
     }
+    if (/^text\/event-stream\b/i.test(headers['content-type'] ?? '')) return this.respondStream(upRes, res, ctx, status, headers, chain);
     const read = await readBody(upRes, this.maxBody);
     if (read === 'closed') return sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the upstream closed the response early' }));
     if (read === 'too-large') return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the upstream response is larger than ${this.maxBody} bytes` }), 502);
@@ -302,6 +320,40 @@ export class Gateway {
     ctx.responseBody = body;
   }
 
+  /**
+   * A streamed (text/event-stream) response with on_response plugins, as AI Studio's gateway runs them: each chunk goes
+   * through OnBeforeWrite (`is_stream_chunk: true`) and is written at once; after the end, OnStreamComplete gets the
+   * whole response (first `maxBodyBytes`) and the chunk count. Headers are already sent, so a fail-closed plugin
+   * failing on a chunk cuts the stream.
+   */
+  private async respondStream(upRes: IncomingMessage, res: ServerResponse, ctx: Ctx, status: number, headers: Record<string, string>, chain: readonly ChainLink[]): Promise<void> {
+    const out = forwardable(headers);
+    delete out['content-length'];
+    res.writeHead(status, withRepeated(out, upRes.headers));
+    const sent: Buffer[] = [];
+    let size = 0;
+    let chunks = 0;
+    for await (const raw of upRes) {
+      let chunk = Buffer.from(raw as Buffer);
+      for (const link of chain) {
+        const r = await this.runner.call(link, 'onBeforeWrite', { body: chunk, headers, isStreamChunk: true, context: ctx.context }, ctx.signal);
+        if (r.kind === 'stop') { upRes.destroy(); res.destroy(); return; }
+        if (r.kind === 'ok' && r.response.modified) chunk = Buffer.from(r.response.body);
+      }
+      chunks++;
+      if (size < this.maxBody) { sent.push(chunk); size += chunk.length; }
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+    ctx.responseHeaders = out;
+    ctx.responseBody = Buffer.concat(sent);
+    const complete = {
+      accumulatedResponse: ctx.responseBody.subarray(0, this.maxBody), headers, statusCode: status, context: ctx.context, chunkCount: chunks,
+      requestBody: ctx.body ?? ctx.requestCapture ?? Buffer.alloc(0),
+    };
+    for (const link of chain) await this.runner.call({ ...link, failMode: 'open' }, 'onStreamComplete', complete, ctx.signal);
+  }
+
   /** Metrics, and the data-collection hooks fired after the response (never awaited by the client). */
   private finished(ctx: Ctx, status: number): void {
     const seconds = (performance.now() - ctx.started) / 1000;
@@ -309,16 +361,18 @@ export class Gateway {
     const chain = ctx.chains.data_collection;
     if (!chain.length) return;
     const timestamp = String(Math.floor(Date.now() / 1000));
-    const context = { requestId: ctx.requestId };
+    const { context } = ctx;
+    const who = { appId: context.appId, userId: context.userId, vendor: context.vendor };
     const log = {
-      requestId: ctx.requestId, responseCode: status, timestamp, context,
+      requestId: ctx.requestId, responseCode: status, timestamp, context, ...who,
       requestBody: (ctx.body ?? ctx.requestCapture ?? Buffer.alloc(0)).subarray(0, this.capture), responseBody: (ctx.responseBody ?? Buffer.alloc(0)).subarray(0, this.capture),
     };
     for (const link of chain) {
       // Fire and forget: a slow or failing collector never delays or fails the response.
       const open = { ...link, failMode: 'open' as const };
       void this.runner.call(open, 'handleProxyLog', log);
-      void this.runner.call(open, 'handleAnalytics', { requestId: ctx.requestId, timestamp, context });
+      // The edge does not read token counts or cost from LLM responses: those fields stay 0.
+      void this.runner.call(open, 'handleAnalytics', { requestId: ctx.requestId, timestamp, context, ...who, llmId: context.llmId });
     }
   }
 }

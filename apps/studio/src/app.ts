@@ -132,6 +132,8 @@ export function createApp(d: AppDeps): express.Express {
     res.json({ data: plugin, warnings, reload });
   });
   api.get('/plugins/:id/health', async (req, res) => { res.json({ data: await d.service.health(idOf(req)) }); });
+  api.get('/plugins/:id/config-schema', async (req, res) => { res.json({ data: await d.service.configSchema(idOf(req)) }); });
+  api.get('/plugins/:id/manifest', async (req, res) => { res.json({ data: await d.service.manifest(idOf(req)) }); });
   api.post('/edge-credentials', async (req, res) => {
     const { name } = parse(createCredentialSchema, req.body, 'edge credential');
     const { credential, token } = await d.credentials.create(name);

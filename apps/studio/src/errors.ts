@@ -8,6 +8,8 @@ export type StudioErrorCode =
   | 'STUDIO_STORE_FAILED'
   | 'STUDIO_CHECKSUM_MISMATCH'
   | 'STUDIO_UNSUPPORTED_MEDIA_TYPE'
-  | 'STUDIO_TOO_MANY_REQUESTS';
+  | 'STUDIO_TOO_MANY_REQUESTS'
+  | 'STUDIO_PLUGIN_UNREGISTERED'
+  | 'STUDIO_PLUGIN_ANSWER_INVALID';
 
 export class StudioError extends PlugwayError<StudioErrorCode> {}

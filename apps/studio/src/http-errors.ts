@@ -23,6 +23,8 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   // command parse errors (COMMAND_*) are all 400, see statusOf
   // OCI pull failures surface inside the plugin status, but a direct one is a bad gateway
   OCI_MANIFEST_NOT_FOUND: 404,
+  PLUGIN_UNREGISTERED: 409,
+  PLUGIN_CONFIG_INFO_FAILED: 502,
   INTERNAL: 500,
 };
 
@@ -55,6 +57,9 @@ const RUNTIME_TO_API: Readonly<Record<string, string>> = {
   STUDIO_TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   RUNTIME_DUPLICATE_PLUGIN: 'CONFLICT',
   RUNTIME_CLOSED: 'UNAVAILABLE',
+  RUNTIME_CONFIG_INFO_FAILED: 'PLUGIN_CONFIG_INFO_FAILED',
+  STUDIO_PLUGIN_UNREGISTERED: 'PLUGIN_UNREGISTERED',
+  STUDIO_PLUGIN_ANSWER_INVALID: 'PLUGIN_CONFIG_INFO_FAILED',
 };
 
 /** Maps any thrown value to an API error; unknown errors become a bare 500 INTERNAL (no message leaks). */

@@ -73,6 +73,8 @@ export function buildOpenApi(): Record<string, unknown> {
       },
       '/api/v1/plugins/{id}/reload': { parameters: [idParam], post: { summary: 'Restart with a fresh instance (re-check the policy; an oci:// tag is re-resolved and pulled when its digest moved)', responses: { 200: reloaded, 404: err('NOT_FOUND'), 403: err('POLICY_DENIED'), ...common } } },
       '/api/v1/plugins/{id}/health': { parameters: [idParam], get: { summary: 'Plugin health (grpc.health.v1)', responses: { 200: { description: '{ data: { id, state, health, pid?, restarts } }' }, 404: err('NOT_FOUND'), ...common } } },
+      '/api/v1/plugins/{id}/config-schema': { parameters: [idParam], get: { summary: 'Config schema, read config-only through the plugin\'s `config` service', responses: { 200: { description: '{ data: { id, schema, via: config|plugin } }' }, 404: err('NOT_FOUND'), 409: err('PLUGIN_UNREGISTERED'), 502: err('PLUGIN_CONFIG_INFO_FAILED'), ...common } } },
+      '/api/v1/plugins/{id}/manifest': { parameters: [idParam], get: { summary: 'Manifest, read config-only through the plugin\'s `config` service', responses: { 200: { description: '{ data: { id, manifest, via: config|plugin } }' }, 404: err('NOT_FOUND'), 409: err('PLUGIN_UNREGISTERED'), 502: err('PLUGIN_CONFIG_INFO_FAILED'), ...common } } },
       '/healthz': { get: { security: [], summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
       '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain exposition' } } } },
     },

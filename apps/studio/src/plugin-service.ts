@@ -303,9 +303,37 @@ export class PluginService {
     return { id, ...(await this.manager.health(sid)) };
   }
 
+  /** The plugin's config schema (parsed JSON), read config-only through its `config` service. */
+  async configSchema(id: number): Promise<{ id: number; schema: unknown; via: string }> {
+    const info = await this.configInfo(id);
+    return { id, schema: parsePluginJson(info.schemaJson, 'config schema'), via: info.via };
+  }
+
+  /** The plugin's manifest (parsed JSON), read config-only through its `config` service. */
+  async manifest(id: number): Promise<{ id: number; manifest: unknown; via: string }> {
+    const info = await this.configInfo(id);
+    return { id, manifest: parsePluginJson(info.manifestJson, 'manifest'), via: info.via };
+  }
+
+  private async configInfo(id: number): Promise<{ schemaJson: string; manifestJson: string; via: string }> {
+    await this.mustGet(id);
+    const sid = String(id);
+    if (!this.manager.has(sid)) throw new StudioError({ code: 'STUDIO_PLUGIN_UNREGISTERED', message: `plugin ${id} is not registered with the runtime (see its status)` });
+    return this.manager.configInfo(sid);
+  }
+
   private async mustGet(id: number): Promise<PluginRecord> {
     const r = await this.store.get(id);
     if (!r) throw notFound(id);
     return r;
+  }
+}
+
+function parsePluginJson(text: string, what: string): unknown {
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new StudioError({ code: 'STUDIO_PLUGIN_ANSWER_INVALID', message: `the plugin's ${what} is not valid JSON` });
   }
 }

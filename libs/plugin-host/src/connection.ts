@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { healthpb, pluginpb } from '@plugway/proto';
 import { PluginHostError } from './error.js';
+import { readConfigInfo, type ConfigInfo } from './config-info.js';
 
 /** Request and response type of the unary PluginService RPCs a gateway host calls, by grpc-js client method name. */
 export interface HookTypes {
@@ -51,6 +52,8 @@ export interface PluginConnection {
   readonly closed: boolean;
   callHook<M extends HookMethod>(method: M, request: pluginpb.DeepPartial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>>;
   health(opts?: { deadlineMs?: number }): Promise<HealthStatus>;
+  /** Config schema and manifest through the `config` service (config-only, no hook runs). @throws PluginHostError PLUGIN_CONFIG_INFO_FAILED */
+  configInfo(): Promise<ConfigInfo>;
   close(): Promise<void>;
   on(event: 'exit', listener: (info: PluginExitInfo) => void): this;
   off(event: 'exit', listener: (info: PluginExitInfo) => void): this;
@@ -149,6 +152,10 @@ export class GrpcConnection extends EventEmitter {
       const onAbort = (): void => call.cancel();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  configInfo(): Promise<ConfigInfo> {
+    return readConfigInfo(this.plugin, this.opts.target, this.opts.callTimeoutMs);
   }
 
   /** Closes the gRPC channel (idempotent). */

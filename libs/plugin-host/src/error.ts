@@ -18,7 +18,8 @@ export type PluginHostErrorCode =
   | 'PLUGIN_UNAVAILABLE'
   | 'PLUGIN_RESTART_LIMIT'
   | 'PLUGIN_SANDBOX_FAILED'
-  | 'PLUGIN_RUN_AS_ROOT_REFUSED';
+  | 'PLUGIN_RUN_AS_ROOT_REFUSED'
+  | 'PLUGIN_CONFIG_INFO_FAILED';
 
 /** The only error class @plugway/plugin-host throws. */
 export class PluginHostError extends PlugwayError<PluginHostErrorCode> {}

@@ -14,5 +14,6 @@ export { forwardPluginLog } from './plugin-log.js';
 export { livePluginProcesses } from './reaper.js';
 export { resolveSandbox } from './sandbox.js';
 export type { SandboxOptions, SandboxPlan, AppliedSandbox, PluginLimits } from './sandbox.js';
+export type { ConfigInfo } from './config-info.js';
 export { PluginHostError } from './error.js';
 export type { PluginHostErrorCode } from './error.js';

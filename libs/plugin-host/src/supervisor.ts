@@ -3,6 +3,7 @@ import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import { PluginHostError } from './error.js';
 import type { CallOptions, HealthStatus, HookMethod, HookOutcome, HookRequest, HookResponse, PluginConnection } from './connection.js';
 import type { pluginpb } from '@plugway/proto';
+import type { ConfigInfo } from './config-info.js';
 
 export interface RestartPolicy {
   /** Restarts allowed within `windowMs` before the supervisor gives up (state 'failed'). */
@@ -105,6 +106,11 @@ export class PluginSupervisor extends EventEmitter {
       return { status: 'failed', durationMs: 0, error: new PluginHostError({ code: 'PLUGIN_UNAVAILABLE', message: `plugin is ${this.stateValue}`, ...(this.lastError ? { cause: this.lastError } : {}) }) };
     }
     return conn.callHook(method, request, opts);
+  }
+
+  async configInfo(): Promise<ConfigInfo> {
+    if (!this.current) throw new PluginHostError({ code: 'PLUGIN_UNAVAILABLE', message: `plugin is ${this.stateValue}` });
+    return this.current.configInfo();
   }
 
   async health(): Promise<HealthStatus> {

@@ -36,16 +36,27 @@ function runGoHost(plugin: string, calls: Array<{ method: string; request?: unkn
 }
 
 describe('SDK plugins under an unmodified Go go-plugin host (hashicorp/go-plugin 1.0.1 plugin.NewClient)', () => {
-  it('header-injector: handshake, Initialize, ProcessPreAuth, GetManifest, then a graceful Kill via the controller', (ctx) => {
+  it('header-injector: AI Studio handshake, Initialize, Ping, ProcessPreAuth, GetManifest, the config service, then a graceful Kill', (ctx) => {
     if (skipReason) { console.warn(`skipped: ${skipReason}`); ctx.skip(); }
     const { out, stderr } = runGoHost(example('header-injector'), [
-      { method: 'Initialize', request: { configJson: JSON.stringify({ 'x-tenant': 'acme' }) } },
+      { method: 'Initialize', request: { config: { 'x-tenant': 'acme' } } },
+      { method: 'Ping', request: { timestamp: '1234' } },
       { method: 'ProcessPreAuth', request: { path: '/v1/chat', headers: { accept: '*/*' } } },
       { method: 'GetManifest' },
+      { method: 'config.GetManifest' },
+      { method: 'config.GetConfigSchema' },
+      { method: 'config.Ping', request: { timestamp: '99' } },
     ]);
     expect(out.results[0]).toMatchObject({ method: 'Initialize', response: { success: true } });
-    expect(out.results[1]?.response).toEqual({ modified: true, headers: { accept: '*/*', 'x-tenant': 'acme' } });
-    expect(JSON.parse(String(out.results[2]?.response?.manifestJson))).toMatchObject({ name: 'header-injector' });
+    expect(out.results[1]?.response).toEqual({ timestamp: '1234', healthy: true });
+    expect(out.results[2]?.response).toEqual({ modified: true, headers: { accept: '*/*', 'x-tenant': 'acme' } });
+    expect(out.results[3]?.response).toMatchObject({ success: true });
+    expect(JSON.parse(String(out.results[3]?.response?.manifestJson))).toMatchObject({ name: 'header-injector' });
+    expect(out.results[4]?.response).toMatchObject({ success: true });
+    expect(JSON.parse(String(out.results[4]?.response?.manifestJson))).toMatchObject({ name: 'header-injector' });
+    expect(out.results[5]?.response).toMatchObject({ success: true });
+    expect(JSON.parse(String(out.results[5]?.response?.schemaJson))).toMatchObject({ type: 'object' });
+    expect(out.results[6]?.response).toEqual({ timestamp: '99', healthy: true });
     expect(out.exited).toBe(true);
     expect(stderr).toContain('plugin exited');
     expect(stderr).not.toContain('plugin failed to exit gracefully');
@@ -87,8 +98,9 @@ describe('a Go plugin (go-plugin plugin.Serve) under @plugway/plugin-host', () =
     const pid = conn.pid!;
     try {
       expect(await conn.health()).toBe('SERVING');
+      expect((await conn.callHook('initialize', { config: { 'respond.ProcessPreAuth': '{"modified":true,"headers":{"x-go-plugin":"echo"}}' } })).status).toBe('ok');
       const out = await conn.callHook('processPreAuth', { path: '/p', headers: { a: 'b' } });
-      expect(out.status === 'ok' && out.response.headers).toMatchObject({ a: 'b', 'x-go-plugin': 'echo', 'x-seen-path': '/p' });
+      expect(out.status === 'ok' && out.response.headers).toEqual({ 'x-go-plugin': 'echo' });
     } finally {
       await conn.close();
     }

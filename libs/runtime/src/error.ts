@@ -12,7 +12,8 @@ export type RuntimeErrorCode =
   | 'RUNTIME_PLUGIN_NOT_FOUND'
   | 'RUNTIME_DUPLICATE_PLUGIN'
   | 'RUNTIME_CLOSED'
-  | 'RUNTIME_PLUGIN_RUNTIME_UNAVAILABLE';
+  | 'RUNTIME_PLUGIN_RUNTIME_UNAVAILABLE'
+  | 'RUNTIME_CONFIG_INFO_FAILED';
 
 /** The only error class @plugway/runtime throws. */
 export class RuntimeError extends PlugwayError<RuntimeErrorCode> {}

@@ -1,5 +1,5 @@
 import type { pluginpb } from '@plugway/proto';
-import type { AppliedSandbox, CallOptions, HealthStatus, HookMethod, HookOutcome, HookRequest, HookResponse, PluginConnection, PluginSupervisor } from '@plugway/plugin-host';
+import type { AppliedSandbox, CallOptions, ConfigInfo, HealthStatus, HookMethod, HookOutcome, HookRequest, HookResponse, PluginConnection, PluginSupervisor } from '@plugway/plugin-host';
 
 /**
  * One running copy of a plugin (a supervised process or a remote connection) with an in-flight counter, so a
@@ -22,6 +22,10 @@ export class Instance {
     } finally {
       if (--this.inflight === 0) for (const r of this.idle.splice(0)) r();
     }
+  }
+
+  configInfo(): Promise<ConfigInfo> {
+    return this.target.configInfo();
   }
 
   health(): Promise<HealthStatus> {

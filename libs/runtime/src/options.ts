@@ -80,6 +80,12 @@ export const pluginSpecSchema = z.object({
   order: z.number().int().default(0),
   /** Run this plugin's process as another user or with other limits than the runtime's defaults. */
   sandbox: pluginSandboxSchema.optional(),
+  /** go-plugin handshake of a plugin built with its own magic cookie (default: AI Studio's AI_STUDIO_PLUGIN=v1, app protocol 1). */
+  handshake: z.object({
+    magicCookieKey: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name'),
+    magicCookieValue: z.string().min(1).max(256),
+    appProtocolVersion: z.number().int().min(1).max(1000).default(1),
+  }).strict().optional(),
 }).strict();
 
 export type PluginSpec = z.output<typeof pluginSpecSchema>;

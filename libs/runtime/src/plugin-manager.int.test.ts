@@ -53,6 +53,20 @@ describe('PluginManager with file:// plugins', () => {
     expect((await m.callHook('p1', 'processPreAuth', {})).status).toBe('failed');
   });
 
+  it('launches a plugin with its own handshake (per-plugin override), and reports the cookie sent when it is wrong', async () => {
+    // A wrapper that, like a plugin built with another cookie, refuses to start unless MY_PLUGIN=v7 is set.
+    const wrapper = join(work, 'own-cookie.sh');
+    writeFileSync(wrapper, `#!/bin/sh\n[ "$MY_PLUGIN" = v7 ] || { echo 'This binary is a plugin. These are not meant to be executed directly.' >&2; exit 1; }\ncd "${REPO}" && AI_STUDIO_PLUGIN=v1 exec "\${PLUGWAY_NODE:-node}" --import tsx "${REPO}/examples/header-injector/plugin.ts"\n`);
+    chmodSync(wrapper, 0o755);
+    const m = manager();
+    const own = await m.register({ id: 'own', name: 'Own', slug: 'own', command: `file://${wrapper}`, hookType: 'pre_auth', handshake: { magicCookieKey: 'MY_PLUGIN', magicCookieValue: 'v7' } });
+    expect(own.plugin.state).toBe('running');
+    const plain = await m.register({ id: 'plain', name: 'Plain', slug: 'plain', command: `file://${wrapper}`, hookType: 'pre_auth' });
+    expect(plain.plugin).toMatchObject({ state: 'error', error: { code: 'PLUGIN_EXITED' } });
+    expect(plain.plugin.error?.message).toContain('AI_STUDIO_PLUGIN=v1 and MICROGATEWAY_PLUGIN=v1');
+    expect(plain.plugin.error?.message).toContain('This binary is a plugin');
+  });
+
   it('reloads without dropping a single in-flight call', async () => {
     const m = manager();
     await m.register({ id: 'r', name: 'R', slug: 'r', command: EXAMPLE('header-injector'), hookType: 'pre_auth' });

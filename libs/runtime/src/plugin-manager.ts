@@ -1,7 +1,7 @@
 import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
 import { type CommandError, parseCommand, type OciCommand, type PluginCommand } from '@plugway/command';
 import { createPolicy, evaluateCommand, type Decision, type Finding, type Policy } from '@plugway/security-policy';
-import { connectRemote, launchPlugin, PluginHostError, PluginSupervisor, resolveSandbox, type AppliedSandbox, type CallOptions, type HealthStatus, type HookMethod, type HookOutcome, type HookRequest, type HookResponse } from '@plugway/plugin-host';
+import { connectRemote, launchPlugin, PluginHostError, PluginSupervisor, resolveSandbox, type AppliedSandbox, type CallOptions, type ConfigInfo, type HealthStatus, type HookMethod, type HookOutcome, type HookRequest, type HookResponse } from '@plugway/plugin-host';
 import type { pluginpb } from '@plugway/proto';
 import type { PluginRuntime } from '@plugway/oci';
 import { RuntimeError } from './error.js';
@@ -223,7 +223,36 @@ export class PluginManager {
     }
   }
 
-  private async startInstance(entry: Entry, decision: Extract<Decision, { allowed: true }>, opts: { refresh?: boolean } = {}): Promise<Instance> {
+  /**
+   * The plugin's config schema and manifest (JSON text) through its `config` service. A running plugin is asked
+   * directly; one that is not running (inactive, failed) is loaded config-only: started without Initialize, asked,
+   * and stopped again.
+   * @throws RuntimeError RUNTIME_PLUGIN_NOT_FOUND, RUNTIME_POLICY_DENIED, RUNTIME_CONFIG_INFO_FAILED (details.causeCode)
+   */
+  async configInfo(id: string): Promise<ConfigInfo> {
+    const entry = this.get(id);
+    const wrap = (e: unknown): RuntimeError => {
+      const c = codeOf(e);
+      return new RuntimeError({ code: 'RUNTIME_CONFIG_INFO_FAILED', message: c.message, cause: e, details: { plugin: id, causeCode: c.code } });
+    };
+    if (entry.instance && entry.state === 'running') return entry.instance.configInfo().catch((e: unknown) => { throw wrap(e); });
+    const { decision } = await this.checkAllowed(entry.spec.command);
+    let inst: Instance;
+    try {
+      inst = await this.startInstance(entry, decision, { configOnly: true });
+    } catch (e) {
+      throw wrap(e);
+    }
+    try {
+      return await inst.configInfo();
+    } catch (e) {
+      throw wrap(e);
+    } finally {
+      await inst.stop(0);
+    }
+  }
+
+  private async startInstance(entry: Entry, decision: Extract<Decision, { allowed: true }>, opts: { refresh?: boolean; configOnly?: boolean } = {}): Promise<Instance> {
     const { spec, command } = entry;
     const host = this.settings.pluginHost;
     const target = decision.target;
@@ -263,17 +292,21 @@ export class PluginManager {
       const runtime = command.scheme === 'oci' ? entry.runtime : undefined;
       const exec = launchCommand(spec.id, path, runtime, node);
       const sup = new PluginSupervisor({
-        launch: () => launchPlugin({ id: spec.id, ...exec, hostEnv: this.deps.hostEnv ?? {}, startupTimeoutMs: host.startupTimeoutMs, callTimeoutMs: host.callTimeoutMs, shutdownTimeoutMs: host.shutdownTimeoutMs, logger, sandbox, onSandbox: (a) => { info.sandbox = a; } })
-          .catch((e: unknown) => { throw withRuntime(e, runtime, node); }),
+        launch: () => launchPlugin({
+          id: spec.id, ...exec, hostEnv: this.deps.hostEnv ?? {}, startupTimeoutMs: host.startupTimeoutMs, callTimeoutMs: host.callTimeoutMs, shutdownTimeoutMs: host.shutdownTimeoutMs, logger, sandbox, onSandbox: (a) => { info.sandbox = a; },
+          ...(spec.handshake ? { handshake: { magicCookieKey: spec.handshake.magicCookieKey, magicCookieValue: spec.handshake.magicCookieValue, appProtocolVersions: [spec.handshake.appProtocolVersion] } } : {}),
+        }).catch((e: unknown) => { throw withRuntime(e, runtime, node); }),
         restart: { maxRestarts: host.maxRestarts, windowMs: host.restartWindowMs, initialBackoffMs: host.restartBackoffMs },
         logger,
       });
       await sup.start();
       inst = new Instance(sup, info);
+      if (opts.configOnly) return inst;
       // A restarted process has lost its configuration: initialise it again.
       sup.on('restart', () => void this.initialize(spec, inst).catch(() => undefined));
       sup.on('state', (s: string) => { if (this.entries.get(spec.id)?.instance === inst) this.entries.get(spec.id)!.state = s as PluginState; });
     }
+    if (opts.configOnly) return inst;
     try {
       await this.initialize(spec, inst);
     } catch (e) {

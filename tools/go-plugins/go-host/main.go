@@ -1,8 +1,10 @@
-// go-host: the host side of hashicorp go-plugin (plugin.NewClient), as AI Studio's Go gateway runs it. It launches the
-// plugin executable given as its first argument, dispenses the gRPC PluginService, makes the calls listed in the JSON
-// script (second argument: [{"method":"ProcessPreAuth","request":{…protojson…}}, …]), prints the results as JSON on
-// stdout and stops the plugin with client.Kill() (controller Shutdown, then a kill after 2 s). Tests use it to prove
-// that plugins written with @plugway/plugin-sdk run under an unmodified Go go-plugin host.
+// go-host: the host side of hashicorp go-plugin (plugin.NewClient), as AI Studio's Go hosts run plugins: handshake
+// AI_STUDIO_PLUGIN=v1 (app protocol 1), plugin names "plugin" (plugin.PluginService) and "config"
+// (config_provider.ConfigProviderService), both from plugway's .proto written from AI Studio's wire contract. It
+// launches the plugin executable given as its first argument, makes the calls listed in the JSON script (second
+// argument: [{"method":"ProcessPreAuth","request":{…protojson…}}, {"method":"config.GetManifest"}, …]), prints the
+// results as JSON on stdout and stops the plugin with client.Kill() (controller Shutdown, then a kill after 2 s).
+// Tests use it to prove that plugins written with @plugway/plugin-sdk run under an unmodified Go go-plugin host.
 package main
 
 import (
@@ -11,12 +13,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/golang/protobuf/jsonpb"
 	"github.com/golang/protobuf/proto"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	cpb "github.com/plugway/plugway/proto/config_provider"
 	pb "github.com/plugway/plugway/proto/plugin"
 	"google.golang.org/grpc"
 )
@@ -58,7 +62,7 @@ func main() {
 	logger := hclog.New(&hclog.LoggerOptions{Name: "go-host", Level: hclog.Debug, Output: os.Stderr})
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  plugin.HandshakeConfig{ProtocolVersion: 1, MagicCookieKey: "AI_STUDIO_PLUGIN", MagicCookieValue: "v1"},
-		Plugins:          map[string]plugin.Plugin{"plugin": rawPlugin{}},
+		Plugins:          map[string]plugin.Plugin{"plugin": rawPlugin{}, "config": rawPlugin{}},
 		Cmd:              exec.Command(os.Args[1]),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		StartTimeout:     60 * time.Second,
@@ -69,18 +73,26 @@ func main() {
 	if err != nil {
 		fail("start: %v", err)
 	}
-	raw, err := rpc.Dispense("plugin")
-	if err != nil {
-		fail("dispense: %v", err)
+	conns := map[string]*grpc.ClientConn{}
+	for _, name := range []string{"plugin", "config"} {
+		raw, err := rpc.Dispense(name)
+		if err != nil {
+			fail("dispense %s: %v", name, err)
+		}
+		conns[name] = raw.(*grpc.ClientConn)
 	}
-	conn := raw.(*grpc.ClientConn)
 	if err := rpc.Ping(); err != nil {
 		fail("health ping: %v", err)
 	}
 	out := []result{}
 	for _, c := range calls {
-		name := upperFirst(c.Method)
-		newMsgs, ok := methods[name]
+		// "config.X" calls config_provider.ConfigProviderService/X on the "config" plugin; anything else PluginService.
+		conn, service, name := conns["plugin"], "/plugin.PluginService/", upperFirst(c.Method)
+		table := methods
+		if strings.HasPrefix(c.Method, "config.") {
+			conn, service, name, table = conns["config"], "/config_provider.ConfigProviderService/", strings.TrimPrefix(c.Method, "config."), configMethods
+		}
+		newMsgs, ok := table[name]
 		if !ok {
 			out = append(out, result{Method: c.Method, Error: "no such method"})
 			continue
@@ -93,7 +105,7 @@ func main() {
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := conn.Invoke(ctx, "/plugin.PluginService/"+name, req, res)
+		err := conn.Invoke(ctx, service+name, req, res)
 		cancel()
 		if err != nil {
 			out = append(out, result{Method: c.Method, Error: err.Error()})
@@ -123,6 +135,20 @@ var methods = map[string]func() (proto.Message, proto.Message){
 		return &pb.GetConfigSchemaRequest{}, &pb.GetConfigSchemaResponse{}
 	},
 	"GetManifest": func() (proto.Message, proto.Message) { return &pb.GetManifestRequest{}, &pb.GetManifestResponse{} },
+	"OnStreamComplete": func() (proto.Message, proto.Message) {
+		return &pb.StreamCompleteRequest{}, &pb.StreamCompleteResponse{}
+	},
+	"HandleBudgetUsage": func() (proto.Message, proto.Message) {
+		return &pb.BudgetUsageRequest{}, &pb.DataCollectionResponse{}
+	},
+	"GetAsset": func() (proto.Message, proto.Message) { return &pb.GetAssetRequest{}, &pb.GetAssetResponse{} },
+}
+
+// configMethods are the config_provider.ConfigProviderService RPCs ("config" plugin, config-only loading).
+var configMethods = map[string]func() (proto.Message, proto.Message){
+	"GetConfigSchema": func() (proto.Message, proto.Message) { return &cpb.ConfigSchemaRequest{}, &cpb.ConfigSchemaResponse{} },
+	"GetManifest":     func() (proto.Message, proto.Message) { return &cpb.GetManifestRequest{}, &cpb.GetManifestResponse{} },
+	"Ping":            func() (proto.Message, proto.Message) { return &cpb.ConfigPingRequest{}, &cpb.ConfigPingResponse{} },
 }
 
 // upperFirst accepts "processPreAuth" as well as "ProcessPreAuth".
