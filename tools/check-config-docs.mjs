@@ -2,7 +2,7 @@
 // Regenerates docs/configuration.md: every environment variable the two runtimes read, found in libs/config/src (the
 // only reader of the environment) and in the domain libs' `*FromEnv` mappers it calls, with the defaults and meaning
 // from the variables table in libs/config/README.md. `--check` exits 1 when the committed file is stale, when code
-// reads a variable the README table does not describe, or when the table names a variable no code reads.
+// reads a variable the README table does not describe, or when the table or a guide names a variable no code reads.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -66,6 +66,16 @@ const problems = [];
 const documented = new Set(rows.flatMap((r) => r.names));
 for (const name of found.keys()) if (!documented.has(name)) problems.push(`${name} is read by ${[...found.get(name).files].join(', ')} but not described in libs/config/README.md's Variables table`);
 for (const name of documented) if (!found.has(name)) problems.push(`libs/config/README.md describes ${name}, which no code in libs/config (or the mappers it calls) reads`);
+
+// Guides name variables too: each must be one the code reads (error codes aside).
+for (const guide of ['coming-from-ai-studio.md', 'getting-started.md']) {
+  const text = existsSync(join(root, 'docs', guide)) ? readFileSync(join(root, 'docs', guide), 'utf8') : '';
+  for (const m of text.matchAll(/`([A-Z][A-Z0-9]*_[A-Z0-9_]*(?:<[A-Z]+>[A-Z0-9_]*)*)`/g)) {
+    const name = m[1].replace(/<.*$/, '');
+    const known = found.has(name) || [...found.keys()].some((f) => f.endsWith('_') && name.startsWith(f));
+    if (!errorCodes.has(name) && !known) problems.push(`docs/${guide} names ${m[1]}, which no code in libs/config (or the mappers it calls) reads`);
+  }
+}
 
 const runtimesOf = (r) => new Set(r.names.flatMap((n) => [...(found.get(n)?.runtimes ?? [])]));
 const section = (title, keep, columns) => {

@@ -22,7 +22,7 @@ function cliStart(args: string[]): number {
 function pluginStart(args: string[]): Promise<{ ms: number; rssMiB: number }> {
   const t = performance.now();
   const child = spawn(process.execPath, args, {
-    cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'], env: { PATH: process.env['PATH'] ?? '', MICROGATEWAY_PLUGIN: 'v1', PLUGIN_PROTOCOL_VERSIONS: '1' },
+    cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'], env: { PATH: process.env['PATH'] ?? '', AI_STUDIO_PLUGIN: 'v1', PLUGIN_PROTOCOL_VERSIONS: '1' },
   });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`plugin exited ${code} before its handshake`)));

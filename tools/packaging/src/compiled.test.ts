@@ -19,7 +19,7 @@ describe('compiled programs', () => {
     expect(existsSync(join(REPO, 'examples/dist/header-injector/plugin.js'))).toBe(true);
     // The wrapper execs node; the process's command line shows which file it runs.
     const child = spawn(join(REPO, 'examples/header-injector/plugin'), [], {
-      env: { PATH: process.env['PATH'] ?? '', MICROGATEWAY_PLUGIN: 'v1', PLUGIN_PROTOCOL_VERSIONS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '', AI_STUDIO_PLUGIN: 'v1', PLUGIN_PROTOCOL_VERSIONS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const line = await new Promise<string>((resolve, reject) => {
       child.stdout.once('data', (d: Buffer) => resolve(d.toString()));

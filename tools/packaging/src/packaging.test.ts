@@ -2,7 +2,7 @@
 // dependencies from the registry, through the npm cache), then import each one in a separate Node process and call a
 // public function — including starting a TypeScript plugin built on @plugway/plugin-sdk through @plugway/plugin-host.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,24 @@ type Manifest = {
 };
 const manifest = (dir: string): Manifest => JSON.parse(readFileSync(join(REPO, dir, 'package.json'), 'utf8')) as Manifest;
 const root = manifest('.') as Manifest & { devDependencies: Record<string, string> };
+
+// Bare specifiers a built package imports (its dist/, code and typings), by package name.
+function importedPackages(dir: string): Set<string> {
+  const names = new Set<string>();
+  const walk = (d: string): void => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(js|d\.ts)$/.test(f)) {
+        for (const m of readFileSync(p, 'utf8').matchAll(/(?:from|import\()\s*['"]([^.'"][^'"]*)['"]/g)) {
+          if (!m[1]!.startsWith('node:')) names.add(m[1]!.split('/').slice(0, m[1]!.startsWith('@') ? 2 : 1).join('/'));
+        }
+      }
+    }
+  };
+  walk(join(REPO, dir, 'dist'));
+  return names;
+}
 
 // The script the consumer runs: one public call per package, printing one JSON line.
 const CONSUMER = `
@@ -55,7 +73,7 @@ await servePlugin({
 `;
 
 describe('the npm packages', () => {
-  it('share one version, declare what a registry needs, and pin external dependencies like the root', () => {
+  it('share one version, declare what a registry needs, and declare exactly what dist/ imports, pinned like the root', () => {
     for (const dir of PACKAGES) {
       const m = manifest(dir);
       expect(m.private, dir).toBeUndefined();
@@ -65,6 +83,7 @@ describe('the npm packages', () => {
       expect(m.repository?.directory, dir).toBe(dir);
       expect(m.files, dir).toContain('dist');
       expect(m.exports?.['.'], dir).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+      expect([...importedPackages(dir)].sort(), `${dir}: dist imports = dependencies`).toEqual(Object.keys(m.dependencies ?? {}).sort());
       for (const [dep, range] of Object.entries(m.dependencies ?? {})) {
         expect(range, `${dir} → ${dep}`).toBe(dep.startsWith('@plugway/') ? root.version : (root.dependencies as Record<string, string>)[dep]);
       }
@@ -91,7 +110,7 @@ describe('the npm packages', () => {
     const out = execFileSync(process.execPath, ['consumer.mjs'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({
       scheme: 'grpc', allowed: false, violation: 'POLICY_INTERNAL_ADDRESS', redacted: '[REDACTED]', host: 'REGISTRY_EXAMPLE_COM',
-      size: 2 * 1024 * 1024, cookie: 'MICROGATEWAY_PLUGIN', pb: 'object', failMode: 'open', edgePort: 8080,
+      size: 2 * 1024 * 1024, cookie: 'AI_STUDIO_PLUGIN', pb: 'object', failMode: 'open', edgePort: 8080,
       hook: 'ok', headers: { a: 'b', 'x-packaged': 'yes' },
     });
   }, 240_000);
