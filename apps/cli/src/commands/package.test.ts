@@ -19,8 +19,7 @@ async function pkg(args: string[]): Promise<{ code: number; json: { ok: boolean;
 
 describe('plugway package', () => {
   it('bundles an example into one runnable file; the same sources give the same bytes', async () => {
-    const a = await pkg([EXAMPLE, '--out', join(work, 'a', 'plugin')]);
-    const b = await pkg([join(EXAMPLE, 'plugin.ts'), '--out', join(work, 'b', 'plugin')]);
+    const [a, b] = await Promise.all([pkg([EXAMPLE, '--out', join(work, 'a', 'plugin')]), pkg([join(EXAMPLE, 'plugin.ts'), '--out', join(work, 'b', 'plugin')])]);
     expect(a.code, JSON.stringify(a.json)).toBe(0);
     expect(b.json.sha256).toBe(a.json.sha256);
     expect(readFileSync(a.json.file!)).toEqual(readFileSync(b.json.file!));
