@@ -81,7 +81,7 @@ describe.each(Object.entries(VALUE_SETS))('helm chart with the %s values', (_nam
         expect(c.livenessProbe?.httpGet?.path).toBe('/health');
         // writable paths only as volumes: /tmp, the studio data volume, the OCI cache
         const writable = (c.volumeMounts ?? []).filter((m) => !m.readOnly).map((m) => m.name).sort();
-        expect(writable).toEqual(c.name === 'studio' ? ['data', 'tmp'] : ['oci-cache', 'tmp']);
+        expect(writable).toEqual(c.name === 'studio' ? ['data', 'tmp'] : ['data', 'oci-cache', 'tmp']);
         expect(envOf(d)['PLUGIN_WORK_DIR']).toBe('/tmp/plugway-plugins');
       }
     }
