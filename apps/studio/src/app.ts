@@ -63,7 +63,7 @@ export function createApp(d: AppDeps): express.Express {
   app.get('/', (_req, res) => { res.type('html').set('content-security-policy', ADMIN_CSP).send(ADMIN_HTML); });
   app.get('/admin.js', (_req, res) => { res.type('text/javascript').send(ADMIN_JS); });
   app.get('/admin.css', (_req, res) => { res.type('text/css').send(ADMIN_CSS); });
-  app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  app.get(['/healthz', '/health'], (_req, res) => { res.json({ status: 'ok' }); });
   app.get('/metrics', async (_req, res) => { res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics()); });
 
   const throttle = new LoginThrottle(d.throttle);

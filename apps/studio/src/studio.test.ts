@@ -31,6 +31,7 @@ describe('auth', () => {
   });
   it('/healthz and / need no token', async () => {
     expect((await h.api('/healthz', { token: null })).body).toEqual({ status: 'ok' });
+    expect((await h.api('/health', { token: null })).body).toEqual({ status: 'ok' });
     expect((await h.api('/', { token: null })).text).toContain('plugway studio');
   });
 });

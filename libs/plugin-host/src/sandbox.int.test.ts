@@ -1,7 +1,7 @@
 // Least privilege, checked from inside a real plugin process: a shell wrapper reports `id`, `pwd`, `umask`, `ulimit -a`
 // and its open descriptors on stderr (forwarded to the host logger), then execs the go-plugin fixture.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,7 @@ describe('launchPlugin with a sandbox (real child process)', () => {
     try {
       const uid = ROOT ? 65534 : process.getuid!();
       expect(applied).toMatchObject({ uid, umask: '0077', fds: 'stdio-only', limits: { openFiles: 256, processes: 4096 } });
-      if (ROOT) expect(applied).toMatchObject({ user: 'nobody', staged: expect.stringContaining('.exe/report-plugin') });
+      if (ROOT) expect(applied).toMatchObject({ user: 'nobody', staged: expect.stringContaining('.exe/0-report-plugin') });
       expect(report).toContain(`id=${uid}:${applied.gid} groups=${applied.gid}`);
       expect(report).toContain(`pwd=${applied.workDir} home=${applied.workDir} tmp=${applied.workDir}`);
       expect(report).toContain('empty=0 umask=0077 fds=0 1 2 3 ');
@@ -75,6 +75,14 @@ describe('launchPlugin with a sandbox (real child process)', () => {
     expect(await resolveSandbox({}, { uid: 0, gid: 0 })).toMatchObject({ user: 'nobody', uid: 65534 });
     expect(await resolveSandbox({}, { uid: 1234, gid: 1234 })).toMatchObject({ uid: 1234, gid: 1234 });
     expect(await resolveSandbox({ user: 'nobody', group: 'nogroup' }, { uid: 0, gid: 0 })).toMatchObject({ uid: 65534, group: 'nogroup' });
+  });
+
+  it('refuses a working-directory root that others can write to (a shared /tmp made first by someone else)', async () => {
+    const shared = join(dir, 'shared');
+    mkdirSync(shared, { mode: 0o777 });
+    chmodSync(shared, 0o777);
+    const plan = await resolveSandbox({ workRoot: shared });
+    await expect(launchPlugin({ path: wrapper, hostEnv: process.env, sandbox: plan })).rejects.toMatchObject({ code: 'PLUGIN_SANDBOX_FAILED' });
   });
 
   it.each([

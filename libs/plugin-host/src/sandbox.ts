@@ -1,6 +1,6 @@
 // Least privilege for plugin processes: who a plugin runs as, where, with which limits — and the spawn that does it.
 import { constants as fsc } from 'node:fs';
-import { access, chmod, chown, copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { access, chmod, chown, copyFile, lstat, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { PluginHostError } from './error.js';
@@ -48,7 +48,8 @@ export interface AppliedSandbox extends Omit<SandboxPlan, 'workRoot'> {
   umask: '0077';
   /** Every file descriptor beyond stdin/stdout/stderr is closed before the plugin starts. */
   fds: 'stdio-only';
-  /** Set when the plugin's uid could not reach the checked file: a root-owned copy (mode 0555) that ran instead. */
+  /** Set when the plugin's uid could not reach the checked file (or a file named by an absolute argument): the root-owned,
+   * read-only copies that were used instead (comma-separated). */
   staged?: string;
 }
 
@@ -89,16 +90,19 @@ export async function resolveSandbox(opts: SandboxOptions = {}, host: { uid: num
   return { user: user.name, uid: user.id, group, gid, workRoot: opts.workRoot ?? join(tmpdir(), 'plugway-plugins'), limits: { ...opts.limits } };
 }
 
-// Whether uid/gid (no supplementary groups: they are dropped) may search every directory on the way and execute the file.
-async function reachable(path: string, uid: number, gid: number): Promise<boolean> {
+// Whether uid/gid (no supplementary groups: they are dropped) may search every directory on the way and then execute
+// (bit 1) or read (bit 4) the file.
+async function reachable(path: string, uid: number, gid: number, bit: 1 | 4): Promise<boolean> {
   if (uid === 0) return true;
-  const may = (st: { uid: number; gid: number; mode: number }): boolean => (st.mode & (st.uid === uid ? 0o100 : st.gid === gid ? 0o010 : 0o001)) !== 0;
-  if (!may(await stat(path))) return false;
+  const may = (st: { uid: number; gid: number; mode: number }, b: number): boolean => (st.mode & (st.uid === uid ? b << 6 : st.gid === gid ? b << 3 : b)) !== 0;
+  if (!may(await stat(path), bit)) return false;
   for (let d = dirname(path); ; d = dirname(d)) {
-    if (!may(await stat(d))) return false;
+    if (!may(await stat(d), 1)) return false;
     if (d === '/') return true;
   }
 }
+
+const isFile = (p: string): Promise<boolean> => stat(p).then((st) => st.isFile(), () => false);
 
 const LIMIT_FLAGS: Array<[keyof PluginLimits, string]> = [['addressSpaceBytes', 'as'], ['openFiles', 'nofile'], ['processes', 'nproc'], ['cpuSeconds', 'cpu']];
 // bash, not sh: dash cannot close descriptors above 9. The loop closes whatever the host inherited without CLOEXEC.
@@ -139,21 +143,32 @@ export async function prepareSandboxedSpawn(id: string, path: string, args: stri
     const limitArgs = LIMIT_FLAGS.filter(([k]) => plan.limits[k] !== undefined).map(([k, flag]) => `--${flag}=${plan.limits[k]}:${plan.limits[k]}`);
     const prlimit = limitArgs.length ? [await firstExisting(['/usr/bin/prlimit', '/bin/prlimit'], 'prlimit (util-linux)'), ...limitArgs, '--'] : [];
     await mkdir(plan.workRoot, { recursive: true, mode: 0o711 });
+    // In a shared /tmp someone else may have made it first: whoever controls it could swap a staged copy before the exec.
+    const root = await lstat(plan.workRoot);
+    if (!root.isDirectory() || root.uid !== process.getuid!() || (root.mode & 0o022) !== 0) {
+      throw new PluginHostError({ code: 'PLUGIN_SANDBOX_FAILED', message: `${plan.workRoot} must be a directory owned by the host's user and writable by nobody else (PLUGIN_WORK_DIR)`, details: { workRoot: plan.workRoot } });
+    }
     workDir = await mkdtemp(join(plan.workRoot, `${id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)}-`));
     if (switching) await chown(workDir, uid, gid);
     await chmod(workDir, 0o700);
-    let exe = path;
-    if (!(await reachable(path, uid, gid))) {
-      // The OCI cache and test temp dirs are 0700: run a root-owned, read-only copy of the checked file instead.
-      stageDir = `${workDir}.exe`;
-      await mkdir(stageDir, { mode: 0o711 });
-      exe = join(stageDir, basename(path));
-      await copyFile(path, exe);
-      await chmod(exe, 0o555);
-    }
-    const applied: AppliedSandbox = { user: plan.user, uid, group: plan.group, gid, limits: { ...plan.limits }, workDir, umask: '0077', fds: 'stdio-only', ...(exe !== path ? { staged: exe } : {}) };
+    // The OCI cache and test temp dirs are 0700: what the plugin's user cannot reach — the executable, or a file named by
+    // an absolute argument (a packaged script run by the host's node) — runs from a root-owned, read-only copy instead.
+    const staged: string[] = [];
+    const stage = async (file: string, mode: number): Promise<string> => {
+      stageDir ??= `${workDir}.exe`;
+      await mkdir(stageDir, { recursive: true, mode: 0o711 });
+      const copy = join(stageDir, `${staged.length}-${basename(file)}`);
+      await copyFile(file, copy);
+      await chmod(copy, mode);
+      staged.push(copy);
+      return copy;
+    };
+    const exe = (await reachable(path, uid, gid, 1)) ? path : await stage(path, 0o555);
+    const argv: string[] = [];
+    for (const a of args) argv.push(a.startsWith('/') && (await isFile(a)) && !(await reachable(a, uid, gid, 4)) ? await stage(a, 0o444) : a);
+    const applied: AppliedSandbox = { user: plan.user, uid, group: plan.group, gid, limits: { ...plan.limits }, workDir, umask: '0077', fds: 'stdio-only', ...(staged.length ? { staged: staged.join(',') } : {}) };
     return {
-      command: bash, args: ['-c', WRAPPER, 'plugway-plugin', ...prlimit, exe, ...args], env: { ...env, HOME: workDir, TMPDIR: workDir }, cwd: workDir,
+      command: bash, args: ['-c', WRAPPER, 'plugway-plugin', ...prlimit, exe, ...argv], env: { ...env, HOME: workDir, TMPDIR: workDir }, cwd: workDir,
       ...(switching ? { uid, gid } : {}), applied, cleanup,
     };
   } catch (e) {
