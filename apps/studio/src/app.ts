@@ -12,6 +12,8 @@ import type { PluginService } from './plugin-service.js';
 import { createEdgeRoutes } from './edge-routes.js';
 import { createCredentialSchema, createPluginSchema, idParamSchema, listQuerySchema, parseInput, updatePluginSchema } from './schemas.js';
 import { StudioError } from './errors.js';
+import type { configSchemaSchema, credentialCreatedSchema, credentialListSchema, healthSchema, healthzSchema, manifestSchema, pluginListSchema, pluginOneSchema, pluginReloadSchema } from './responses.js';
+import type { z } from 'zod';
 
 export interface AppDeps {
   service: PluginService;
@@ -23,6 +25,9 @@ export interface AppDeps {
   /** Bad-token throttle per client (default 20 per 5 minutes). */
   throttle?: ThrottleOptions;
 }
+
+/** A response body as its zod schema (responses.ts, the source of the OpenAPI response schemas) describes it. */
+type Answer<S extends z.ZodType> = z.input<S>;
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
@@ -63,7 +68,7 @@ export function createApp(d: AppDeps): express.Express {
   app.get('/', (_req, res) => { res.type('html').set('content-security-policy', ADMIN_CSP).send(ADMIN_HTML); });
   app.get('/admin.js', (_req, res) => { res.type('text/javascript').send(ADMIN_JS); });
   app.get('/admin.css', (_req, res) => { res.type('text/css').send(ADMIN_CSS); });
-  app.get(['/healthz', '/health'], (_req, res) => { res.json({ status: 'ok' }); });
+  app.get(['/healthz', '/health'], (_req, res) => { res.json({ status: 'ok' } satisfies Answer<typeof healthzSchema>); });
   app.get('/metrics', async (_req, res) => { res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics()); });
 
   const throttle = new LoginThrottle(d.throttle);
@@ -112,34 +117,34 @@ export function createApp(d: AppDeps): express.Express {
     const pages = Math.ceil(total / pageSize);
     const next = q.page < pages ? nextLink(req, q.page + 1) : null;
     if (next) res.set('link', `<${next}>; rel="next"`);
-    res.json({ data: items, meta: { page: q.page, page_size: pageSize, total, total_pages: pages }, links: { next } });
+    res.json({ data: items, meta: { page: q.page, page_size: pageSize, total, total_pages: pages }, links: { next } } satisfies Answer<typeof pluginListSchema>);
   });
   api.post('/plugins', async (req, res) => {
     const body = parse(createPluginSchema, req.body, 'plugin');
     const { plugin, warnings } = await d.service.create(body);
-    res.status(201).location(`/api/v1/plugins/${plugin.id}`).json({ data: plugin, warnings });
+    res.status(201).location(`/api/v1/plugins/${plugin.id}`).json({ data: plugin, warnings } satisfies Answer<typeof pluginOneSchema>);
   });
-  api.get('/plugins/:id', async (req, res) => { res.json({ data: await d.service.get(idOf(req), res.locals['reveal'] === true) }); });
+  api.get('/plugins/:id', async (req, res) => { res.json({ data: await d.service.get(idOf(req), res.locals['reveal'] === true) } satisfies Answer<typeof pluginOneSchema>); });
   api.patch('/plugins/:id', async (req, res) => {
     const id = idOf(req);
     const body = parse(updatePluginSchema, req.body ?? {}, 'plugin update');
     const { plugin, warnings } = await d.service.update(id, body);
-    res.json({ data: plugin, warnings });
+    res.json({ data: plugin, warnings } satisfies Answer<typeof pluginOneSchema>);
   });
   api.delete('/plugins/:id', async (req, res) => { await d.service.remove(idOf(req)); res.status(204).end(); });
   api.post('/plugins/:id/reload', async (req, res) => {
     const { plugin, warnings, reload } = await d.service.reload(idOf(req));
-    res.json({ data: plugin, warnings, reload });
+    res.json({ data: plugin, warnings, reload } satisfies Answer<typeof pluginReloadSchema>);
   });
-  api.get('/plugins/:id/health', async (req, res) => { res.json({ data: await d.service.health(idOf(req)) }); });
-  api.get('/plugins/:id/config-schema', async (req, res) => { res.json({ data: await d.service.configSchema(idOf(req)) }); });
-  api.get('/plugins/:id/manifest', async (req, res) => { res.json({ data: await d.service.manifest(idOf(req)) }); });
+  api.get('/plugins/:id/health', async (req, res) => { res.json({ data: await d.service.health(idOf(req)) } satisfies Answer<typeof healthSchema>); });
+  api.get('/plugins/:id/config-schema', async (req, res) => { res.json({ data: await d.service.configSchema(idOf(req)) } satisfies Answer<typeof configSchemaSchema>); });
+  api.get('/plugins/:id/manifest', async (req, res) => { res.json({ data: await d.service.manifest(idOf(req)) } satisfies Answer<typeof manifestSchema>); });
   api.post('/edge-credentials', async (req, res) => {
     const { name } = parse(createCredentialSchema, req.body, 'edge credential');
     const { credential, token } = await d.credentials.create(name);
-    res.status(201).json({ data: credential, token });
+    res.status(201).json({ data: credential, token } satisfies Answer<typeof credentialCreatedSchema>);
   });
-  api.get('/edge-credentials', async (_req, res) => { res.json({ data: await d.credentials.list() }); });
+  api.get('/edge-credentials', async (_req, res) => { res.json({ data: await d.credentials.list() } satisfies Answer<typeof credentialListSchema>); });
   api.delete('/edge-credentials/:id', async (req, res) => { await d.credentials.revoke(idOf(req)); res.status(204).end(); });
   api.use(createEdgeRoutes(d.service));
   api.use((req, res) => { res.status(404).json({ error: { code: 'ROUTE_NOT_FOUND', message: `no route ${req.method} ${req.baseUrl}${req.path}`.slice(0, 300) } }); });

@@ -1,82 +1,144 @@
+// The OpenAPI 3.1 document: request schemas come from the zod schemas the API validates with, response schemas from
+// the zod schemas the handlers type their answers with (responses.ts). `redocly lint` (recommended) passes with 0/0.
 import { z } from 'zod';
-import { createPluginSchema, listQuerySchema, updatePluginSchema } from './schemas.js';
+import { responseRegistry } from './responses.js';
+import { createCredentialSchema, createPluginSchema, listQuerySchema, updatePluginSchema } from './schemas.js';
 
-const errorSchema = {
-  type: 'object', required: ['error'],
-  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } } } },
-};
-const finding = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } } };
-const sandbox = {
-  type: 'object', description: 'what the running plugin process got (least privilege)',
-  properties: {
-    user: { type: 'string' }, uid: { type: 'integer' }, group: { type: 'string' }, gid: { type: 'integer' },
-    workDir: { type: 'string', description: 'private working directory, also HOME and TMPDIR' }, umask: { type: 'string' }, fds: { type: 'string' },
-    limits: { type: 'object', properties: { addressSpaceBytes: { type: 'integer' }, openFiles: { type: 'integer' }, processes: { type: 'integer' }, cpuSeconds: { type: 'integer' } } },
-    staged: { type: 'string', description: 'root-owned copy that ran because the plugin user could not reach the checked file' },
-  },
-};
-const digest = { type: 'string', pattern: '^sha256:[a-f0-9]{64}$' };
-const plugin = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' }, name: { type: 'string' }, slug: { type: 'string' }, description: { type: 'string' }, command: { type: 'string' },
-    hook_type: { type: 'string' }, plugin_type: { type: 'string' }, is_active: { type: 'boolean' }, oci_reference: { type: ['string', 'null'] },
-    config: { type: 'object', description: 'secret-looking keys are redacted' }, created_at: { type: 'string' }, updated_at: { type: 'string' },
-    status: { type: 'object', properties: { state: { type: 'string' }, pid: { type: 'integer' }, restarts: { type: 'integer' }, error: finding, sandbox,
-      artifactDigest: { ...digest, description: 'oci://: the digest the reference resolved to (what plugway push printed)' }, digest: { ...digest, description: 'oci://: sha256 of the plugin file' }, runtime: { type: 'string', description: 'a packaged plugin: the runtime it asked for, e.g. node >= 20.19.0' } } },
-  },
-};
-const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
-const one = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object', properties: { data: { $ref: '#/components/schemas/Plugin' }, warnings: { type: 'array', items: finding } } } } } });
-const reloaded = { description: 'Reloaded; `reload` has the oci:// artifact digest before (`from`) and after (`to`)', content: { 'application/json': { schema: { type: 'object', properties: {
-  data: { $ref: '#/components/schemas/Plugin' }, warnings: { type: 'array', items: finding },
-  reload: { type: 'object', required: ['changed'], properties: { from: digest, to: digest, changed: { type: 'boolean' } } } } } } } };
-const common = { 401: err('AUTH_REQUIRED / AUTH_INVALID'), 400: err('VALIDATION_FAILED, BODY_INVALID_JSON or a COMMAND_* code') };
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
+type Json = Record<string, unknown>;
 
-/** The OpenAPI 3.1 document; request bodies come from the zod schemas the API validates with. */
-export function buildOpenApi(): Record<string, unknown> {
-  const query = z.toJSONSchema(listQuerySchema, { io: 'input' }) as { properties: Record<string, unknown> };
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const json = (description: string, schema: string): Json => ({ description, content: { 'application/json': { schema: ref(schema) } } });
+const err = (description: string): Json => json(description, 'Error');
+const auth = { 401: err('AUTH_REQUIRED (no token) or AUTH_INVALID'), 403: err('AUTH_FORBIDDEN (an edge credential outside GET /api/v1/plugins and /api/v1/plugin-set)'), 429: err('TOO_MANY_REQUESTS: too many bad tokens from this client') };
+const body = { 400: err('VALIDATION_FAILED (details.issues), BODY_INVALID_JSON or a COMMAND_* code'), 413: err('BODY_TOO_LARGE'), 415: err('UNSUPPORTED_MEDIA_TYPE') };
+const notFound = { 404: err('NOT_FOUND') };
+const idParam = (what: string): Json => ({ name: 'id', in: 'path', required: true, description: `${what} id, a canonical decimal`, schema: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' } });
+const requestBody = (schema: string): Json => ({
+  required: true,
+  description: 'JSON; also read as JSON when Content-Type is missing or application/x-www-form-urlencoded (curl -d)',
+  content: { 'application/json': { schema: ref(schema) } },
+});
+
+function schemaOf(s: z.ZodType): Json {
+  const { $schema: _s, ...rest } = z.toJSONSchema(s, { io: 'input' }) as Json;
+  return rest;
+}
+
+/** Response components from responses.ts (refs between them point into components). */
+function responseComponents(): Record<string, Json> {
+  const { schemas } = z.toJSONSchema(responseRegistry, { uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> };
+  return Object.fromEntries(Object.entries(schemas).map(([name, { $schema: _s, $id: _i, ...rest }]) => [name, rest]));
+}
+
+/** The OpenAPI 3.1 document served at /api/v1/openapi.json. */
+export function buildOpenApi(): Json {
+  const query = schemaOf(listQuerySchema) as { properties: Record<string, Json & { description?: string }> };
   return {
     openapi: '3.1.0',
-    info: { title: 'plugway studio', version: '1.0.0', description: 'Plugin management API. Every /api route needs `Authorization: Bearer <token>`.' },
+    info: {
+      title: 'plugway studio', version: '1.0.0',
+      description: 'Plugin management API. Every /api route needs `Authorization: Bearer <token>`: the admin token, or an edge credential (read-only, plugins only, real config values).',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    servers: [{ url: '{scheme}://{authority}', description: 'the studio', variables: { scheme: { default: 'http', enum: ['http', 'https'] }, authority: { default: '127.0.0.1:3000' } } }],
+    tags: [
+      { name: 'plugins', description: 'Register, run, reload and remove plugins' },
+      { name: 'edges', description: 'The plugin set edge gateways sync, and the edges seen' },
+      { name: 'edge-credentials', description: 'Credentials edge gateways sync plugins with' },
+      { name: 'operations', description: 'Liveness, metrics and this document' },
+    ],
+    security: [{ bearer: [] }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the admin token, or an edge credential (pwe_…)' } },
       schemas: {
-        Error: errorSchema, Plugin: plugin,
-        CreatePlugin: z.toJSONSchema(createPluginSchema, { io: 'input' }),
-        UpdatePlugin: z.toJSONSchema(updatePluginSchema, { io: 'input' }),
+        ...responseComponents(),
+        CreatePlugin: schemaOf(createPluginSchema),
+        UpdatePlugin: schemaOf(updatePluginSchema),
+        CreateEdgeCredential: schemaOf(createCredentialSchema),
       },
     },
-    security: [{ bearer: [] }],
     paths: {
       '/api/v1/plugins': {
         get: {
-          summary: 'List plugins', parameters: Object.entries(query.properties).map(([name, schema]) => ({ name, in: 'query', schema })),
-          responses: { 200: { description: 'A page of plugins', content: { 'application/json': { schema: { type: 'object', properties: { data: { type: 'array', items: { $ref: '#/components/schemas/Plugin' } }, meta: { type: 'object' } } } } } }, ...common },
+          tags: ['plugins'], operationId: 'listPlugins', summary: 'List plugins (the edge sync endpoint)',
+          parameters: Object.entries(query.properties).map(([name, schema]) => ({ name, in: 'query', ...(schema.description ? { description: schema.description } : {}), schema })),
+          responses: { 200: json('A page of plugins; `links.next` and a Link header point to the next page', 'PluginList'), 400: err('VALIDATION_FAILED'), ...auth },
         },
         post: {
-          summary: 'Register a plugin (parse → policy → pull/verify → launch)',
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CreatePlugin' } } } },
-          responses: { 201: one('Created; `warnings` lists policy warnings'), ...common, 403: err('POLICY_DENIED (details.violations)'), 409: err('SLUG_TAKEN'), 422: err('OCI_DISABLED') },
+          tags: ['plugins'], operationId: 'createPlugin', summary: 'Register a plugin (parse → policy → checksum → pull/verify → launch)',
+          requestBody: requestBody('CreatePlugin'),
+          responses: {
+            201: json('Created; `warnings` lists policy warnings', 'PluginResponse'), ...body, ...auth,
+            409: err('SLUG_TAKEN'), 422: err('OCI_DISABLED or CHECKSUM_MISMATCH'),
+          },
         },
       },
       '/api/v1/plugins/{id}': {
-        parameters: [idParam],
-        get: { summary: 'Get a plugin', responses: { 200: one('The plugin'), 404: err('NOT_FOUND'), ...common } },
+        parameters: [idParam('plugin')],
+        get: { tags: ['plugins'], operationId: 'getPlugin', summary: 'Get a plugin', responses: { 200: json('The plugin', 'PluginResponse'), 400: err('VALIDATION_FAILED'), ...notFound, ...auth } },
         patch: {
-          summary: 'Update a plugin (restarts it when needed)',
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/UpdatePlugin' } } } },
-          responses: { 200: one('Updated'), 404: err('NOT_FOUND'), 403: err('POLICY_DENIED'), 409: err('SLUG_TAKEN'), 422: err('OCI_DISABLED'), ...common },
+          tags: ['plugins'], operationId: 'updatePlugin', summary: 'Update a plugin (restarts it when needed)',
+          requestBody: requestBody('UpdatePlugin'),
+          responses: { 200: json('Updated', 'PluginResponse'), ...body, ...notFound, ...auth, 409: err('SLUG_TAKEN'), 422: err('OCI_DISABLED or CHECKSUM_MISMATCH') },
         },
-        delete: { summary: 'Delete a plugin (stops it)', responses: { 204: { description: 'Deleted' }, 404: err('NOT_FOUND'), ...common } },
+        delete: { tags: ['plugins'], operationId: 'deletePlugin', summary: 'Delete a plugin (stops it)', responses: { 204: { description: 'Deleted' }, 400: err('VALIDATION_FAILED'), ...notFound, ...auth } },
       },
-      '/api/v1/plugins/{id}/reload': { parameters: [idParam], post: { summary: 'Restart with a fresh instance (re-check the policy; an oci:// tag is re-resolved and pulled when its digest moved)', responses: { 200: reloaded, 404: err('NOT_FOUND'), 403: err('POLICY_DENIED'), ...common } } },
-      '/api/v1/plugins/{id}/health': { parameters: [idParam], get: { summary: 'Plugin health (grpc.health.v1)', responses: { 200: { description: '{ data: { id, state, health, pid?, restarts } }' }, 404: err('NOT_FOUND'), ...common } } },
-      '/api/v1/plugins/{id}/config-schema': { parameters: [idParam], get: { summary: 'Config schema, read config-only through the plugin\'s `config` service', responses: { 200: { description: '{ data: { id, schema, via: config|plugin } }' }, 404: err('NOT_FOUND'), 409: err('PLUGIN_UNREGISTERED'), 502: err('PLUGIN_CONFIG_INFO_FAILED'), ...common } } },
-      '/api/v1/plugins/{id}/manifest': { parameters: [idParam], get: { summary: 'Manifest, read config-only through the plugin\'s `config` service', responses: { 200: { description: '{ data: { id, manifest, via: config|plugin } }' }, 404: err('NOT_FOUND'), 409: err('PLUGIN_UNREGISTERED'), 502: err('PLUGIN_CONFIG_INFO_FAILED'), ...common } } },
-      '/healthz': { get: { security: [], summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
-      '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain exposition' } } } },
+      '/api/v1/plugins/{id}/reload': {
+        parameters: [idParam('plugin')],
+        post: { tags: ['plugins'], operationId: 'reloadPlugin', summary: 'Restart with a fresh instance (re-check the policy; an oci:// tag is re-resolved and pulled when its digest moved)', responses: { 200: json('Reloaded; `reload` has the oci:// artifact digest before (`from`) and after (`to`)', 'PluginReload'), 400: err('VALIDATION_FAILED'), ...notFound, ...auth, 422: err('CHECKSUM_MISMATCH') } },
+      },
+      '/api/v1/plugins/{id}/health': {
+        parameters: [idParam('plugin')],
+        get: { tags: ['plugins'], operationId: 'getPluginHealth', summary: 'Plugin health (grpc.health.v1)', responses: { 200: json('Health of the running instance', 'PluginHealth'), 400: err('VALIDATION_FAILED'), ...notFound, ...auth } },
+      },
+      '/api/v1/plugins/{id}/config-schema': {
+        parameters: [idParam('plugin')],
+        get: { tags: ['plugins'], operationId: 'getPluginConfigSchema', summary: 'Config schema, read config-only through the plugin\'s `config` service (a stopped plugin is started for it without Initialize)', responses: { 200: json('The schema', 'PluginConfigSchema'), 400: err('VALIDATION_FAILED'), ...notFound, ...auth, 409: err('PLUGIN_UNREGISTERED: the runtime refused the plugin'), 502: err('PLUGIN_CONFIG_INFO_FAILED: the plugin answered success=false or could not be read') } },
+      },
+      '/api/v1/plugins/{id}/manifest': {
+        parameters: [idParam('plugin')],
+        get: { tags: ['plugins'], operationId: 'getPluginManifest', summary: 'Manifest, read config-only through the plugin\'s `config` service', responses: { 200: json('The manifest', 'PluginManifest'), 400: err('VALIDATION_FAILED'), ...notFound, ...auth, 409: err('PLUGIN_UNREGISTERED: the runtime refused the plugin'), 502: err('PLUGIN_CONFIG_INFO_FAILED: the plugin answered success=false or could not be read') } },
+      },
+      '/api/v1/plugin-set': {
+        get: {
+          tags: ['edges'], operationId: 'getPluginSet', summary: 'The whole plugin set with its version (edges sync from it)',
+          parameters: [
+            { name: 'wait', in: 'query', description: 'long-poll up to this many seconds when If-None-Match is the current version', schema: { type: 'integer', minimum: 0, maximum: 60 } },
+            { name: 'If-None-Match', in: 'header', description: 'the ETag (`"v<version>"`) of the set the edge has', schema: { type: 'string' } },
+            { name: 'x-plugway-edge-id', in: 'header', description: 'the edge, recorded with its applied version', schema: { type: 'string' } },
+            { name: 'x-plugway-edge-applied', in: 'header', schema: { type: 'integer', minimum: 0 } },
+            { name: 'x-plugway-edge-status', in: 'header', schema: { type: 'string', enum: ['ok', 'degraded'] } },
+          ],
+          responses: { 200: json('The set; ETag `"v<version>"`', 'PluginSet'), 304: { description: 'The edge has the current version' }, 400: err('VALIDATION_FAILED'), ...auth },
+        },
+      },
+      '/api/v1/edges': {
+        get: { tags: ['edges'], operationId: 'listEdges', summary: 'Edges that fetched the plugin set, with the version each applied', responses: { 200: json('Every edge seen', 'EdgeList'), ...auth } },
+      },
+      '/api/v1/edge-credentials': {
+        get: { tags: ['edge-credentials'], operationId: 'listEdgeCredentials', summary: 'List edge credentials (never their tokens)', responses: { 200: json('Every credential, revoked ones with revoked_at', 'EdgeCredentialList'), ...auth } },
+        post: {
+          tags: ['edge-credentials'], operationId: 'createEdgeCredential', summary: 'Create an edge credential (the token is shown once)',
+          requestBody: requestBody('CreateEdgeCredential'),
+          responses: { 201: json('Created', 'EdgeCredentialCreated'), ...body, ...auth },
+        },
+      },
+      '/api/v1/edge-credentials/{id}': {
+        parameters: [idParam('edge credential')],
+        delete: { tags: ['edge-credentials'], operationId: 'revokeEdgeCredential', summary: 'Revoke an edge credential', responses: { 204: { description: 'Revoked' }, 400: err('VALIDATION_FAILED'), ...notFound, ...auth } },
+      },
+      '/api/v1/openapi.json': {
+        get: { tags: ['operations'], operationId: 'getOpenApi', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } }, ...auth } },
+      },
+      '/healthz': {
+        get: { tags: ['operations'], operationId: 'getLiveness', summary: 'Liveness', security: [], responses: { 200: json('The studio is up', 'Liveness'), '4XX': { description: 'A malformed HTTP request' } } },
+      },
+      '/metrics': {
+        get: {
+          tags: ['operations'], operationId: 'getMetrics', summary: 'Prometheus metrics', security: [],
+          responses: { 200: { description: 'Prometheus text exposition', content: { 'text/plain': { schema: { type: 'string' } } } }, '4XX': { description: 'A malformed HTTP request' } },
+        },
+      },
     },
   };
 }

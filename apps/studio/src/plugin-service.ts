@@ -296,7 +296,7 @@ export class PluginService {
     return { plugin: this.view(row), warnings, reload };
   }
 
-  async health(id: number): Promise<{ id: number; state: string; health: string; pid?: number; restarts: number }> {
+  async health(id: number): Promise<{ id: number; state: string; health: 'SERVING' | 'NOT_SERVING' | 'UNKNOWN'; pid?: number; restarts: number }> {
     await this.mustGet(id);
     const sid = String(id);
     if (!this.manager.has(sid)) return { id, state: 'unregistered', health: 'NOT_SERVING', restarts: 0 };
