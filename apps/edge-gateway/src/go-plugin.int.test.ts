@@ -4,7 +4,7 @@
 // the edge sends and receives is checked here with distinct values, and context_updates must reach later hooks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,8 @@ let remotePort = 0;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'edge-go-'));
+  // Plugins run as an unprivileged user (least privilege): they record into a sticky, world-writable dir, like /tmp.
+  chmodSync(work, 0o1777);
   const r = spawnSync(`${REPO}/tools/go-plugins/build.sh`, [work, 'echo-plugin'], { encoding: 'utf8', timeout: 550_000 });
   if (r.status !== 0) throw new Error(`tools/go-plugins/build.sh failed (${r.status}): ${r.stderr}`);
   binary = r.stdout.trim().split('\n').at(-1)!;

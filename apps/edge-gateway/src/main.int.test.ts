@@ -80,7 +80,8 @@ describe('edge-gateway main', { timeout: 120_000 }, () => {
       PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EDGE_WORKERS: '2', EDGE_CONFIG_FILE: configFile, PLUGIN_COMMAND_ALLOWLIST: `${REPO}/examples/**`,
       EDGE_UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache-workers'),
     });
-    const listening = JSON.parse(await p.waitFor(/edge gateway listening/)) as { url: string; workers: number };
+    // The primary's line (it logs once every worker is up); each worker also logs its own "edge gateway listening".
+    const listening = JSON.parse(await p.waitFor(/"workers":2,"msg":"edge gateway listening"/)) as { url: string; workers: number };
     expect(listening.workers).toBe(2);
     // A new connection per request: the primary hands connections to the workers in turn.
     const fresh = (path: string, method = 'GET') => new Promise<string>((resolve, reject) => {
