@@ -11,4 +11,14 @@ describe('edge metrics', () => {
     expect(text).not.toMatch(/^edge_(process|nodejs)_/m);
     await manager.close();
   });
+  it('stays bounded whatever methods clients send (no path labels; unusual methods are OTHER)', async () => {
+    const manager = createPluginManager({}, { hostEnv: {} });
+    const m = createEdgeMetrics(manager, { defaultMetrics: false });
+    const methods = ['GET', 'POST', 'PROPFIND', 'MKCOL', 'PURGE', 'SEARCH', 'LINK'];
+    for (let i = 0; i < 10_000; i++) m.observeRequest(methods[i % methods.length]!, 200 + (i % 3), 0.001);
+    const series = (await m.registry.metrics()).split('\n').filter((l) => l.startsWith('edge_http_requests_total{'));
+    expect(series.length).toBe(3 * 3); // GET, POST, OTHER × three statuses
+    expect(series.join('\n')).toContain('method="OTHER"');
+    await manager.close();
+  });
 });

@@ -14,6 +14,10 @@ export interface EdgeMetrics {
   observeHook(plugin: string, hook: string, outcome: string, seconds: number | undefined): void;
 }
 
+// Proxied traffic has no route template (every path goes upstream), so paths are never labels; unusual methods are
+// one `OTHER` series, keeping /metrics bounded whatever clients send.
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 /** A private prom-client registry for one gateway: traffic, hook calls by outcome, sync results, plugin states. */
 export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics?: boolean } = {}): EdgeMetrics {
   const registry = new Registry();
@@ -50,7 +54,8 @@ export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics
   const hookChildren = new Map<string, { count: { n: number }; time: { observe(v: number): void } }>();
   return {
     registry, requests, duration, hookCalls, hookDuration, syncs,
-    observeRequest(method, status, seconds) {
+    observeRequest(rawMethod, status, seconds) {
+      const method = METHODS.has(rawMethod) ? rawMethod : 'OTHER';
       const key = `${method} ${status}`;
       let c = reqChildren.get(key);
       if (!c) {

@@ -12,7 +12,7 @@ import type { PluginService } from './plugin-service.js';
 import { createEdgeRoutes } from './edge-routes.js';
 import { createCredentialSchema, createPluginSchema, idParamSchema, listQuerySchema, parseInput, updatePluginSchema } from './schemas.js';
 import { StudioError } from './errors.js';
-import type { configSchemaSchema, credentialCreatedSchema, credentialListSchema, healthSchema, healthzSchema, manifestSchema, pluginListSchema, pluginOneSchema, pluginReloadSchema } from './responses.js';
+import type { configSchemaSchema, credentialCreatedSchema, credentialListSchema, healthSchema, healthzSchema, logsSchema, manifestSchema, pluginListSchema, pluginOneSchema, pluginReloadSchema } from './responses.js';
 import type { z } from 'zod';
 
 export interface AppDeps {
@@ -136,9 +136,17 @@ export function createApp(d: AppDeps): express.Express {
     const { plugin, warnings, reload } = await d.service.reload(idOf(req));
     res.json({ data: plugin, warnings, reload } satisfies Answer<typeof pluginReloadSchema>);
   });
-  api.get('/plugins/:id/health', async (req, res) => { res.json({ data: await d.service.health(idOf(req)) } satisfies Answer<typeof healthSchema>); });
   api.get('/plugins/:id/config-schema', async (req, res) => { res.json({ data: await d.service.configSchema(idOf(req)) } satisfies Answer<typeof configSchemaSchema>); });
   api.get('/plugins/:id/manifest', async (req, res) => { res.json({ data: await d.service.manifest(idOf(req)) } satisfies Answer<typeof manifestSchema>); });
+  api.get('/plugins/:id/health', async (req, res) => {
+    const id = idOf(req);
+    res.json({ data: await d.service.health(id), history: d.service.activity.healthHistory(id) } satisfies Answer<typeof healthSchema>);
+  });
+  api.get('/plugins/:id/logs', async (req, res) => {
+    const id = idOf(req);
+    await d.service.get(id);
+    res.json({ data: d.service.activity.logs(id) } satisfies Answer<typeof logsSchema>);
+  });
   api.post('/edge-credentials', async (req, res) => {
     const { name } = parse(createCredentialSchema, req.body, 'edge credential');
     const { credential, token } = await d.credentials.create(name);

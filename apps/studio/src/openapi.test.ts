@@ -75,6 +75,9 @@ describe('OpenAPI document', () => {
     conforms('/api/v1/plugins/{id}', 'patch', await h.api(`/api/v1/plugins/${id}`, { method: 'PATCH', body: { is_active: false } }));
     conforms('/api/v1/plugins/{id}/reload', 'post', await h.api(`/api/v1/plugins/${id}/reload`, { method: 'POST' }));
     conforms('/api/v1/plugins/{id}/health', 'get', await h.api(`/api/v1/plugins/${id}/health`));
+    const logs = await h.api(`/api/v1/plugins/${id}/logs`);
+    conforms('/api/v1/plugins/{id}/logs', 'get', logs);
+    expect(logs.body.data.map((l: { msg: string }) => l.msg)).toEqual(expect.arrayContaining(['plugin started', 'plugin reloaded']));
     const cred = await h.api('/api/v1/edge-credentials', { method: 'POST', body: { name: 'doc' } });
     conforms('/api/v1/edge-credentials', 'post', cred);
     conforms('/api/v1/edge-credentials', 'get', await h.api('/api/v1/edge-credentials'));

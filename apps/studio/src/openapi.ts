@@ -89,7 +89,11 @@ export function buildOpenApi(): Json {
       },
       '/api/v1/plugins/{id}/health': {
         parameters: [idParam('plugin')],
-        get: { tags: ['plugins'], operationId: 'getPluginHealth', summary: 'Plugin health (grpc.health.v1)', responses: { 200: json('Health of the running instance', 'PluginHealth'), 400: err('VALIDATION_FAILED'), ...notFound, ...auth } },
+        get: { tags: ['plugins'], operationId: 'getPluginHealth', summary: 'Plugin health (grpc.health.v1) and its recent history', responses: { 200: json('Health of the running instance, and the recent checks', 'PluginHealth'), 400: err('VALIDATION_FAILED'), ...notFound, ...auth } },
+      },
+      '/api/v1/plugins/{id}/logs': {
+        parameters: [idParam('plugin')],
+        get: { tags: ['plugins'], operationId: 'getPluginLogs', summary: 'Recent log lines of a plugin (redacted)', responses: { 200: json("This replica's recent lines, oldest first", 'PluginLogs'), 400: err('VALIDATION_FAILED'), ...notFound, ...auth } },
       },
       '/api/v1/plugins/{id}/config-schema': {
         parameters: [idParam('plugin')],

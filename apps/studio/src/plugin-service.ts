@@ -2,6 +2,7 @@
 import { isSecretKey, redact, redactUrl, type Logger } from '@plugway/core';
 import type { PluginManager, PluginStatus, ReloadInfo } from '@plugway/runtime';
 import { StudioError } from './errors.js';
+import { keepRedacted, PluginActivity } from './activity.js';
 import { checkChecksum, type ChecksumBook } from './checksum.js';
 import { ociCommand, ociRefOf, slugFromName, type CreatePluginBody, type ListQuery, type UpdatePluginBody } from './schemas.js';
 import type { EdgeRecord, NewPlugin, PluginPatch, PluginRecord, PluginStore } from './store/plugin-store.js';
@@ -11,7 +12,7 @@ export interface Finding { code: string; message: string; details?: Record<strin
 /** A plugin as the API shows it: config redacted by key name, command without credentials, runtime status. */
 export interface PluginView extends Omit<PluginRecord, 'config'> {
   config: Record<string, unknown>;
-  status: Omit<PluginStatus, 'id' | 'name' | 'slug' | 'hookType' | 'warnings'> | { state: 'unregistered'; error?: { code: string; message: string } };
+  status: Omit<PluginStatus, 'id' | 'name' | 'slug' | 'hookType'> | { state: 'unregistered'; error?: { code: string; message: string } };
 }
 
 // Commands are shown exactly as stored (the edge runs what it syncs), unless they carry userinfo or secret-looking query values.
@@ -54,7 +55,7 @@ export class PluginService {
     return next;
   }
 
-  constructor(private readonly store: PluginStore, private readonly manager: PluginManager, private readonly logger: Logger, private readonly checksums: ChecksumBook = new Map()) {}
+  constructor(private readonly store: PluginStore, private readonly manager: PluginManager, private readonly logger: Logger, private readonly checksums: ChecksumBook = new Map(), readonly activity: PluginActivity = new PluginActivity()) {}
 
   private spec(r: PluginRecord) {
     return { id: String(r.id), name: r.name, slug: r.slug, command: r.command, hookType: r.hook_type, isActive: r.is_active, config: r.config };
@@ -65,7 +66,7 @@ export class PluginService {
     const id = String(r.id);
     let status: PluginView['status'];
     if (this.manager.has(id)) {
-      const { id: _i, name: _n, slug: _s, hookType: _h, warnings: _w, ...rest } = this.manager.getStatus(id);
+      const { id: _i, name: _n, slug: _s, hookType: _h, ...rest } = this.manager.getStatus(id);
       status = rest;
     } else {
       const err = this.refused.get(r.id);
@@ -235,6 +236,7 @@ export class PluginService {
   private async updateNow(id: number, body: UpdatePluginBody): Promise<{ plugin: PluginView; warnings: Finding[] }> {
     const before = await this.mustGet(id);
     const patch: PluginPatch = { ...body };
+    if (body.config !== undefined) patch.config = keepRedacted(body.config, before.config) as Record<string, unknown>;
     if (body.command === undefined && body.oci_reference) patch.command = ociCommand(body.oci_reference);
     // A new command alone re-derives oci_reference, so the pair never names two artifacts.
     if (body.command !== undefined && body.oci_reference === undefined) patch.oci_reference = ociRefOf(body.command) ?? null;
@@ -268,6 +270,7 @@ export class PluginService {
     await this.store.delete(id);
     this.announce();
     await this.forget(id);
+    this.activity.forget(id);
     this.logger.info('plugin deleted', { plugin: id });
   }
 
@@ -299,8 +302,9 @@ export class PluginService {
   async health(id: number): Promise<{ id: number; state: string; health: 'SERVING' | 'NOT_SERVING' | 'UNKNOWN'; pid?: number; restarts: number }> {
     await this.mustGet(id);
     const sid = String(id);
-    if (!this.manager.has(sid)) return { id, state: 'unregistered', health: 'NOT_SERVING', restarts: 0 };
-    return { id, ...(await this.manager.health(sid)) };
+    const h = this.manager.has(sid) ? await this.manager.health(sid) : { state: 'unregistered', health: 'NOT_SERVING' as const, restarts: 0 };
+    this.activity.recordHealth(id, h);
+    return { id, ...h };
   }
 
   /** The plugin's config schema (parsed JSON), read config-only through its `config` service. */

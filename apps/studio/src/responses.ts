@@ -32,6 +32,7 @@ const registeredStatus = z.object({
   verifiedBy: z.string().optional(),
   sandbox: sandbox.optional(),
   runtime: z.string().optional().describe('a packaged plugin: the runtime it asked for, e.g. node >= 20.19.0'),
+  warnings: z.array(finding).describe('policy warnings of the command'),
   error: statusError.optional(),
 }).strict();
 const unregisteredStatus = z.object({ state: z.literal('unregistered'), error: statusError.optional() }).strict()
@@ -79,7 +80,13 @@ export const healthSchema = z.object({
     pid: z.number().int().optional(),
     restarts: z.number().int(),
   }).strict(),
+  history: z.array(z.object({ time: z.string(), state: z.string(), health: z.string(), pid: z.number().int().optional(), restarts: z.number().int() }).strict())
+    .describe("this replica's recent health checks of the plugin, oldest first (at most 50)"),
 }).strict().register(responseRegistry, { id: 'PluginHealth' });
+export const logsSchema = z.object({
+  data: z.array(z.object({ time: z.string(), level: z.enum(['debug', 'info', 'warn', 'error']), msg: z.string(), fields: details }).strict())
+    .describe("this replica's recent log lines of the plugin (its output and lifecycle events, redacted), oldest first (at most 200)"),
+}).strict().register(responseRegistry, { id: 'PluginLogs' });
 
 const configInfo = (field: 'schema' | 'manifest', what: string) => z.object({
   data: z.object({

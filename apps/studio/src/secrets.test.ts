@@ -29,7 +29,7 @@ function config(entry: [string, unknown], path: string[]): Record<string, unknow
 }
 
 describe('no secret in any response or log line', () => {
-  it('create, get, list, patch and health (property, depth up to 64)', async () => {
+  it('create, get, list, patch, health, logs and plugin-set (property, depth up to 64)', async () => {
     let n = 0;
     await fc.assert(fc.asyncProperty(buried, async ({ s, entry, path }) => {
       const logStart = h.logs.length;
@@ -44,6 +44,8 @@ describe('no secret in any response or log line', () => {
       texts.push((await h.api(`/api/v1/plugins/${id}`, { method: 'PATCH', body: { config: config(entry, [...path].reverse()) } })).text);
       texts.push((await h.api(`/api/v1/plugins/${id}`, { method: 'PATCH', body: { config: config(entry, path), name: 123 } })).text);
       texts.push((await h.api(`/api/v1/plugins/${id}/health`)).text);
+      texts.push((await h.api(`/api/v1/plugins/${id}/logs`)).text);
+      texts.push((await h.api('/api/v1/plugin-set')).text);
       for (const t of texts) expect(t).not.toContain(s);
       for (const line of h.logs.slice(logStart)) expect(line).not.toContain(s);
       await h.api(`/api/v1/plugins/${id}`, { method: 'DELETE' });

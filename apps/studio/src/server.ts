@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { DestinationStream } from 'pino';
 import { describeSettings, type StudioSettings } from '@plugway/config';
+import { PluginActivity } from './activity.js';
 import { checkedPuller, type ChecksumBook } from './checksum.js';
 import { createPino, createPluginManager, toLoggerPort, type PinoLogger, type PluginManager, type Resolver } from '@plugway/runtime';
 import { resolveApiToken } from './api-token.js';
@@ -54,13 +55,14 @@ export async function startStudio(settings: StudioSettings, opts: StartOptions =
   else if (tok.source === 'file') pino.info({ path: tok.path }, 'admin token read from file');
   const store = await openStore(settings.database);
   const checksums: ChecksumBook = new Map();
-  const runtimeLogger = logger.child({ component: 'runtime' });
+  const activity = new PluginActivity();
+  const runtimeLogger = activity.tee(logger.child({ component: 'runtime' }));
   const manager = createPluginManager(settings.runtime, {
     logger: runtimeLogger, hostEnv: opts.hostEnv ?? {}, dockerConfigPath: settings.dockerConfigPath,
     ...(opts.resolve ? { resolve: opts.resolve } : {}),
     wrapOciPuller: (puller) => checkedPuller(puller, checksums),
   });
-  const service = new PluginService(store, manager, logger.child({ component: 'plugins' }), checksums);
+  const service = new PluginService(store, manager, activity.tee(logger.child({ component: 'plugins' })), checksums, activity);
   try {
     await service.start(opts.reconcileIntervalMs !== undefined ? { reconcileIntervalMs: opts.reconcileIntervalMs } : {});
     if (opts.seed && (await store.count()) === 0) {
