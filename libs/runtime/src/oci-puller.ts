@@ -57,25 +57,38 @@ export function createOciPuller(settings: RuntimeSettings, deps: OciPullerDeps):
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
   let cache: Promise<PluginCache> | undefined;
+  const openCache = (): Promise<PluginCache> => (cache ??= PluginCache.open({ root: oci.cacheDir!, ...(deps.logger ? { logger: deps.logger } : {}) }));
   const clients = new Map<string, RegistryClient>();
+  // What this process pulled may be running (or restarted from its path): GC never removes it.
+  const pulled = new Set<string>();
+  const gc = async (): Promise<void> => {
+    if (oci.maxCacheSize === undefined && oci.keepVersions === undefined) return;
+    try {
+      const c = await openCache();
+      await c.gc({ ...(oci.maxCacheSize !== undefined ? { maxBytes: oci.maxCacheSize } : {}), ...(oci.keepVersions !== undefined ? { keepPerRepository: oci.keepVersions } : {}), inUse: pulled });
+    } catch (e) {
+      deps.logger?.warn('plugin cache gc failed', { message: (e as Error).message });
+    }
+  };
+  if (oci.gcIntervalMs !== undefined) setInterval(() => void gc(), oci.gcIntervalMs).unref();
   return async (cmd: OciCommand, opts) => {
-    cache ??= PluginCache.open({ root: oci.cacheDir!, ...(deps.logger ? { logger: deps.logger } : {}) });
+    const c = await openCache();
     const key = `${cmd.reference.registry}|${cmd.options.auth ?? ''}`;
     let client = clients.get(key);
     if (!client) {
       const insecure = oci.insecureRegistries.includes(cmd.reference.registry);
-      client = new RegistryClient({ registry: cmd.reference.registry, auth, fetch, ...(cmd.options.auth ? { credentialName: cmd.options.auth } : {}), ...(insecure ? { scheme: 'http' as const } : {}), ...(deps.logger ? { logger: deps.logger } : {}) });
+      client = new RegistryClient({ registry: cmd.reference.registry, auth, fetch, timeoutMs: oci.timeoutMs, retries: oci.retries, ...(cmd.options.auth ? { credentialName: cmd.options.auth } : {}), ...(insecure ? { scheme: 'http' as const } : {}), ...(deps.logger ? { logger: deps.logger } : {}) });
       clients.set(key, client);
     }
-    const c = await cache;
     const res = await pullPlugin({
-      reference: cmd.reference, options: cmd.options, client, cache: c, requireSignature: oci.requireSignature, pullPolicy: opts.refresh ? 'Always' : oci.pullPolicy,
+      reference: cmd.reference, options: cmd.options, client, cache: c, requireSignature: oci.requireSignature, pullPolicy: opts.refresh ? 'Always' : oci.pullPolicy, refTtlMs: oci.tagTtlMs,
       ...(settings.publicKeys ? { keys: settings.publicKeys as KeyRing } : {}), ...(deps.logger ? { logger: deps.logger } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    if (oci.maxCacheSize !== undefined) {
-      // Keep the cache within budget, never evicting what was just pulled.
-      await c.gc({ maxBytes: oci.maxCacheSize, inUse: new Set([res.manifestDigest]) }).catch(() => undefined);
-    }
-    return { path: res.path, digest: res.digest, artifactDigest: res.subjectDigest, ...(res.verifiedBy ? { verifiedBy: res.verifiedBy } : {}), ...(res.runtime ? { runtime: res.runtime } : {}) };
+    pulled.add(res.manifestDigest);
+    await gc();
+    return {
+      path: res.path, digest: res.digest, artifactDigest: res.subjectDigest, ...(res.verifiedBy ? { verifiedBy: res.verifiedBy } : {}), ...(res.runtime ? { runtime: res.runtime } : {}),
+      ...(res.resolvedAt !== undefined ? { resolved: { digest: res.subjectDigest, resolvedAt: res.resolvedAt, ttlMs: oci.tagTtlMs } } : {}),
+    };
   };
 }
