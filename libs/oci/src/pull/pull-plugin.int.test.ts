@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../../../../tools/test-registry/index.mjs';
-import { attachSigstoreBundle, createKeyRing, digestOf, OciError, PluginCache, pullPlugin, pushPlugin, RegistryClient, signCosign, MEDIA_TYPE_OCI_MANIFEST, MEDIA_TYPE_OCI_EMPTY, type PullPluginOptions } from '../index.js';
+import { attachSigstoreBundle, createKeyRing, OciError, PluginCache, pullPlugin, pushPlugin, RegistryClient, signCosign, type PullPluginOptions } from '../index.js';
+import { digestOf } from '../client/digest.js';
+import { MEDIA_TYPE_OCI_EMPTY, MEDIA_TYPE_OCI_MANIFEST } from '../client/media-types.js';
 import { tarOf } from './__fixtures__/tar.js';
 
 let reg: TestRegistry;
