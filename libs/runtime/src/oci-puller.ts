@@ -24,7 +24,10 @@ const GUARD_TTL_MS = 30_000;
 function policyGuard(policy: Policy, resolve: Resolver | undefined, logger: Logger | undefined): DialGuard {
   const allowed = new Map<string, { at: number; address: string }>();
   return async (t, { signal }) => {
-    const hostPort = `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
+    // Spelled as a registry is in a command (`ghcr.io`, `127.0.0.1:5000`): the scheme's default port is left out, so
+    // allowlist entries match the same way at connect time as at check time.
+    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+    const hostPort = t.port === (t.protocol === 'https:' ? 443 : 80) ? host : `${host}:${t.port}`;
     const hit = allowed.get(hostPort);
     if (hit && Date.now() - hit.at < GUARD_TTL_MS) return { allowed: true, address: hit.address };
     const d = await evaluateRegistryConnection(hostPort, policy, { ...(resolve ? { resolve } : {}), ...(signal ? { signal } : {}) });
