@@ -29,10 +29,12 @@ describe('oci:// plugins when AI_STUDIO_OCI_CACHE_DIR is set', () => {
   afterAll(async () => { await h?.stop(); });
 
   it('pulls into the cache and runs the plugin; oci_reference alone works too', async () => {
-    h = await startHarness({ AI_STUDIO_OCI_CACHE_DIR: join(work, 'cache'), AI_STUDIO_OCI_REQUIRE_SIGNATURE: 'false', OCI_PLUGINS_ALLOWED_REGISTRIES: reg.host });
+    // The seed's walk-through: only the cache dir; signatures are opt-in, so the unsigned plugin runs with a warning.
+    h = await startHarness({ AI_STUDIO_OCI_CACHE_DIR: join(work, 'cache'), OCI_PLUGINS_ALLOWED_REGISTRIES: reg.host });
     const r = await h.api('/api/v1/plugins', { method: 'POST', body: { name: 'OCI', slug: 'oci-one', command: `oci://${reg.host}/plugins/injector:1.0.0`, hook_type: 'pre_auth' } });
     expect(r.status).toBe(201);
-    expect(r.body.data.status).toMatchObject({ scheme: 'oci', state: 'running', digest });
+    expect(r.body.data.status).toMatchObject({ scheme: 'oci', state: 'running', digest, resolved: { ttlSeconds: 86_400 } });
+    expect(r.body.warnings.map((w: { code: string }) => w.code)).toContain('RUNTIME_WARN_OCI_UNSIGNED');
     expect(r.body.data.status.target.startsWith(join(work, 'cache'))).toBe(true);
     expect((await h.api(`/api/v1/plugins/${r.body.data.id}/health`)).body.data.health).toBe('SERVING');
     const r2 = await h.api('/api/v1/plugins', { method: 'POST', body: { name: 'OCI 2', slug: 'oci-two', oci_reference: `${reg.host}/plugins/injector:1.0.0`, hook_type: 'auth', is_active: false } });
@@ -65,7 +67,7 @@ describe('oci:// plugins when AI_STUDIO_OCI_CACHE_DIR is set', () => {
   });
 
   it('an unsigned plugin when signatures are required is stored with a coded error state, not a 5xx', async () => {
-    const s = await startHarness({ AI_STUDIO_OCI_CACHE_DIR: join(work, 'cache2'), OCI_PLUGINS_ALLOWED_REGISTRIES: reg.host });
+    const s = await startHarness({ AI_STUDIO_OCI_CACHE_DIR: join(work, 'cache2'), AI_STUDIO_OCI_REQUIRE_SIGNATURE: 'true', OCI_PLUGINS_ALLOWED_REGISTRIES: reg.host });
     try {
       const r = await s.api('/api/v1/plugins', { method: 'POST', body: { name: 'Unsigned', slug: 'unsigned', command: `oci://${reg.host}/plugins/injector:1.0.0`, hook_type: 'pre_auth' } });
       expect(r.status).toBe(201);

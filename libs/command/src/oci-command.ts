@@ -8,14 +8,17 @@ export const OCI_OPTION_NAMES = ['pubkey', 'arch', 'auth'] as const;
 type OptionName = (typeof OCI_OPTION_NAMES)[number];
 
 const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
+// AI Studio's other pubkey= forms: env:VAR and an absolute path of a PEM file.
+const ENV_KEY_RE = /^env:[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const isKeyPath = (v: string): boolean => /^\/[A-Za-z0-9._/+@-]{1,1023}$/.test(v) && !v.split('/').includes('..');
 const ARCH_RE = /^[a-z0-9][a-z0-9_]{0,31}(?:\/[a-z0-9][a-z0-9_.]{0,31}){0,2}$/;
 
 // Values are validated without ever echoing pubkey/auth values: a pasted secret must not reach logs.
 const VALIDATORS: Record<OptionName, (v: string) => string> = {
   pubkey: (v) =>
-    NAME_RE.test(v)
+    NAME_RE.test(v) || ENV_KEY_RE.test(v) || isKeyPath(v)
       ? v
-      : fail('COMMAND_INVALID_OPTION', 'pubkey must name a configured public key: an index such as pubkey=1 (OCI_PLUGINS_PUBLIC_KEY_1) or a name such as pubkey=release (OCI_PLUGINS_PUBKEY_RELEASE); letters, digits, "_" and "-", at most 64.', { option: 'pubkey' }),
+      : fail('COMMAND_INVALID_OPTION', 'pubkey must name a public key: a configured one such as pubkey=1 (OCI_PLUGINS_PUBLIC_KEY_1) or pubkey=release (OCI_PLUGINS_PUBKEY_RELEASE), a variable holding one (pubkey=env:RELEASE_KEY), or the absolute path of a PEM file (pubkey=/etc/keys/release.pub).', { option: 'pubkey' }),
   auth: (v) =>
     NAME_RE.test(v)
       ? v

@@ -182,6 +182,8 @@ describe('parseCommand', () => {
     it.each([
       ['?pubkey=1', { pubkey: '1' }],
       ['?pubkey=release-key_2', { pubkey: 'release-key_2' }],
+      ['?pubkey=env:RELEASE_KEY', { pubkey: 'env:RELEASE_KEY' }],
+      ['?pubkey=/etc/keys/release.pub', { pubkey: '/etc/keys/release.pub' }],
       ['?arch=amd64', { arch: 'amd64' }],
       ['?arch=linux/arm64', { arch: 'linux/arm64' }],
       ['?arch=linux/arm64/v8', { arch: 'linux/arm64/v8' }],
@@ -209,6 +211,9 @@ describe('parseCommand', () => {
       ['oci://ghcr.io/a?pubkey=1&pubkey=2', 'COMMAND_DUPLICATE_OPTION'],
       ['oci://ghcr.io/a?pubkey', 'COMMAND_INVALID_OPTION'],
       ['oci://ghcr.io/a?pubkey=', 'COMMAND_INVALID_OPTION'],
+      ['oci://ghcr.io/a?pubkey=env:1X', 'COMMAND_INVALID_OPTION'],
+      ['oci://ghcr.io/a?pubkey=/etc/../x.pub', 'COMMAND_INVALID_OPTION'],
+      ['oci://ghcr.io/a?pubkey=relative/x.pub', 'COMMAND_INVALID_OPTION'],
       ['oci://ghcr.io/a?pubkey=%zz', 'COMMAND_INVALID_OPTION'],
       ['oci://ghcr.io/a?pubkey=a.b', 'COMMAND_INVALID_OPTION'],
       [`oci://ghcr.io/a?pubkey=${'k'.repeat(65)}`, 'COMMAND_INVALID_OPTION'],

@@ -31,7 +31,7 @@ describe('defaults', () => {
     expect(s.database).toEqual({ kind: 'sqlite', path: '/srv/app/.data/studio.db' });
     expect(s.apiToken).toEqual({ source: 'file', path: '/srv/app/.data/api-token' });
     expect(s.runtime.oci.enabled).toBe(false);
-    expect(s.runtime.oci.requireSignature).toBe(true);
+    expect(s.runtime.oci.requireSignature).toBe(false); // AI Studio's studio default: signatures opt-in
     expect(s.policy).toMatchObject({ allowInternalNetworkAccess: false, blockInternalUrls: true, allowlist: [], allowedRegistries: [] });
     expect(s.logLevel).toBe('info');
     expect(s.demoPlugin).toBe(true);
@@ -98,7 +98,7 @@ describe('studio variables', () => {
     ['PLUGIN_LIMIT_CPU_SECONDS', '3600', (s: ReturnType<typeof studio>) => s.runtime.pluginHost.sandbox.limits, { openFiles: 1024, cpuSeconds: 3600 }],
     ['PLUGIN_LIMIT_ADDRESS_SPACE', '4GiB', (s: ReturnType<typeof studio>) => s.runtime.pluginHost.sandbox.limits, { openFiles: 1024, addressSpaceBytes: 4 * 2 ** 30 }],
   ] as const)('%s=%s', (name, value, get, want) => {
-    const s = studio({ [name]: value });
+    const s = studio({ AI_STUDIO_OCI_CACHE_DIR: '/c', [name]: value });
     expect(get(s)).toEqual(want);
     // the same value lands in the runtime settings object the plugin manager gets
     expect(s.runtime.policy).toEqual(s.policy);
@@ -122,8 +122,11 @@ describe('studio variables', () => {
     ['PLUGIN_RUN_AS_USER', 'root'], ['PLUGIN_RUN_AS_USER', '0'], ['PLUGIN_RUN_AS_USER', 'a b'], ['PLUGIN_RUN_AS_GROUP', '-1'],
     ['PLUGIN_ALLOW_ROOT', 'maybe'], ['PLUGIN_WORK_DIR', 'relative/dir'], ['PLUGIN_LIMIT_OPEN_FILES', '0'],
     ['PLUGIN_LIMIT_PROCESSES', 'many'], ['PLUGIN_LIMIT_CPU_SECONDS', '0'], ['PLUGIN_LIMIT_ADDRESS_SPACE', 'huge'], ['PLUGIN_LIMIT_ADDRESS_SPACE', '0'],
+    ['OCI_PLUGINS_TIMEOUT', 'soon'], ['AI_STUDIO_OCI_TIMEOUT', '0s'], ['OCI_PLUGINS_RETRY_ATTEMPTS', '-2'], ['AI_STUDIO_OCI_GC_INTERVAL', '1s'],
+    ['AI_STUDIO_OCI_KEEP_VERSIONS', '0'], ['OCI_PLUGINS_TAG_TTL', '1d'], ['AI_STUDIO_OCI_SOMETHING_NEW', 'x'],
+    ['OCI_PLUGINS_REGISTRY_X_IO_ENTITLEMENTENV', 'UNSET_VARIABLE'],
   ])('%s=%s is CONFIG_INVALID naming the variable (fail closed)', (name, value) => {
-    const issues = issuesOf(() => studio({ [name]: value }));
+    const issues = issuesOf(() => studio({ AI_STUDIO_OCI_CACHE_DIR: '/c', [name]: value }));
     expect(issues.length).toBeGreaterThan(0);
     expect(issues.map((i) => i.path)).toContain(name);
   });
@@ -156,7 +159,7 @@ describe('studio variables', () => {
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'k.pem'), pem);
-    const s = studio({ OCI_PLUGINS_PUBLIC_KEY_1: join(dir, 'k.pem'), OCI_PLUGINS_PUBKEY_RELEASE: pem.replace(/\n/g, '\\n') });
+    const s = studio({ AI_STUDIO_OCI_CACHE_DIR: '/c', OCI_PLUGINS_PUBLIC_KEY_1: join(dir, 'k.pem'), OCI_PLUGINS_PUBKEY_RELEASE: pem.replace(/\n/g, '\\n') });
     expect([...s.publicKeys.keys.keys()].sort()).toEqual(['1', 'release']);
   });
 });
@@ -201,10 +204,43 @@ describe('parseDatabaseUrl', () => {
   });
 });
 
+describe("AI Studio's OCI settings", () => {
+  it.each([
+    ['TIMEOUT', '45s', (s: ReturnType<typeof studio>) => s.runtime.oci.timeoutMs, 45_000],
+    ['RETRY_ATTEMPTS', '5', (s: ReturnType<typeof studio>) => s.runtime.oci.retries, 5],
+    ['GC_INTERVAL', '1h30m', (s: ReturnType<typeof studio>) => s.runtime.oci.gcIntervalMs, 5_400_000],
+    ['KEEP_VERSIONS', '2', (s: ReturnType<typeof studio>) => s.runtime.oci.keepVersions, 2],
+    ['MAX_CACHE_SIZE', '1GiB', (s: ReturnType<typeof studio>) => s.runtime.oci.maxCacheSize, 1024 ** 3],
+    ['ALLOWED_REGISTRIES', 'ghcr.io', (s: ReturnType<typeof studio>) => s.runtime.policy['allowedRegistries'], ['ghcr.io']],
+    ['INSECURE_REGISTRIES', '127.0.0.1:5000', (s: ReturnType<typeof studio>) => s.runtime.oci.insecureRegistries, ['127.0.0.1:5000']],
+    ['TAG_TTL', '10m', (s: ReturnType<typeof studio>) => s.runtime.oci.tagTtlMs, 600_000],
+  ] as const)('AI_STUDIO_OCI_%s and OCI_PLUGINS_%s set the same thing in the studio', (x, value, get, want) => {
+    expect(get(studio({ AI_STUDIO_OCI_CACHE_DIR: '/c', [`AI_STUDIO_OCI_${x}`]: value }))).toEqual(want);
+    expect(get(studio({ AI_STUDIO_OCI_CACHE_DIR: '/c', [`OCI_PLUGINS_${x}`]: value }))).toEqual(want);
+  });
+  it('the edge reads the OCI_PLUGINS_ forms; defaults are 30 s, 3 retries, a 24 h tag TTL, no periodic GC', () => {
+    expect(edge({}).runtime.oci).toMatchObject({ timeoutMs: 30_000, retries: 3, tagTtlMs: 86_400_000 });
+    expect(edge({}).runtime.oci.gcIntervalMs).toBeUndefined();
+    expect(edge({ OCI_PLUGINS_TIMEOUT: '2m', OCI_PLUGINS_KEEP_VERSIONS: '3', OCI_PLUGINS_TAG_TTL: '0' }).runtime.oci).toMatchObject({ timeoutMs: 120_000, keepVersions: 3, tagTtlMs: 0 });
+  });
+  it('refuses the two forms with different values, and an AI_STUDIO_OCI_ variable it does not know', () => {
+    expect(issuesOf(() => studio({ AI_STUDIO_OCI_TIMEOUT: '10s', OCI_PLUGINS_TIMEOUT: '20s' })).map((i) => i.path)).toEqual(['AI_STUDIO_OCI_TIMEOUT']);
+    const unknown = issuesOf(() => studio({ AI_STUDIO_OCI_CACHEDIR: '/c' }));
+    expect(unknown).toEqual([{ path: 'AI_STUDIO_OCI_CACHEDIR', message: expect.stringContaining('AI_STUDIO_OCI_CACHE_DIR') }]);
+  });
+  it("ignores registry credentials and keys while the studio's OCI is off (the seed's copied variables)", () => {
+    const copied = { OCI_PLUGINS_REGISTRY_GHCR_IO_USERNAME: 'me', OCI_PLUGINS_REGISTRY_GHCR_IO_PASSWORDENV: 'GITHUB_TOKEN', OCI_PLUGINS_PUBKEY_X: 'not a pem' };
+    expect(studio(copied).runtime.oci.enabled).toBe(false);
+    expect(issuesOf(() => studio({ ...copied, AI_STUDIO_OCI_CACHE_DIR: '/c' })).map((i) => i.path).sort()).toEqual(['OCI_PLUGINS_PUBKEY_X', 'OCI_PLUGINS_REGISTRY_GHCR_IO_PASSWORDENV']);
+    const on = studio({ ...copied, OCI_PLUGINS_PUBKEY_X: '', GITHUB_TOKEN: 'ghp', AI_STUDIO_OCI_CACHE_DIR: '/c' });
+    expect(on.registryAuth.registries).toEqual({ GHCR_IO: { kind: 'basic', username: 'me', password: 'ghp' } });
+  });
+});
+
 describe('describeSettings', () => {
   it('has no secrets', () => {
     const secret = 'pw-0123456789abcdef';
-    const s = studio({ STUDIO_API_TOKEN: secret, DATABASE_URL: `postgres://user:${secret}@db/x`, OCI_PLUGINS_REGISTRY_GHCR_IO_TOKEN: secret });
+    const s = studio({ STUDIO_API_TOKEN: secret, DATABASE_URL: `postgres://user:${secret}@db/x`, AI_STUDIO_OCI_CACHE_DIR: '/c', OCI_PLUGINS_REGISTRY_GHCR_IO_TOKEN: secret });
     const e = edge({ EDGE_STUDIO_URL: 'http://s:3000', EDGE_STUDIO_TOKEN: secret, EDGE_UPSTREAM_URL: `http://u:${secret}@up` });
     expect(JSON.stringify([describeSettings(s), describeSettings(e)])).not.toContain(secret);
     expect(describeSettings(s)).toMatchObject({ registries: ['GHCR_IO'] });

@@ -26,6 +26,31 @@ export function envInt(dflt: number, min: number, max: number) {
     .transform((v) => v ?? dflt);
 }
 
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds of a Go-style duration (`30s`, `1m30s`, `500ms`, `24h`) or a whole number of seconds; undefined if neither. */
+export function parseDuration(text: string): number | undefined {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return Number(t) * 1000;
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(t)) return undefined;
+  let total = 0;
+  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
+  return Math.round(total);
+}
+
+/** A duration variable (Go syntax such as `30s`, `5m`, `1h30m`, or seconds) within [minMs, maxMs], in ms. */
+export function envDuration(minMs: number, maxMs: number) {
+  return z.string().optional().transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const ms = parseDuration(v);
+    if (ms === undefined || ms < minMs || ms > maxMs) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as 30s, 5m or 1h30m (or seconds), between ${minMs / 1000}s and ${maxMs / 1000}s` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
 /** A comma-separated list variable. */
 export const envList = z.string().optional().transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 

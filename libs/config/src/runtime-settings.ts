@@ -7,7 +7,7 @@ import { parseSize, publicKeysFromEnv, type KeyRing } from '@plugway/oci';
 import { failModeSchema, runtimeSettingsSchema, type RuntimeSettings } from '@plugway/runtime';
 import { z } from 'zod';
 import type { ConfigIssue } from './error.js';
-import { envBool, envInt, envList, envPath, lower, parseEnv, type Env } from './env-schema.js';
+import { cleanEnv, envBool, envDuration, envInt, envList, envPath, lower, parseEnv, type Env } from './env-schema.js';
 
 /** Per-runtime defaults and variable names for the OCI part. */
 export interface OciEnvNames {
@@ -16,6 +16,36 @@ export interface OciEnvNames {
   /** Default cache directory; undefined = OCI disabled unless the variable is set. */
   defaultCacheDir: string | undefined;
   defaultRequireSignature: boolean;
+  /** The studio also takes AI Studio's `AI_STUDIO_OCI_<X>` form of the shared `OCI_PLUGINS_<X>` settings. */
+  aliasPrefix?: string;
+}
+
+/** The shared OCI settings that AI Studio's studio spells `AI_STUDIO_OCI_<X>`. */
+export const OCI_ALIASED = ['MAX_CACHE_SIZE', 'ALLOWED_REGISTRIES', 'TIMEOUT', 'RETRY_ATTEMPTS', 'GC_INTERVAL', 'KEEP_VERSIONS', 'INSECURE_REGISTRIES', 'PULL_POLICY', 'TAG_TTL', 'DEFAULT_PUBKEYS'] as const;
+
+/**
+ * `AI_STUDIO_OCI_<X>` → `OCI_PLUGINS_<X>` (both set to different values is an issue), and any other variable under the
+ * alias prefix that is not one of `own` is refused by name: an AI Studio setting is never silently ignored.
+ */
+function applyAliases(env: Env, prefix: string | undefined, own: readonly string[], issues: ConfigIssue[]): { env: Env; from: Map<string, string> } {
+  const from = new Map<string, string>();
+  if (!prefix) return { env, from };
+  const out: Record<string, string | undefined> = { ...env };
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(prefix) || value === undefined || value === '' || own.includes(name)) continue;
+    const x = name.slice(prefix.length);
+    if (!(OCI_ALIASED as readonly string[]).includes(x)) {
+      issues.push({ path: name, message: `is not a setting plugway knows (known: ${[...own, ...OCI_ALIASED.map((a) => prefix + a)].join(', ')})` });
+      continue;
+    }
+    const shared = `OCI_PLUGINS_${x}`;
+    if (env[shared] !== undefined && env[shared] !== '' && env[shared] !== value) issues.push({ path: name, message: `conflicts with ${shared}; set one of them` });
+    else {
+      out[shared] = value;
+      from.set(shared, name);
+    }
+  }
+  return { env: out, from };
 }
 
 /** The runtime's settings plus what only the apps need to build the OCI puller and registry auth. */
@@ -75,11 +105,24 @@ function sizeVar(clean: Record<string, string>, name: string, issues: ConfigIssu
 }
 
 /** Builds the shared runtime settings from `env`; pushes every problem into `issues` (returns undefined then). */
-export function buildRuntimePart(env: Env, clean: Record<string, string>, names: OciEnvNames, issues: ConfigIssue[]): RuntimePart | undefined {
+export function buildRuntimePart(original: Env, originalClean: Record<string, string>, names: OciEnvNames, issues: ConfigIssue[]): RuntimePart | undefined {
   const before = issues.length;
+  const aliased = applyAliases(original, names.aliasPrefix, [names.cacheDir, names.requireSignature], issues);
+  const env = aliased.env;
+  const clean = names.aliasPrefix ? cleanEnv(env) : originalClean;
+  const part = build(env, clean, names, issues, before);
+  // An issue names the variable the operator set (AI_STUDIO_OCI_TIMEOUT, not the OCI_PLUGINS_TIMEOUT it stands for).
+  for (const i of issues.slice(before)) i.path = aliased.from.get(i.path) ?? i.path;
+  return part;
+}
+
+function build(env: Env, clean: Record<string, string>, names: OciEnvNames, issues: ConfigIssue[], before: number): RuntimePart | undefined {
   const policy = domainCall(() => policyOptionsFromEnv(env), 'PLUGIN_COMMAND_ALLOWLIST', issues, clean);
-  const registryAuth = domainCall(() => registryAuthFromEnv(env), 'OCI_PLUGINS_REGISTRY_', issues, clean);
-  const publicKeys = domainCall(() => publicKeysFromEnv(env), 'OCI_PLUGINS_PUBKEY_', issues, clean);
+  // With OCI off (the studio without AI_STUDIO_OCI_CACHE_DIR) registry credentials and keys are not used, so a copied
+  // `…_PASSWORDENV=GITHUB_TOKEN` without GITHUB_TOKEN does not stop the process.
+  const ociOn = clean[names.cacheDir] !== undefined || names.defaultCacheDir !== undefined;
+  const registryAuth = ociOn ? domainCall(() => registryAuthFromEnv(env), 'OCI_PLUGINS_REGISTRY_', issues, clean) : { registries: {}, named: {} };
+  const publicKeys = ociOn ? domainCall(() => publicKeysFromEnv(env), 'OCI_PLUGINS_PUBKEY_', issues, clean) : { keys: new Map() };
 
   const schema = z.object({
     [names.cacheDir]: envPath.optional(),
@@ -87,6 +130,11 @@ export function buildRuntimePart(env: Env, clean: Record<string, string>, names:
     OCI_PLUGINS_MAX_CACHE_SIZE: z.string().optional(),
     OCI_PLUGINS_INSECURE_REGISTRIES: envList,
     OCI_PLUGINS_PULL_POLICY: z.enum(['IfNotPresent', 'Always'], { error: 'expected IfNotPresent or Always' }).optional(),
+    OCI_PLUGINS_TIMEOUT: envDuration(1000, 3_600_000),
+    OCI_PLUGINS_RETRY_ATTEMPTS: envInt(3, 0, 20),
+    OCI_PLUGINS_TAG_TTL: envDuration(0, 30 * 86_400_000),
+    OCI_PLUGINS_GC_INTERVAL: envDuration(60_000, 30 * 86_400_000),
+    OCI_PLUGINS_KEEP_VERSIONS: z.string().trim().regex(/^\d+$/, { error: 'expected a whole number between 1 and 1000' }).transform(Number).pipe(z.number().int().min(1).max(1000)).optional(),
     PLUGIN_STARTUP_TIMEOUT_MS: envInt(15_000, 100, 600_000),
     PLUGIN_CALL_TIMEOUT_MS: envInt(5_000, 10, 600_000),
     PLUGIN_SHUTDOWN_TIMEOUT_MS: envInt(3_000, 10, 600_000),
@@ -122,6 +170,11 @@ export function buildRuntimePart(env: Env, clean: Record<string, string>, names:
       ...(maxCacheSize !== undefined ? { maxCacheSize } : {}),
       pullPolicy: (raw['OCI_PLUGINS_PULL_POLICY'] as 'IfNotPresent' | 'Always' | undefined) ?? 'IfNotPresent',
       insecureRegistries: raw['OCI_PLUGINS_INSECURE_REGISTRIES'] as string[],
+      ...(raw['OCI_PLUGINS_TIMEOUT'] !== undefined ? { timeoutMs: raw['OCI_PLUGINS_TIMEOUT'] as number } : {}),
+      retries: raw['OCI_PLUGINS_RETRY_ATTEMPTS'] as number,
+      ...(raw['OCI_PLUGINS_TAG_TTL'] !== undefined ? { tagTtlMs: raw['OCI_PLUGINS_TAG_TTL'] as number } : {}),
+      ...(raw['OCI_PLUGINS_GC_INTERVAL'] !== undefined ? { gcIntervalMs: raw['OCI_PLUGINS_GC_INTERVAL'] as number } : {}),
+      ...(raw['OCI_PLUGINS_KEEP_VERSIONS'] !== undefined ? { keepVersions: raw['OCI_PLUGINS_KEEP_VERSIONS'] as number } : {}),
     },
     registryAuth,
     publicKeys,

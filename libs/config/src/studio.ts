@@ -71,7 +71,9 @@ export function loadStudioSettings(env: Env = process.env, opts: { cwd?: string 
   });
   const raw = parseEnv(schema, clean, issues);
   const runtime = buildRuntimePart(env, clean, {
-    cacheDir: 'AI_STUDIO_OCI_CACHE_DIR', requireSignature: 'AI_STUDIO_OCI_REQUIRE_SIGNATURE', defaultCacheDir: undefined, defaultRequireSignature: true,
+    // AI Studio's defaults: OCI off until a cache dir is set, signatures opt-in (an unsigned plugin runs with a warning).
+    cacheDir: 'AI_STUDIO_OCI_CACHE_DIR', requireSignature: 'AI_STUDIO_OCI_REQUIRE_SIGNATURE', defaultCacheDir: undefined, defaultRequireSignature: false,
+    aliasPrefix: 'AI_STUDIO_OCI_',
   }, issues);
   if (production && !clean['STUDIO_API_TOKEN']) issues.push({ path: 'STUDIO_API_TOKEN', message: 'is required when NODE_ENV=production' });
   const dataDir = resolve(cwd, clean['STUDIO_DATA_DIR'] ?? '.data');

@@ -13,6 +13,8 @@ describe('registryAuthFromEnv', () => {
     ['entitlement with the default user', { OCI_PLUGINS_REGISTRY_MY_REG_IO_ENTITLEMENT: 'ent' }, { MY_REG_IO: { kind: 'entitlement', username: 'token', entitlement: 'ent' } }],
     ['entitlement with a user', { OCI_PLUGINS_REGISTRY_MY_REG_IO_ENTITLEMENT: 'ent', OCI_PLUGINS_REGISTRY_MY_REG_IO_ENTITLEMENTUSERNAME: 'acme' },
       { MY_REG_IO: { kind: 'entitlement', username: 'acme', entitlement: 'ent' } }],
+    ["AI Studio's ENTITLEMENTENV indirection", { OCI_PLUGINS_REGISTRY_MY_REG_IO_ENTITLEMENTENV: 'MY_ENT', MY_ENT: 'ent2' },
+      { MY_REG_IO: { kind: 'entitlement', username: 'token', entitlement: 'ent2' } }],
     ['a host whose name ends like a field', { OCI_PLUGINS_REGISTRY_MY_TOKEN_IO_TOKEN: 'x' }, { MY_TOKEN_IO: { kind: 'bearer', token: 'x' } }],
     ['empty values are unset', { OCI_PLUGINS_REGISTRY_GHCR_IO_TOKEN: '', OTHER: 'x' }, {}],
     ['several hosts', { OCI_PLUGINS_REGISTRY_A_IO_TOKEN: 'a', OCI_PLUGINS_REGISTRY_B_IO_TOKEN: 'b' },
@@ -27,6 +29,8 @@ describe('registryAuthFromEnv', () => {
   });
 
   it.each<[string, Record<string, string>, RegExp]>([
+    ['ENTITLEMENTENV naming an unset variable', { OCI_PLUGINS_REGISTRY_X_IO_ENTITLEMENTENV: 'NOPE' }, /ENTITLEMENTENV names NOPE, which is not set/],
+    ['entitlement + entitlementenv', { OCI_PLUGINS_REGISTRY_X_IO_ENTITLEMENT: 'e', OCI_PLUGINS_REGISTRY_X_IO_ENTITLEMENTENV: 'E' }, /cannot both be set/],
     ['entitlement + username', { OCI_PLUGINS_REGISTRY_X_IO_ENTITLEMENT: 'e', OCI_PLUGINS_REGISTRY_X_IO_USERNAME: 'u' }, /ENTITLEMENT and .*USERNAME cannot both be set/],
     ['username without password', { OCI_PLUGINS_REGISTRY_X_IO_USERNAME: 'u' }, /without _PASSWORD/],
     ['password without username', { OCI_PLUGINS_REGISTRY_X_IO_PASSWORD: 'p' }, /without _USERNAME/],

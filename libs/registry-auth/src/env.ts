@@ -8,9 +8,9 @@ import type { RegistryAuthConfig, RegistryCredential } from './types.js';
 export const REGISTRY_ENV_PREFIX = 'OCI_PLUGINS_REGISTRY_';
 export const NAMED_AUTH_ENV_PREFIX = 'OCI_PLUGINS_AUTH_';
 
-type Field = 'ENTITLEMENT' | 'ENTITLEMENTUSERNAME' | 'USERNAME' | 'PASSWORD' | 'PASSWORDENV' | 'TOKEN' | 'TOKENENV';
+type Field = 'ENTITLEMENT' | 'ENTITLEMENTENV' | 'ENTITLEMENTUSERNAME' | 'USERNAME' | 'PASSWORD' | 'PASSWORDENV' | 'TOKEN' | 'TOKENENV';
 // `_` is ambiguous between host and field, so the longest known suffix wins.
-const FIELDS: readonly Field[] = (['ENTITLEMENTUSERNAME', 'PASSWORDENV', 'ENTITLEMENT', 'TOKENENV', 'USERNAME', 'PASSWORD', 'TOKEN'] as Field[]);
+const FIELDS: readonly Field[] = (['ENTITLEMENTUSERNAME', 'ENTITLEMENTENV', 'PASSWORDENV', 'ENTITLEMENT', 'TOKENENV', 'USERNAME', 'PASSWORD', 'TOKEN'] as Field[]);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface ConfigIssue {
@@ -72,12 +72,17 @@ function toCredential(env: Readonly<Record<string, string | undefined>>, g: Grou
   const conflict = (a: Field, b: Field): void => {
     if (v[a] && v[b]) issues.push({ variable: v[b].name, message: `${v[a].name} and ${v[b].name} cannot both be set` });
   };
-  if (v.ENTITLEMENT) {
-    for (const f of ['USERNAME', 'PASSWORD', 'PASSWORDENV', 'TOKEN', 'TOKENENV'] as Field[]) conflict('ENTITLEMENT', f);
-    if (issues.length > before) return undefined;
-    return { kind: 'entitlement', username: v.ENTITLEMENTUSERNAME?.value ?? 'token', entitlement: v.ENTITLEMENT.value };
+  conflict('ENTITLEMENT', 'ENTITLEMENTENV');
+  const entVar = v.ENTITLEMENT ?? v.ENTITLEMENTENV;
+  if (entVar) {
+    for (const f of ['USERNAME', 'PASSWORD', 'PASSWORDENV', 'TOKEN', 'TOKENENV'] as Field[]) {
+      if (v[f]) issues.push({ variable: v[f].name, message: `${entVar.name} and ${v[f].name} cannot both be set` });
+    }
+    const entitlement = v.ENTITLEMENT ? v.ENTITLEMENT.value : indirect(env, entVar, issues);
+    if (issues.length > before || entitlement === undefined) return undefined;
+    return { kind: 'entitlement', username: v.ENTITLEMENTUSERNAME?.value ?? 'token', entitlement };
   }
-  if (v.ENTITLEMENTUSERNAME) issues.push({ variable: v.ENTITLEMENTUSERNAME.name, message: `${v.ENTITLEMENTUSERNAME.name} is set without the matching _ENTITLEMENT` });
+  if (v.ENTITLEMENTUSERNAME) issues.push({ variable: v.ENTITLEMENTUSERNAME.name, message: `${v.ENTITLEMENTUSERNAME.name} is set without the matching _ENTITLEMENT or _ENTITLEMENTENV` });
   conflict('TOKEN', 'TOKENENV');
   conflict('PASSWORD', 'PASSWORDENV');
   const tokenVar = v.TOKEN ?? v.TOKENENV;
@@ -99,7 +104,7 @@ function toCredential(env: Readonly<Record<string, string | undefined>>, g: Grou
 
 /**
  * Parses registry credentials from an environment record.
- * Fields: ENTITLEMENT (+ ENTITLEMENTUSERNAME, default user `token`), USERNAME + PASSWORD | PASSWORDENV, TOKEN | TOKENENV.
+ * Fields: ENTITLEMENT | ENTITLEMENTENV (+ ENTITLEMENTUSERNAME, default user `token`), USERNAME + PASSWORD | PASSWORDENV, TOKEN | TOKENENV.
  * `*ENV` fields name another variable of the same record. Empty values count as unset.
  * Throws REGISTRY_AUTH_INVALID_CONFIG listing every issue (variable names only, never values).
  */

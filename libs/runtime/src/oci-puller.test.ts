@@ -115,6 +115,15 @@ describe('the OCI path and the security policy', () => {
     expect(asked).toEqual(['registry.invalid']); // checked once, then dialled at that address for every request
   });
 
+  it('matches oci:// allowlist entries at connect time as at check time (default port left out)', async () => {
+    const resolve = async () => [{ address: '127.0.0.9', family: 4 as const }];
+    // Granted by the entry, so the guard lets it through to the dial (refused: nothing listens on 127.0.0.9:443).
+    const e = await failure(puller({ allowlist: ['oci://registry.corp/*'] }, resolve)(oci('oci://registry.corp/p:1.0'), {}));
+    expect(e.code).toBe('OCI_REGISTRY_UNREACHABLE');
+    const denied = await failure(puller({}, resolve)(oci('oci://registry.corp/p:1.0'), {}));
+    expect(denied).toMatchObject({ code: 'OCI_CONNECTION_DENIED', details: { policyCode: 'POLICY_LOOPBACK_ADDRESS' } });
+  });
+
   it('refuses the registry itself when its name now resolves somewhere denied (DNS rebinding)', async () => {
     const resolve = async () => [{ address: '169.254.169.254', family: 4 as const }];
     const e = await failure(puller({ allowInternalNetworkAccess: true }, resolve)(oci('oci://rebind.invalid/p:1.0'), {}));

@@ -24,7 +24,10 @@ const GUARD_TTL_MS = 30_000;
 function policyGuard(policy: Policy, resolve: Resolver | undefined, logger: Logger | undefined): DialGuard {
   const allowed = new Map<string, { at: number; address: string }>();
   return async (t, { signal }) => {
-    const hostPort = `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
+    // Spelled as a registry is in a command (`ghcr.io`, `127.0.0.1:5000`): the scheme's default port is left out, so
+    // allowlist entries match the same way at connect time as at check time.
+    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+    const hostPort = t.port === (t.protocol === 'https:' ? 443 : 80) ? host : `${host}:${t.port}`;
     const hit = allowed.get(hostPort);
     if (hit && Date.now() - hit.at < GUARD_TTL_MS) return { allowed: true, address: hit.address };
     const d = await evaluateRegistryConnection(hostPort, policy, { ...(resolve ? { resolve } : {}), ...(signal ? { signal } : {}) });
@@ -57,25 +60,38 @@ export function createOciPuller(settings: RuntimeSettings, deps: OciPullerDeps):
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
   let cache: Promise<PluginCache> | undefined;
+  const openCache = (): Promise<PluginCache> => (cache ??= PluginCache.open({ root: oci.cacheDir!, ...(deps.logger ? { logger: deps.logger } : {}) }));
   const clients = new Map<string, RegistryClient>();
+  // What this process pulled may be running (or restarted from its path): GC never removes it.
+  const pulled = new Set<string>();
+  const gc = async (): Promise<void> => {
+    if (oci.maxCacheSize === undefined && oci.keepVersions === undefined) return;
+    try {
+      const c = await openCache();
+      await c.gc({ ...(oci.maxCacheSize !== undefined ? { maxBytes: oci.maxCacheSize } : {}), ...(oci.keepVersions !== undefined ? { keepPerRepository: oci.keepVersions } : {}), inUse: pulled });
+    } catch (e) {
+      deps.logger?.warn('plugin cache gc failed', { message: (e as Error).message });
+    }
+  };
+  if (oci.gcIntervalMs !== undefined) setInterval(() => void gc(), oci.gcIntervalMs).unref();
   return async (cmd: OciCommand, opts) => {
-    cache ??= PluginCache.open({ root: oci.cacheDir!, ...(deps.logger ? { logger: deps.logger } : {}) });
+    const c = await openCache();
     const key = `${cmd.reference.registry}|${cmd.options.auth ?? ''}`;
     let client = clients.get(key);
     if (!client) {
       const insecure = oci.insecureRegistries.includes(cmd.reference.registry);
-      client = new RegistryClient({ registry: cmd.reference.registry, auth, fetch, ...(cmd.options.auth ? { credentialName: cmd.options.auth } : {}), ...(insecure ? { scheme: 'http' as const } : {}), ...(deps.logger ? { logger: deps.logger } : {}) });
+      client = new RegistryClient({ registry: cmd.reference.registry, auth, fetch, timeoutMs: oci.timeoutMs, retries: oci.retries, ...(cmd.options.auth ? { credentialName: cmd.options.auth } : {}), ...(insecure ? { scheme: 'http' as const } : {}), ...(deps.logger ? { logger: deps.logger } : {}) });
       clients.set(key, client);
     }
-    const c = await cache;
     const res = await pullPlugin({
-      reference: cmd.reference, options: cmd.options, client, cache: c, requireSignature: oci.requireSignature, pullPolicy: opts.refresh ? 'Always' : oci.pullPolicy,
+      reference: cmd.reference, options: cmd.options, client, cache: c, requireSignature: oci.requireSignature, pullPolicy: opts.refresh ? 'Always' : oci.pullPolicy, refTtlMs: oci.tagTtlMs,
       ...(settings.publicKeys ? { keys: settings.publicKeys as KeyRing } : {}), ...(deps.logger ? { logger: deps.logger } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    if (oci.maxCacheSize !== undefined) {
-      // Keep the cache within budget, never evicting what was just pulled.
-      await c.gc({ maxBytes: oci.maxCacheSize, inUse: new Set([res.manifestDigest]) }).catch(() => undefined);
-    }
-    return { path: res.path, digest: res.digest, artifactDigest: res.subjectDigest, ...(res.verifiedBy ? { verifiedBy: res.verifiedBy } : {}), ...(res.runtime ? { runtime: res.runtime } : {}) };
+    pulled.add(res.manifestDigest);
+    await gc();
+    return {
+      path: res.path, digest: res.digest, artifactDigest: res.subjectDigest, ...(res.verifiedBy ? { verifiedBy: res.verifiedBy } : {}), ...(res.runtime ? { runtime: res.runtime } : {}),
+      ...(res.resolvedAt !== undefined ? { resolved: { digest: res.subjectDigest, resolvedAt: res.resolvedAt, ttlMs: oci.tagTtlMs } } : {}),
+    };
   };
 }

@@ -4,6 +4,9 @@ import { z } from 'zod';
 export const HOOK_TYPES = ['pre_auth', 'auth', 'post_auth', 'on_response', 'data_collection'] as const;
 export type HookType = (typeof HOOK_TYPES)[number];
 
+/** Default tag TTL: a tag's digest is asked again after 24 h (AI Studio's behaviour). */
+export const DEFAULT_TAG_TTL_MS = 24 * 3600_000;
+
 export const failModeSchema = z.enum(['open', 'closed']);
 export type FailMode = z.infer<typeof failModeSchema>;
 
@@ -47,7 +50,17 @@ export const runtimeSettingsSchema = z.object({
     pullPolicy: z.enum(['IfNotPresent', 'Always']).default('IfNotPresent'),
     /** Registries spoken to over plain http (loopback test registries). */
     insecureRegistries: z.array(z.string()).default([]),
-  }).strict().default({ enabled: false, requireSignature: false, pullPolicy: 'IfNotPresent', insecureRegistries: [] }),
+    /** Per registry request: time to headers and the longest stall in a body. */
+    timeoutMs: z.number().int().positive().default(30_000),
+    /** Retries of idempotent registry requests. */
+    retries: z.number().int().nonnegative().default(3),
+    /** How long a tag's resolved digest is trusted with the IfNotPresent pull policy. */
+    tagTtlMs: z.number().int().nonnegative().default(DEFAULT_TAG_TTL_MS),
+    /** Periodic cache GC (size budget and kept versions), besides the GC after each pull. */
+    gcIntervalMs: z.number().int().positive().optional(),
+    /** Versions kept per repository by GC. */
+    keepVersions: z.number().int().positive().optional(),
+  }).strict().default({ enabled: false, requireSignature: false, pullPolicy: 'IfNotPresent', insecureRegistries: [], timeoutMs: 30_000, retries: 3, tagTtlMs: DEFAULT_TAG_TTL_MS }),
   /** RegistryAuthConfig from @plugway/registry-auth (registryAuthFromEnv). */
   registryAuth: z.unknown().optional(),
   /** KeyRing from @plugway/oci (publicKeysFromEnv). */

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { pluginpb } from '@plugway/proto';
-import { pushPlugin, RegistryClient } from '@plugway/oci';
+import { createKeyRing, pushPlugin, RegistryClient, signCosign } from '@plugway/oci';
+import { generateKeyPairSync } from 'node:crypto';
 import { startRegistry, type TestRegistry } from '../../../tools/test-registry/index.mjs';
 import { createPluginManager, RuntimeError, type PluginManager, type RuntimeSettingsInput } from './index.js';
 
@@ -212,8 +213,12 @@ describe('PluginManager with oci:// plugins (real registry)', () => {
     const pushed = await pushPlugin({ client, repository: 'plugins/injector', tag: '1.0.0', file: wrapper });
     const cacheDir = join(work, 'oci-cache');
     const m = manager(settings({ policy: { allowedRegistries: [reg.host] }, oci: { enabled: true, cacheDir, requireSignature: false, pullPolicy: 'IfNotPresent', insecureRegistries: [] } }));
-    const { plugin } = await m.register({ id: 'o', name: 'O', slug: 'o', command: `oci://${reg.host}/plugins/injector:1.0.0`, hookType: 'pre_auth', config: { 'x-from': 'oci' } });
-    expect(plugin).toMatchObject({ state: 'running', scheme: 'oci', digest: pushed.binaryDigest });
+    const { plugin, warnings } = await m.register({ id: 'o', name: 'O', slug: 'o', command: `oci://${reg.host}/plugins/injector:1.0.0`, hookType: 'pre_auth', config: { 'x-from': 'oci' } });
+    expect(plugin).toMatchObject({ state: 'running', scheme: 'oci', digest: pushed.binaryDigest, resolved: { digest: pushed.digest, ttlSeconds: 86_400 } });
+    expect(plugin.resolved!.ageSeconds).toBeGreaterThanOrEqual(0);
+    // Signatures not required: it runs, and says it is unsigned.
+    expect(warnings.map((w) => w.code)).toContain('RUNTIME_WARN_OCI_UNSIGNED');
+    expect(plugin.warnings.map((w) => w.code)).toContain('RUNTIME_WARN_OCI_UNSIGNED');
     expect(plugin.target?.startsWith(cacheDir)).toBe(true);
     const out = await m.callHook('o', 'processPreAuth', { headers: {} });
     expect(out.status === 'ok' && out.response.headers).toEqual({ 'x-from': 'oci' });
@@ -221,6 +226,14 @@ describe('PluginManager with oci:// plugins (real registry)', () => {
     const { plugin: refused } = await signed.register({ id: 'o2', name: 'O', slug: 'o2', command: `oci://${reg.host}/plugins/injector:1.0.0`, hookType: 'pre_auth' });
     expect(refused.state).toBe('error');
     expect(refused.error).toMatchObject({ code: 'RUNTIME_OCI_PULL_FAILED', causeCode: 'OCI_KEY_NOT_FOUND' });
+    // Required and signed with a configured key: it runs, verified, without the warning.
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    await signCosign(client, 'plugins/injector', pushed.digest, key.privateKey, { dockerReference: `${reg.host}/plugins/injector` });
+    const publicKeys = createKeyRing({ release: key.publicKey.export({ type: 'spki', format: 'pem' }) as string });
+    const verified = manager(settings({ policy: { allowedRegistries: [reg.host] }, publicKeys, oci: { enabled: true, cacheDir: join(work, 'oci-cache-2'), requireSignature: true } }));
+    const ok = await verified.register({ id: 'o3', name: 'O', slug: 'o3', command: `oci://${reg.host}/plugins/injector:1.0.0`, hookType: 'pre_auth' });
+    expect(ok.plugin).toMatchObject({ state: 'running', verifiedBy: 'release' });
+    expect(ok.warnings.map((w) => w.code)).not.toContain('RUNTIME_WARN_OCI_UNSIGNED');
   });
 });
 

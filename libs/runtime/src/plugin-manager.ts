@@ -10,12 +10,18 @@ import { Instance } from './instance.js';
 import { describeRuntime, launchCommand, withRuntime, type NodeRuntime } from './plugin-runtime.js';
 import { pluginSpecSchema, runtimeSettingsSchema, type FailMode, type HookType, type PluginSpec, type PluginSpecInput, type RuntimeSettings, type RuntimeSettingsInput } from './options.js';
 
+/** How a tag was resolved: the digest it stood for, when that was asked of the registry, and how long that answer is kept. */
+export interface TagResolution { digest: string; resolvedAt: string; ttlMs: number }
+
 /**
  * Pulls and verifies an oci:// plugin into the cache; returns the verified file, its sha256 (`digest`), the digest the
- * reference resolved to (`artifactDigest`, what `plugway push` printed) and the runtime its config asks for.
- * `refresh` asks the registry what a tag means now (one manifest HEAD) whatever the pull policy.
+ * reference resolved to (`artifactDigest`, what `plugway push` printed), the runtime its config asks for and, by tag,
+ * when the tag was resolved. `refresh` asks the registry what a tag means now (one manifest HEAD) whatever the pull policy.
  */
-export type OciPuller = (cmd: OciCommand, opts: { signal?: AbortSignal; refresh?: boolean }) => Promise<{ path: string; digest: string; artifactDigest?: string; verifiedBy?: string; runtime?: PluginRuntime }>;
+export type OciPuller = (cmd: OciCommand, opts: { signal?: AbortSignal; refresh?: boolean }) => Promise<{ path: string; digest: string; artifactDigest?: string; verifiedBy?: string; runtime?: PluginRuntime; resolved?: TagResolution }>;
+
+/** The warning an OCI plugin that no signature verified carries (signatures not required). */
+export const UNSIGNED_OCI_WARNING = 'RUNTIME_WARN_OCI_UNSIGNED';
 export type Resolver = (host: string) => Promise<Array<{ address: string; family: 4 | 6 }>>;
 
 export interface ManagerDeps {
@@ -58,6 +64,8 @@ export interface PluginStatus {
   sandbox?: AppliedSandbox;
   /** The runtime a packaged plugin asked for, e.g. `node >= 20.19.0`. */
   runtime?: string;
+  /** oci:// by tag: the digest the tag resolved to, when, and the age of that answer (re-asked after the tag TTL). */
+  resolved?: { digest: string; resolvedAt: string; ageSeconds: number; ttlSeconds: number };
   warnings: Finding[];
   error?: { code: string; message: string; causeCode?: string };
 }
@@ -90,6 +98,7 @@ interface Entry {
   artifactDigest?: string;
   verifiedBy?: string;
   runtime?: PluginRuntime;
+  resolved?: TagResolution;
   error?: { code: string; message: string; causeCode?: string };
 }
 
@@ -202,7 +211,7 @@ export class PluginManager {
     this.entries.set(spec.id, entry);
     this.gen++;
     if (spec.isActive) await this.startInto(entry, decision);
-    return { plugin: this.status(entry), warnings: decision.warnings };
+    return { plugin: this.status(entry), warnings: entry.warnings };
   }
 
   private async startInto(entry: Entry, decision: Extract<Decision, { allowed: true }>): Promise<void> {
@@ -268,7 +277,13 @@ export class PluginManager {
         try {
           const pulled = await this.deps.ociPuller(command, { refresh: opts.refresh === true });
           path = pulled.path;
-          Object.assign(entry, { digest: pulled.digest, artifactDigest: pulled.artifactDigest, verifiedBy: pulled.verifiedBy, runtime: pulled.runtime });
+          Object.assign(entry, { digest: pulled.digest, artifactDigest: pulled.artifactDigest, verifiedBy: pulled.verifiedBy, runtime: pulled.runtime, resolved: pulled.resolved });
+          entry.warnings = entry.warnings.filter((w) => w.code !== UNSIGNED_OCI_WARNING);
+          if (!pulled.verifiedBy) {
+            // Signatures are not required here: say so where the operator looks (API response and log).
+            entry.warnings.push({ code: UNSIGNED_OCI_WARNING, message: `${command.reference.registry}/${command.reference.repository} (${pulled.digest}) runs without a verified signature; set the require-signature setting and a public key to refuse unsigned plugins`, details: { digest: pulled.digest } });
+            this.logger.warn('OCI plugin runs without a verified signature', { plugin: spec.id, digest: pulled.digest });
+          }
         } catch (e) {
           const c = codeOf(e);
           throw new RuntimeError({ code: 'RUNTIME_OCI_PULL_FAILED', message: c.message, cause: e, details: { causeCode: c.code } });
@@ -349,8 +364,8 @@ export class PluginManager {
       this.logger.error('plugin reload failed', { plugin: id, code: entry.error?.code });
       return { ...this.status(entry), reload: info(from) };
     }
-    const { target, digest, artifactDigest, verifiedBy, runtime } = shadow;
-    Object.assign(entry, { instance: inst, state: 'running', target, digest, artifactDigest, verifiedBy, runtime });
+    const { target, digest, artifactDigest, verifiedBy, runtime, resolved, warnings } = shadow;
+    Object.assign(entry, { instance: inst, state: 'running', target, digest, artifactDigest, verifiedBy, runtime, resolved, warnings });
     this.gen++;
     delete entry.error;
     this.logger.info('plugin reloaded', { plugin: id, pid: inst.pid, ...(artifactDigest ? { from, to: artifactDigest } : {}) });
@@ -390,7 +405,7 @@ export class PluginManager {
     entry.state = 'stopped';
     this.logger.info('plugin updated', { plugin: id, state: next.state, pid: next.instance?.pid });
     await entry.instance?.stop();
-    return { plugin: this.status(next), warnings: decision.warnings };
+    return { plugin: this.status(next), warnings: next.warnings };
   }
 
   async unregister(id: string): Promise<void> {
@@ -493,9 +508,14 @@ export class PluginManager {
       ...(e.target ? { target: e.target } : {}), ...(e.digest ? { digest: e.digest } : {}), ...(e.artifactDigest ? { artifactDigest: e.artifactDigest } : {}),
       ...(e.verifiedBy ? { verifiedBy: e.verifiedBy } : {}), ...(e.runtime ? { runtime: describeRuntime(e.runtime) } : {}),
       ...(e.instance?.info.sandbox ? { sandbox: e.instance.info.sandbox } : {}),
+      ...(e.resolved ? { resolved: resolutionView(e.resolved) } : {}),
       warnings: e.warnings, ...(e.error ? { error: e.error } : {}),
     };
   }
+}
+
+function resolutionView(r: TagResolution): NonNullable<PluginStatus['resolved']> {
+  return { digest: r.digest, resolvedAt: r.resolvedAt, ageSeconds: Math.max(0, Math.floor((Date.now() - Date.parse(r.resolvedAt)) / 1000)), ttlSeconds: Math.floor(r.ttlMs / 1000) };
 }
 
 export function createPluginManager(settings: RuntimeSettingsInput, deps?: ManagerDeps): PluginManager {

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { OciError } from '../error.js';
 import type { RegistryClient } from '../client/registry-client.js';
 import { digestOf } from '../client/digest.js';
-import { MEDIA_TYPE_OCI_EMPTY, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST } from '../client/media-types.js';
+import { MEDIA_TYPE_OCI_EMPTY, MEDIA_TYPE_OCI_MANIFEST } from '../client/media-types.js';
 import type { Platform } from '../client/types.js';
 import { sha256File } from '../cache/plugin-cache.js';
 import { ARTIFACT_TYPE_PLUGIN, MEDIA_TYPE_PLUGIN_BINARY, MEDIA_TYPE_PLUGIN_CONFIG } from './media-types.js';
@@ -56,10 +56,4 @@ export async function pushPlugin(opts: PushPluginOptions): Promise<{ digest: str
   const bytes = Buffer.from(JSON.stringify(manifest));
   const digest = await opts.client.pushManifest(opts.repository, opts.tag ?? 'latest', bytes, MEDIA_TYPE_OCI_MANIFEST, req);
   return { digest, size, binaryDigest };
-}
-
-/** Pushes an OCI index over platform manifests already in the repository (multi-arch plugins). */
-export async function pushPluginIndex(client: RegistryClient, repository: string, tag: string, entries: Array<{ digest: string; size: number; platform: Platform }>, opts: { signal?: AbortSignal } = {}): Promise<string> {
-  const index = { schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, artifactType: ARTIFACT_TYPE_PLUGIN, manifests: entries.map((e) => ({ mediaType: MEDIA_TYPE_OCI_MANIFEST, digest: e.digest, size: e.size, platform: e.platform, artifactType: ARTIFACT_TYPE_PLUGIN })) };
-  return client.pushManifest(repository, tag, Buffer.from(JSON.stringify(index)), MEDIA_TYPE_OCI_INDEX, opts);
 }

@@ -81,12 +81,14 @@ function ioError(e: unknown, what: string): OciError {
   return new OciError({ code: 'OCI_CACHE_IO', message: `plugin cache: cannot ${what}: ${(e as Error).message}`, cause: e });
 }
 
+// Temp file + rename: readers see the old or the new record, never half of one. No fsync: a record lost or garbled
+// by a power cut is a cache miss (unparsable records are skipped, blobs are re-checked by stamp or hash before use),
+// and waiting for the disk would cost every pull on a busy machine far more than the pull itself.
 async function atomicWrite(file: string, data: string): Promise<void> {
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const fh = await open(tmp, 'w', 0o644);
   try {
     await fh.writeFile(data);
-    await fh.sync();
   } finally {
     await fh.close();
   }

@@ -249,6 +249,16 @@ export class RegistryClient {
       try {
         await mkdir(dirname(destFile), { recursive: true }).catch((e: unknown) => { throw ioError(e, destFile); });
         const fh = await open(part, 'w').catch((e: unknown) => { throw ioError(e, destFile); });
+        // Chunks are written in batches: one write per MiB instead of one per socket read.
+        let pending: Uint8Array[] = [];
+        let pendingBytes = 0;
+        const flush = async (): Promise<void> => {
+          if (!pendingBytes) return;
+          const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+          pending = [];
+          pendingBytes = 0;
+          await fh.write(buf).catch((e: unknown) => { throw ioError(e, destFile); });
+        };
         try {
           if (res.body) {
             const reader = res.body.getReader();
@@ -272,9 +282,12 @@ export class RegistryClient {
                 throw tooLarge(done);
               }
               hash.update(chunk.value);
-              await fh.write(chunk.value).catch((e: unknown) => { throw ioError(e, destFile); });
+              pending.push(chunk.value);
+              pendingBytes += chunk.value.byteLength;
+              if (pendingBytes >= WRITE_BATCH) await flush();
               opts.onProgress?.(done, total);
             }
+            await flush();
           }
         } finally {
           await fh.close().catch(() => undefined);
@@ -494,6 +507,7 @@ function ioError(e: unknown, file: string): OciError {
 }
 
 const PUSH_CHUNK = 256 * 1024;
+const WRITE_BATCH = 1024 * 1024;
 
 /**
  * A file as a pull-based stream: a chunk is read only when the request asks for one, so pushing holds about one

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../../../../tools/test-registry/index.mjs';
-import { attachSigstoreBundle, createKeyRing, digestOf, OciError, PluginCache, pullPlugin, pushPlugin, RegistryClient, signCosign, MEDIA_TYPE_OCI_MANIFEST, MEDIA_TYPE_OCI_EMPTY, type PullPluginOptions } from '../index.js';
+import { attachSigstoreBundle, createKeyRing, OciError, PluginCache, publicKeysFromEnv, pullPlugin, pushPlugin, RegistryClient, signCosign, type PullPluginOptions } from '../index.js';
+import { digestOf } from '../client/digest.js';
+import { MEDIA_TYPE_OCI_EMPTY, MEDIA_TYPE_OCI_MANIFEST } from '../client/media-types.js';
 import { tarOf } from './__fixtures__/tar.js';
 
 let reg: TestRegistry;
@@ -239,6 +241,15 @@ describe('cosign signatures', () => {
     expect(got.verifiedBy).toBe('release');
     const pinned = await pullPlugin(base(await freshCache(), 'plugins/signed', { keys, options: { pubkey: 'release' } }));
     expect(pinned.verifiedBy).toBe('release');
+  });
+
+  it("verifies with AI Studio's per-command key forms: pubkey=env:VAR and pubkey=/path/key.pub", async () => {
+    const keyFile = join(work, 'release.pub');
+    writeFileSync(keyFile, pem(signer));
+    const keys = publicKeysFromEnv({ RELEASE_KEY: pem(signer), OTHER_KEY: pem(other) });
+    expect((await pullPlugin(base(await freshCache(), 'plugins/signed', { keys, options: { pubkey: 'env:RELEASE_KEY' } }))).verifiedBy).toBe('env:RELEASE_KEY');
+    expect((await pullPlugin(base(await freshCache(), 'plugins/signed', { keys, options: { pubkey: keyFile } }))).verifiedBy).toBe(keyFile);
+    expect(await codeOf(pullPlugin(base(await freshCache(), 'plugins/signed', { keys, options: { pubkey: 'env:OTHER_KEY' } })))).toBe('OCI_SIGNATURE_INVALID');
   });
 
   it('refuses a wrong key, a missing signature, an unknown key name, and caches nothing', async () => {

@@ -46,6 +46,8 @@ export interface PulledPlugin {
   runtime?: PluginRuntime;
   fromCache: boolean;
   metadata: CacheEntry;
+  /** By tag: when the tag's digest was asked of the registry (kept `refTtlMs` with IfNotPresent). */
+  resolvedAt?: string;
 }
 
 const DEFAULT_MAX = 512 * 1024 * 1024;
@@ -73,17 +75,20 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
 
   // 1. Which digest does the reference mean now?
   let subjectDigest = o.reference.digest;
+  let resolvedAt: string | undefined;
   if (!subjectDigest) {
     const rec = (o.pullPolicy ?? 'IfNotPresent') === 'IfNotPresent' ? await o.cache.getRef(refName) : undefined;
-    if (rec && Date.now() - Date.parse(rec.resolvedAt) < (o.refTtlMs ?? 24 * 3600_000)) subjectDigest = rec.subjectDigest;
+    if (rec && Date.now() - Date.parse(rec.resolvedAt) < (o.refTtlMs ?? 24 * 3600_000)) ({ subjectDigest, resolvedAt } = rec);
     else {
       const head = await o.client.headManifest(repository, o.reference.tag ?? 'latest', req);
       if (!head) throw new OciError({ code: 'OCI_MANIFEST_NOT_FOUND', message: `${refName} not found`, details: { reference: refName } });
       subjectDigest = head.digest;
-      await o.cache.putRef({ reference: refName, subjectDigest, resolvedAt: new Date().toISOString() });
+      resolvedAt = new Date().toISOString();
+      await o.cache.putRef({ reference: refName, subjectDigest, resolvedAt });
     }
   }
   const sd = subjectDigest;
+  const resolution = resolvedAt !== undefined ? { resolvedAt } : {};
 
   const fromCache = async (): Promise<PulledPlugin | undefined> => {
     const found = await o.cache.findBySubject(sd, platformKey);
@@ -91,7 +96,7 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
     try {
       const hit = await o.cache.get(found.manifestDigest);
       if (!hit) return undefined;
-      return { path: hit.path, digest: hit.entry.binaryDigest, manifestDigest: hit.entry.manifestDigest, subjectDigest: sd, ...(hit.entry.verifiedBy ? { verifiedBy: hit.entry.verifiedBy } : {}), ...(hit.entry.runtime ? { runtime: hit.entry.runtime } : {}), fromCache: true, metadata: hit.entry };
+      return { path: hit.path, digest: hit.entry.binaryDigest, manifestDigest: hit.entry.manifestDigest, subjectDigest: sd, ...(hit.entry.verifiedBy ? { verifiedBy: hit.entry.verifiedBy } : {}), ...(hit.entry.runtime ? { runtime: hit.entry.runtime } : {}), fromCache: true, metadata: hit.entry, ...resolution };
     } catch (e) {
       if (e instanceof OciError && e.code === 'OCI_CACHE_CORRUPT') return undefined; // re-download below
       throw e;
@@ -146,7 +151,7 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
       const stored = await o.cache.commit(binary, {
         manifestDigest: fetched.digest, subjectDigest: sd, repository: `${registry}/${repository}`, reference: refName, verifiedBy, platform: platformKey, ...(runtime ? { runtime } : {}),
       }, raw ? layer.digest : undefined);
-      return { path: stored.path, digest: stored.entry.binaryDigest, manifestDigest: fetched.digest, subjectDigest: sd, ...(verifiedBy ? { verifiedBy } : {}), ...(runtime ? { runtime } : {}), fromCache: false, metadata: stored.entry };
+      return { path: stored.path, digest: stored.entry.binaryDigest, manifestDigest: fetched.digest, subjectDigest: sd, ...(verifiedBy ? { verifiedBy } : {}), ...(runtime ? { runtime } : {}), fromCache: false, metadata: stored.entry, ...resolution };
     } finally {
       await rm(download, { force: true });
       if (binary !== download) await rm(binary, { force: true });

@@ -34,6 +34,37 @@ describe('publicKeysFromEnv', () => {
     expect(String((err as Error).message)).not.toContain('secretish');
   });
 
+  it("takes AI Studio's OCI_PLUGINS_PUBKEY_<NAME> holding a file path", () => {
+    const a = pem();
+    const ring = publicKeysFromEnv({ OCI_PLUGINS_PUBKEY_RELEASE: '/etc/keys/release.pub' }, (p) => { expect(p).toBe('/etc/keys/release.pub'); return a; });
+    expect(selectKeys(ring, 'release')[0]![1].export({ type: 'spki', format: 'pem' })).toBe(a);
+  });
+
+  it('selects pubkey=env:VAR (PEM text or a path in the variable) and pubkey=/path/key.pub per command', () => {
+    const a = pem(), b = pem(), c = pem();
+    const files: Record<string, string> = { '/k/b.pub': b, '/k/c.pub': c };
+    const read = (p: string): string => { const f = files[p]; if (!f) throw Object.assign(new Error('x'), { code: 'ENOENT' }); return f; };
+    const ring = publicKeysFromEnv({ MY_KEY: a, KEY_FILE: '/k/c.pub', SECRET: 'not a key' });
+    const exportOf = (sel: string): string => String(selectKeys(ring, sel, read)[0]![1].export({ type: 'spki', format: 'pem' }));
+    expect(selectKeys(ring, 'env:MY_KEY', read)[0]![0]).toBe('env:MY_KEY');
+    expect(exportOf('env:MY_KEY')).toBe(a);
+    expect(exportOf('env:KEY_FILE')).toBe(c);
+    expect(exportOf('/k/b.pub')).toBe(b);
+    expect(() => selectKeys(ring, 'env:UNSET', read)).toThrow(expect.objectContaining({ code: 'OCI_KEY_NOT_FOUND' }));
+    expect(() => selectKeys(ring, '/k/missing.pub', read)).toThrow(expect.objectContaining({ code: 'OCI_KEY_NOT_FOUND' }));
+    let err: unknown;
+    try { selectKeys(ring, 'env:SECRET', read); } catch (e) { err = e; }
+    expect(err).toMatchObject({ code: 'OCI_KEY_INVALID' });
+    expect(String((err as Error).message)).not.toContain('not a key');
+  });
+
+  it('OCI_PLUGINS_DEFAULT_PUBKEYS chooses the keys used without pubkey= (names, env:VAR or paths)', () => {
+    const a = pem(), b = pem(), c = pem();
+    const ring = publicKeysFromEnv({ OCI_PLUGINS_PUBKEY_A: a, OCI_PLUGINS_PUBKEY_B: b, C_KEY: c, OCI_PLUGINS_DEFAULT_PUBKEYS: 'A, env:C_KEY' });
+    expect(selectKeys(ring).map(([n]) => n)).toEqual(['a', 'env:C_KEY']);
+    expect(() => publicKeysFromEnv({ OCI_PLUGINS_DEFAULT_PUBKEYS: 'nobody' })).toThrow(expect.objectContaining({ code: 'OCI_KEY_INVALID' }));
+  });
+
   it('throws OCI_KEY_NOT_FOUND for an unknown pubkey= name', () => {
     const ring = publicKeysFromEnv({ OCI_PLUGINS_PUBKEY_A: pem() });
     expect(() => selectKeys(ring, 'b')).toThrow(expect.objectContaining({ code: 'OCI_KEY_NOT_FOUND' }));

@@ -1,7 +1,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle';
-import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
-import { DSSEBundleBuilder, type Signer } from '@sigstore/sign';
+import type { Signer } from '@sigstore/sign';
+import type * as SigstoreBundle from '@sigstore/bundle';
+import type * as SigstoreVerify from '@sigstore/verify';
 import { OciError } from '../error.js';
 import type { RegistryClient } from '../client/registry-client.js';
 import { digestOf, parseDigest } from '../client/digest.js';
@@ -19,7 +19,12 @@ const EMPTY = Buffer.from('{}');
 // An empty trusted root: key-based bundles carry no certificates, tlog entries or timestamps to check.
 const EMPTY_ROOT = { mediaType: '', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] };
 
-function verifyWithKey(bundleJson: unknown, key: KeyObject, subjectDigest: string): void {
+// The sigstore libraries are loaded when a bundle is first looked at: most pulls (and every CLI command that does not
+// verify or sign bundles) never need them, and loading them costs a cold process a good part of its start-up.
+type VerifyLibs = [typeof SigstoreBundle, typeof SigstoreVerify];
+const verifyLibs = (): Promise<VerifyLibs> => Promise.all([import('@sigstore/bundle'), import('@sigstore/verify')]);
+
+function verifyWithKey([{ bundleFromJSON }, { toSignedEntity, toTrustMaterial, Verifier }]: VerifyLibs, bundleJson: unknown, key: KeyObject, subjectDigest: string): void {
   const bundle = bundleFromJSON(bundleJson);
   const trust = toTrustMaterial(EMPTY_ROOT as never, () => ({ publicKey: key, validFor: () => true }));
   const verifier = new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 });
@@ -46,13 +51,14 @@ export async function verifySigstoreBundles(client: RegistryClient, repository: 
   const refs = await client.getReferrers(repository, digest, { artifactType: MEDIA_TYPE_SIGSTORE_BUNDLE, ...opts });
   if (!refs.length) throw new OciError({ code: 'OCI_SIGNATURE_MISSING', message: `${repository}@${digest} has no sigstore bundle`, details: { repository, digest } });
   const reasons = new Set<string>();
+  const libs = await verifyLibs();
   for (const ref of refs) {
     const man = parseImageManifest((await client.getManifest(repository, ref.digest, { ...opts, size: ref.size })).json, `${repository}@${ref.digest}`);
     for (const layer of (man.layers ?? []).filter((l) => l.mediaType === MEDIA_TYPE_SIGSTORE_BUNDLE)) {
       let json: unknown;
       try { json = JSON.parse(Buffer.from(await client.getBlob(repository, layer.digest, { maxBytes: 1 << 20, ...opts })).toString('utf8')); } catch { reasons.add('bundle is not JSON'); continue; }
       for (const [name, key] of keys) {
-        try { verifyWithKey(json, key, digest); return { verifiedBy: name }; } catch (e) { reasons.add((e as Error).message.slice(0, 200)); }
+        try { verifyWithKey(libs, json, key, digest); return { verifiedBy: name }; } catch (e) { reasons.add((e as Error).message.slice(0, 200)); }
       }
     }
   }
@@ -64,6 +70,7 @@ export async function verifySigstoreBundles(client: RegistryClient, repository: 
  * referrer manifest; also records it in the `sha256-<hex>` fallback index for registries without the referrers API.
  */
 export async function attachSigstoreBundle(client: RegistryClient, repository: string, subject: { digest: string; size: number; mediaType: string }, privateKey: KeyObject, publicKeyPem: string, opts: { keyHint?: string; signal?: AbortSignal } = {}): Promise<string> {
+  const [{ bundleToJSON }, { DSSEBundleBuilder }] = await Promise.all([import('@sigstore/bundle'), import('@sigstore/sign')]);
   const signer: Signer = {
     sign: async (data) => ({ signature: signBytes(privateKey, data), key: { $case: 'publicKey', publicKey: publicKeyPem, hint: opts.keyHint ?? 'plugway' } }),
   };
