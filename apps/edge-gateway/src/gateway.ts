@@ -279,8 +279,8 @@ export class Gateway {
       upReq.on('response', (upRes) => { this.respond(upRes, res, ctx).then(resolve, (e: unknown) => { upRes.destroy(); sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: (e as Error).message })); resolve(); }); });
       if (ctx.body) upReq.end(ctx.body);
       else {
-        if (ctx.chains.data_collection.length) {
-          // Data collection gets the first `captureBytes` of the streamed body, copied on the way through.
+        if (ctx.chains.data_collection.length || ctx.chains.on_response.length) {
+          // Data collection and OnStreamComplete get the first `captureBytes` of the streamed body, copied on the way through.
           const captured: Buffer[] = [];
           let size = 0;
           req.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
