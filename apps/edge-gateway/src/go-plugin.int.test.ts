@@ -4,7 +4,7 @@
 // the edge sends and receives is checked here with distinct values, and context_updates must reach later hooks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,8 +31,10 @@ let remotePort = 0;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'edge-go-'));
-  // Plugins run as an unprivileged user (least privilege): they record into a sticky, world-writable dir, like /tmp.
-  chmodSync(work, 0o1777);
+  // Plugins run sandboxed (as nobody when the tests run as root): they write their records into a world-writable dir.
+  chmodSync(work, 0o711);
+  mkdirSync(join(work, 'rec'), { mode: 0o1777 });
+  chmodSync(join(work, 'rec'), 0o1777);
   const r = spawnSync(`${REPO}/tools/go-plugins/build.sh`, [work, 'echo-plugin'], { encoding: 'utf8', timeout: 550_000 });
   if (r.status !== 0) throw new Error(`tools/go-plugins/build.sh failed (${r.status}): ${r.stderr}`);
   binary = r.stdout.trim().split('\n').at(-1)!;
@@ -140,7 +142,7 @@ async function readRecord(file: string, until: (r: Recorded) => boolean): Promis
 }
 
 async function roundTrip(command: string): Promise<void> {
-  const record = join(work, `record-${Math.random().toString(36).slice(2)}.jsonl`);
+  const record = join(work, 'rec', `record-${Math.random().toString(36).slice(2)}.jsonl`);
   const app = await startEdge(command, record);
   try {
     for (const [id] of HOOKS) expect(app.manager.getStatus(id)).toMatchObject({ state: 'running' });
@@ -209,7 +211,7 @@ describe('an AI Studio-style Go plugin behind the edge', { timeout: 180_000 }, (
   });
 
   it('applies block, status_code, headers, body and error_message of a blocking answer, and an auth refusal', async () => {
-    const record = join(work, 'block.jsonl');
+    const record = join(work, 'rec', 'block.jsonl');
     const block = (answer: pluginpb.PluginResponse) => ({ 'respond.ProcessPreAuth': JSON.stringify(pluginpb.PluginResponse.toJSON(answer)) });
     const withBody = await startEdge(`file://${binary}`, record, [['pre', 'pre_auth']],
       block(pluginpb.PluginResponse.fromPartial({ block: true, statusCode: 429, headers: { 'x-blocked': 'yes' }, body: Buffer.from('blocked-body'), errorMessage: 'ignored with a body' })));
@@ -234,7 +236,7 @@ describe('an AI Studio-style Go plugin behind the edge', { timeout: 180_000 }, (
   });
 
   it('runs a streamed response through OnBeforeWrite per chunk and OnStreamComplete at the end', async () => {
-    const record = join(work, 'stream.jsonl');
+    const record = join(work, 'rec', 'stream.jsonl');
     const app = await startEdge(`file://${binary}`, record, [['resp', 'on_response']], {
       'respond.OnBeforeWriteHeaders': '{}',
       'respond.OnBeforeWrite': JSON.stringify(pluginpb.ResponseWriteResponse.toJSON(pluginpb.ResponseWriteResponse.fromPartial({ modified: true, body: Buffer.from('chunk!') }))),
