@@ -63,7 +63,11 @@ describe('helm chart deploy/helm/plugway', () => {
 describe('docker-compose.yml and Dockerfiles', () => {
   it('runs studio, edge and a registry', () => {
     const compose = parse(read(join(DEPLOY, 'docker-compose.yml'))) as { services: Record<string, { build?: { dockerfile: string }; environment?: Record<string, string> }> };
-    expect(Object.keys(compose.services).sort()).toEqual(['edge', 'registry', 'studio']);
+    expect(Object.keys(compose.services).sort()).toEqual(['edge', 'postgres', 'registry', 'studio']);
+    // Issue #13: two studio replicas on the one PostgreSQL, two edges.
+    const multi = compose.services as Record<string, { deploy?: { replicas?: number }; environment?: Record<string, string> }>;
+    expect([multi['studio']!.deploy?.replicas, multi['edge']!.deploy?.replicas]).toEqual([2, 2]);
+    expect(multi['studio']!.environment!['DATABASE_URL']).toMatch(/^postgres:\/\/plugway:.*@postgres:5432\/plugway$/);
     expect(compose.services['edge']!.environment).toMatchObject({ OCI_PLUGINS_CACHE_DIR: '/var/lib/microgateway/plugins', EDGE_STUDIO_URL: 'http://studio:3000' });
     for (const s of ['studio', 'edge']) expect(read(join(REPO, compose.services[s]!.build!.dockerfile))).toContain('FROM node:20-slim AS runtime');
   });

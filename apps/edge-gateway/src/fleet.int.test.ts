@@ -25,6 +25,8 @@ let upstream: http.Server;
 const studios: Record<'A' | 'B', { url: string; port: number; child?: ChildProcess }> = { A: { url: '', port: 0 }, B: { url: '', port: 0 } };
 const edges: Record<'e1' | 'e2', EdgeApp | undefined> = { e1: undefined, e2: undefined };
 const timings: Array<[string, number]> = [];
+/** The edges sync with an edge credential (created through studio A, valid on both: it lives in the database). */
+let credential = '';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,7 +68,7 @@ async function killStudio(name: 'A' | 'B'): Promise<void> {
 async function startEdge(name: 'e1' | 'e2', studio: 'A' | 'B'): Promise<EdgeApp> {
   const settings = loadEdgeSettings({
     PATH: process.env['PATH'] ?? '', HOME: work, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent',
-    EDGE_STUDIO_URL: studios[studio].url, EDGE_STUDIO_TOKEN: TOKEN, EDGE_STUDIO_SYNC_INTERVAL_MS: '1000', EDGE_ID: name,
+    EDGE_STUDIO_URL: studios[studio].url, EDGE_STUDIO_CREDENTIAL: credential, EDGE_STUDIO_SYNC_INTERVAL_MS: '1000', EDGE_ID: name,
     EDGE_DATA_DIR: join(work, name), OCI_PLUGINS_CACHE_DIR: join(work, `${name}-cache`),
     EDGE_UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, PLUGIN_COMMAND_ALLOWLIST: `${REPO}/examples/**`,
   });
@@ -123,6 +125,7 @@ beforeAll(async () => {
   // One after the other: both run the migrations otherwise (serialised by an advisory lock, but slower on 2 cores).
   await startStudio('A');
   await startStudio('B');
+  credential = (await api('A', '/api/v1/edge-credentials', { method: 'POST', body: { name: 'fleet' } })).body.token;
   await startEdge('e1', 'A');
   await startEdge('e2', 'B');
 }, 300_000);

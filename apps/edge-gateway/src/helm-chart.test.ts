@@ -53,11 +53,20 @@ const VALUE_SETS: Record<string, Record<string, unknown>> = {
     },
     networkPolicy: { enabled: true, edgeIngressFrom: [{ podSelector: { matchLabels: { app: 'frontend' } } }], registry: { cidrs: ['203.0.113.0/24'], ports: [443, 5000] } },
   },
+  // Issue #13: N studios on one PostgreSQL (URL from a Secret), M edges
+  replicas: {
+    apiToken: { value: TOKEN },
+    studio: { replicaCount: 3, database: { existingSecret: 'plugway-db' } },
+    edge: { replicaCount: 4 },
+  },
 };
 
 const deployments = (objs: RenderedObject[]) => objs.filter((o) => o.obj.kind === 'Deployment').map((o) => o.obj as unknown as IDeployment);
-// The container env; a value from a Secret (the API token) stands in as TOKEN.
-const envOf = (d: IDeployment): Record<string, string> => Object.fromEntries((d.spec!.template.spec!.containers[0]!.env ?? []).map((e) => [e.name, e.value ?? TOKEN]));
+// The container env; a value from a Secret stands in as TOKEN (the API token) or a postgres:// URL (key `url`), the pod name as POD.
+const POD = 'plugway-edge-7d9f-x2k4q';
+const envOf = (d: IDeployment): Record<string, string> => Object.fromEntries((d.spec!.template.spec!.containers[0]!.env ?? []).map((e) => [
+  e.name, e.value ?? (e.valueFrom?.fieldRef ? POD : e.valueFrom?.secretKeyRef?.key === 'url' ? 'postgres://plugway:pw@db:5432/plugway' : TOKEN),
+]));
 
 describe.each(Object.entries(VALUE_SETS))('helm chart with the %s values', (_name, values) => {
   const { objects } = renderChart(CHART, values);
@@ -130,6 +139,21 @@ describe('helm chart specifics', () => {
     expect(pod.volumes).toContainEqual({ name: 'oci-cache', persistentVolumeClaim: { claimName: 'oci-cache' } });
     expect(pod.containers[0]!.volumeMounts).toContainEqual({ name: 'plugins-src', mountPath: '/plugins', readOnly: true, subPath: 'bin' });
     expect(objects.filter((o) => o.obj.kind === 'NetworkPolicy')).toHaveLength(1);
+  });
+
+  it('replicas: N studios share PostgreSQL (no volume, rolling updates), M edges each named by their pod', () => {
+    const { objects } = renderChart(CHART, VALUE_SETS['replicas']);
+    const [studio, edge] = ['-studio', '-edge'].map((n) => deployments(objects).find((d) => d.metadata!.name!.endsWith(n))!);
+    expect(studio!.spec).toMatchObject({ replicas: 3, strategy: { type: 'RollingUpdate' } });
+    expect(objects.some((o) => o.obj.kind === 'PersistentVolumeClaim')).toBe(false);
+    expect(studio!.spec!.template.spec!.volumes).toContainEqual({ name: 'data', emptyDir: {} });
+    expect(studio!.spec!.template.spec!.containers[0]!.env).toContainEqual({ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'plugway-db', key: 'url' } } });
+    expect(loadStudioSettings(envOf(studio!)).database.kind).toBe('postgres');
+    expect(edge!.spec!.replicas).toBe(4);
+    expect(loadEdgeSettings(envOf(edge!)).studio).toMatchObject({ url: 'http://plugway-plugway-studio:3000', edgeId: POD });
+    // The single-node default keeps SQLite on a volume with Recreate.
+    const single = deployments(renderChart(CHART, VALUE_SETS['defaults']).objects).find((d) => d.metadata!.name!.endsWith('-studio'))!;
+    expect(single.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
   });
 
   it('fails like helm on a missing required value and on template constructs the renderer does not support', () => {

@@ -3,6 +3,7 @@ import { startTempPostgres, type TempPostgres } from '../testing/postgres.js';
 import { DEMO_PLUGIN, startHarness } from '../testing/harness.js';
 import { PostgresStore } from './postgres-store.js';
 import type { NewPlugin } from './plugin-store.js';
+import { checkVersionContract } from '../testing/store-contract.js';
 
 const rec = (slug: string): NewPlugin => ({ name: slug, slug, description: '', command: 'file:///x', hook_type: 'auth', hook_types: ['auth'], plugin_type: 'gateway', is_active: true, oci_reference: null, namespace: '', checksum: null, config: { a: [1] } });
 
@@ -26,6 +27,24 @@ describe('PostgresStore (a real temporary PostgreSQL)', () => {
     expect(await store.delete(a.id)).toBe(true);
     expect(await store.get(a.id)).toBeUndefined();
     expect(await store.delete(b.id)).toBe(true);
+  });
+
+  it('versions every change of the plugin set, records edges, and tells watchers of other connections', async () => {
+    await checkVersionContract(store, 'pg');
+    const other = await PostgresStore.open(server.url);
+    try {
+      let heard = 0;
+      const stop = other.watch(() => { heard++; });
+      // The first call comes when the listener is connected (a reconnect also calls, to catch up).
+      for (let i = 0; i < 100 && heard === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      const before = heard;
+      await store.create(rec('pg-watched'));
+      for (let i = 0; i < 100 && heard === before; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(heard).toBeGreaterThan(before);
+      stop();
+    } finally {
+      await other.close();
+    }
   });
 
   it('the studio runs on DATABASE_URL=postgres://…', async () => {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from './sqlite-store.js';
 import type { NewPlugin } from './plugin-store.js';
+import { checkVersionContract } from '../testing/store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'studio-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,6 +41,11 @@ describe('SqliteStore', () => {
     expect(await s.delete(b.id)).toBe(true);
     expect(await s.delete(b.id)).toBe(false);
     expect(await s.update(999, { name: 'x' })).toBeUndefined();
+    await s.close();
+  });
+  it('versions every change of the plugin set and records edges', async () => {
+    const s = new SqliteStore(':memory:');
+    await checkVersionContract(s, 'sq');
     await s.close();
   });
 });
