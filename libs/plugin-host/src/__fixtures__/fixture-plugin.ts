@@ -25,7 +25,8 @@ const impl: Partial<pluginpb.PluginServiceServer> = {
     calls++;
     if (mode === 'slow') await sleep(3000);
     cb(null, pluginpb.PluginResponse.fromPartial({ modified: true, headers: { ...call.request.headers, 'x-fixture': `pid-${process.pid}`, 'x-calls': String(calls) } }));
-    if (mode === 'crash-after-call') setTimeout(() => process.exit(7), 10);
+    // Exit once the answer is surely on the wire (10 ms was not enough on a loaded machine: ECONNRESET before the reply).
+    if (mode === 'crash-after-call') setTimeout(() => process.exit(7), 200);
   },
   authenticate: (call, cb) => {
     if (call.request.credential === 'boom') return cb({ code: grpc.status.INTERNAL, details: 'fixture exploded' });
