@@ -4,7 +4,7 @@
 // another route, 1 Go go-plugin hook, 1 TypeScript SDK hook and 10 Go hooks. wrk drives each target with keep-alive
 // connections against the same nginx upstream; CPU per request is read from /proc for the proxy process and,
 // separately, for what it calls (plugins, the auth service). Asserts nothing; prints a table and the ratios.
-// Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (8), BENCH_ONLY (comma-separated target names).
+// Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (8), BENCH_ONLY (target names, ';'-separated).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -18,7 +18,7 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/,
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 8);
-const ONLY = process.env['BENCH_ONLY']?.split(',').filter(Boolean);
+const ONLY = process.env['BENCH_ONLY']?.split(';').filter(Boolean);
 const API_KEY = 'bench-key-0123456789';
 const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 

@@ -8,7 +8,7 @@ import type { PluginManager } from '@plugway/runtime';
 import type { pluginpb } from '@plugway/proto';
 import { EdgeError } from './error.js';
 import { HookRunner, type ChainLink, type RouteChains } from './hook-chain.js';
-import { credentialOf, forwardable, readBody, sendError, sendJson, toHeaderMap } from './http-util.js';
+import { credentialOf, forwardable, forwardableRaw, readBody, sendError, sendJson, toHeaderMap } from './http-util.js';
 import type { EdgeMetrics } from './metrics.js';
 import { RouteTable, type RouteSpec } from './routes.js';
 import { applyContextUpdates, applyIdentity, newRequestContext, type UpstreamLlm } from './request-context.js';
@@ -35,6 +35,10 @@ export interface GatewayOptions {
 
 /** Headers a client may not set and data-collection plugins never see. */
 const INTERNAL_HEADERS = ['x-plugway-user-id', 'x-plugway-app-id'];
+/** The context of a request no hook sees (never handed to a plugin, never changed). */
+const NO_CONTEXT: pluginpb.PluginContext = Object.freeze({ requestId: '', vendor: '', llmId: 0, llmSlug: '', appId: 0, userId: 0, metadata: {}, traceContext: {} });
+/** What the proxy sets itself on the upstream request (the client's values are replaced or extended). */
+const SET_BY_PROXY = new Set([...INTERNAL_HEADERS, 'host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id']);
 
 interface Ctx {
   requestId: string;
@@ -43,7 +47,8 @@ interface Ctx {
   started: number;
   method: string;
   path: string;
-  headers: Record<string, string>;
+  /** The request headers as plugins see them; only built when a request-side or data-collection hook runs. */
+  headers: Record<string, string> | undefined;
   body: Buffer | undefined;
   /** Cancels hook calls when the client goes away; only made when a request-side or on_response hook runs. */
   signal: AbortSignal | undefined;
@@ -152,11 +157,17 @@ export class Gateway {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     const chains = this.runner.chains(this.runner.route(method, req.headers.host, path));
-    const headers = toHeaderMap(req.headers);
-    for (const h of INTERNAL_HEADERS) delete headers[h];
-    const requestId = headers['x-request-id'] || randomUUID();
-    headers['x-request-id'] = requestId;
-    const ctx: Ctx = { requestId, context: newRequestContext(requestId, headers, this.llm), started: performance.now(), method, path, headers, body: undefined, signal: undefined, chains };
+    const clientId = req.headers['x-request-id'];
+    const requestId = (Array.isArray(clientId) ? clientId.join(', ') : clientId) || randomUUID();
+    // Header map and PluginContext only when some hook of this route will see them.
+    let headers: Record<string, string> | undefined;
+    if (chains.any) {
+      headers = toHeaderMap(req.headers);
+      for (const h of INTERNAL_HEADERS) delete headers[h];
+      headers['x-request-id'] = requestId;
+    }
+    const context = headers ? newRequestContext(requestId, headers, this.llm) : NO_CONTEXT;
+    const ctx: Ctx = { requestId, context, started: performance.now(), method, path, headers, body: undefined, signal: undefined, chains };
     res.on('finish', () => this.finished(ctx, res.statusCode));
     if (!this.upstream) return sendError(res, new EdgeError({ code: 'EDGE_NO_UPSTREAM', message: 'no upstream is configured' }));
     // Only origin-form targets ("/path?query"); absolute-form (forward-proxy style) requests are not relayed.
@@ -175,14 +186,14 @@ export class Gateway {
     if (body === 'closed') { res.destroy(); return; }
     if (body === 'too-large') return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the request body is larger than ${this.maxBody} bytes` }));
     ctx.body = body;
-    const pluginRequest = () => ({ method: ctx.method, path: ctx.path, headers: ctx.headers, body: ctx.body ?? Buffer.alloc(0), remoteAddr: req.socket.remoteAddress ?? '', context: ctx.context });
+    const pluginRequest = () => ({ method: ctx.method, path: ctx.path, headers: ctx.headers ?? {}, body: ctx.body ?? Buffer.alloc(0), remoteAddr: req.socket.remoteAddress ?? '', context: ctx.context });
 
     for (const link of pre) if (!(await this.requestHook(link, 'processPreAuth', pluginRequest(), ctx, res))) return;
 
     let identity: { userId: string; appId: string; claims: Record<string, string> } | undefined;
     if (auth.length) {
       let rejected: string | undefined;
-      const { credential, authType } = credentialOf(ctx.headers);
+      const { credential, authType } = credentialOf(ctx.headers ?? {});
       for (const link of auth) {
         const r = await this.runner.call(link, 'authenticate', { credential, authType, request: pluginRequest(), context: ctx.context }, ctx.signal);
         if (r.kind === 'stop') return sendError(res, r.error);
@@ -204,8 +215,8 @@ export class Gateway {
       const enriched = { request: pluginRequest(), userId: identity?.userId ?? '', appId: identity?.appId ?? '', authClaims: identity?.claims ?? {}, authenticated: Boolean(identity) };
       if (!(await this.requestHook(link, 'processPostAuth', enriched, ctx, res))) return;
     }
-    if (identity?.userId) ctx.headers['x-plugway-user-id'] = identity.userId;
-    if (identity?.appId) ctx.headers['x-plugway-app-id'] = identity.appId;
+    if (identity?.userId) ctx.headers!['x-plugway-user-id'] = identity.userId;
+    if (identity?.appId) ctx.headers!['x-plugway-app-id'] = identity.appId;
     await this.forward(req, res, ctx);
   }
 
@@ -234,14 +245,27 @@ export class Gateway {
 
   private forward(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
     const { url: up, lib, hostname, basePath } = this.upstream!;
-    const headers: Record<string, string> = forwardable(ctx.headers);
     const from = req.socket.remoteAddress;
-    const xff = ctx.headers['x-forwarded-for'];
-    headers['host'] = up.host;
-    headers['x-forwarded-for'] = xff && from ? `${xff}, ${from}` : (xff || from || '');
-    headers['x-forwarded-host'] = ctx.headers['host'] ?? '';
-    headers['x-forwarded-proto'] = 'http';
-    if (ctx.body) { headers['content-length'] = String(ctx.body.length); delete headers['transfer-encoding']; }
+    let headers: Record<string, string> | string[];
+    if (ctx.chains.requestSide) {
+      // Plugins may have replaced the headers: forward their map.
+      const map = forwardable(ctx.headers!);
+      const xff = map['x-forwarded-for'];
+      map['host'] = up.host;
+      map['x-forwarded-for'] = xff && from ? `${xff}, ${from}` : (xff || from || '');
+      map['x-forwarded-host'] = ctx.headers!['host'] ?? '';
+      map['x-forwarded-proto'] = 'http';
+      map['x-request-id'] = ctx.requestId;
+      if (ctx.body) { map['content-length'] = String(ctx.body.length); delete map['transfer-encoding']; }
+      headers = map;
+    } else {
+      // No plugin touched the request: the client's header lines go on as a flat list (no maps, no re-validation).
+      const xffIn = req.headers['x-forwarded-for'];
+      const xff = Array.isArray(xffIn) ? xffIn.join(', ') : xffIn;
+      headers = forwardableRaw(req.rawHeaders, SET_BY_PROXY);
+      headers.push('host', up.host, 'x-forwarded-for', xff && from ? `${xff}, ${from}` : (xff || from || ''), 'x-forwarded-host', req.headers.host ?? '',
+        'x-forwarded-proto', 'http', 'x-request-id', ctx.requestId);
+    }
     return new Promise<void>((resolve) => {
       const upReq = lib.request({
         agent: lib === https ? this.agents.https : this.agents.http, protocol: up.protocol, hostname, port: up.port || undefined,
@@ -272,8 +296,13 @@ export class Gateway {
 
   private async respond(upRes: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
     const status = upRes.statusCode ?? 502;
-    let headers = forwardable(toHeaderMap(upRes.headers));
     const chain = ctx.chains.on_response;
+    if (chain.length === 0) {
+      // Streaming path, no plugin needs the response: the upstream's header lines go on as a flat list.
+      res.writeHead(status, forwardableRaw(upRes.rawHeaders));
+      return this.stream(upRes, res, ctx);
+    }
+    let headers = forwardable(toHeaderMap(upRes.headers));
     const context = ctx.context;
     for (const link of chain) {
       const r = await this.runner.call(link, 'onBeforeWriteHeaders', { headers, context }, ctx.signal);
@@ -282,21 +311,11 @@ export class Gateway {
     }
     // Responses without a body (HEAD, 204, 304) skip the body hooks; their Content-Length must stay as it is.
     const bodiless = ctx.method === 'HEAD' || status === 204 || status === 304;
-    if (chain.length === 0 || bodiless) {
-      // Streaming path: no plugin needs the whole body.
-      res.writeHead(status, chain.length ? withRepeated(forwardable(headers), upRes.headers) : withRepeated(headers, upRes.headers));
-      const captured: Buffer[] = [];
-      if (ctx.chains.data_collection.length) {
-        let size = 0;
-        upRes.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
-      }
-      upRes.pipe(res);
-      await new Promise<void>((resolve) => { res.once('close', resolve); upRes.once('error', () => { res.destroy(); resolve(); }); });
-      if (ctx.chains.data_collection.length) {
-        ctx.responseHeaders = headers;
-        ctx.responseBody = Buffer.concat(captured);
-      }
-      return;
+    if (bodiless) {
+      const out = forwardable(headers);
+      res.writeHead(status, withRepeated(out, upRes.headers));
+      ctx.responseHeaders = out;
+      return this.stream(upRes, res, ctx);
     }
     if (/^text\/event-stream\b/i.test(headers['content-type'] ?? '')) return this.respondStream(upRes, res, ctx, status, headers, chain);
     const read = await readBody(upRes, this.maxBody);
@@ -352,6 +371,20 @@ export class Gateway {
       requestBody: ctx.body ?? ctx.requestCapture ?? Buffer.alloc(0),
     };
     for (const link of chain) await this.runner.call({ ...link, failMode: 'open' }, 'onStreamComplete', complete, ctx.signal);
+  }
+
+  /** Pipes the upstream body to the client; data collection gets the first `captureBytes`, copied on the way through. */
+  private async stream(upRes: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
+    const collect = ctx.chains.data_collection.length > 0;
+    const captured: Buffer[] = [];
+    if (collect) {
+      let size = 0;
+      upRes.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
+      ctx.responseHeaders ??= forwardable(toHeaderMap(upRes.headers));
+    }
+    upRes.pipe(res);
+    await new Promise<void>((resolve) => { res.once('close', resolve); upRes.once('error', () => { res.destroy(); resolve(); }); });
+    if (collect) ctx.responseBody = Buffer.concat(captured);
   }
 
   /** Metrics, and the data-collection hooks fired after the response (never awaited by the client). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { credentialOf, forwardable, toHeaderMap } from './http-util.js';
+import { credentialOf, forwardable, forwardableRaw, toHeaderMap } from './http-util.js';
 import { EDGE_STATUS, EdgeError, type EdgeErrorCode } from './error.js';
 import { parseEdgeConfig } from './edge-config.js';
 
@@ -8,6 +8,12 @@ describe('toHeaderMap / forwardable', () => {
     const h = toHeaderMap({ 'X-A': ['1', '2'], connection: 'keep-alive, x-secret-hop', 'x-secret-hop': 'v', te: 'trailers', host: 'h', 'content-type': 'text/plain' });
     expect(h['x-a']).toBe('1, 2');
     expect(forwardable(h)).toEqual({ host: 'h', 'content-type': 'text/plain', 'x-a': '1, 2' });
+  });
+
+  it('forwardableRaw keeps repeated lines, lower-cases names and drops hop-by-hop, Connection-named and listed headers', () => {
+    const raw = ['Host', 'h', 'Set-Cookie', 'a=1', 'Connection', 'Keep-Alive, X-Secret-Hop', 'X-Secret-Hop', 'v', 'set-cookie', 'b=2', 'Transfer-Encoding', 'chunked', 'X-Plugway-User-Id', 'mallory'];
+    expect(forwardableRaw(raw, new Set(['x-plugway-user-id']))).toEqual(['host', 'h', 'set-cookie', 'a=1', 'set-cookie', 'b=2']);
+    expect(forwardableRaw([])).toEqual([]);
   });
 });
 

@@ -22,6 +22,29 @@ export function forwardable(h: Record<string, string>): Record<string, string> {
   return out;
 }
 
+/**
+ * A flat `[name, value, …]` list from Node's `rawHeaders`: names lower-cased; hop-by-hop headers, those named in
+ * `Connection` and those in `drop` left out; repeated headers (Set-Cookie) stay separate lines. The streaming path
+ * forwards this list as it is instead of building header maps.
+ */
+export function forwardableRaw(raw: readonly string[], drop?: ReadonlySet<string>): string[] {
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length !== 10 || raw[i]!.toLowerCase() !== 'connection') continue;
+    for (const token of raw[i + 1]!.split(',')) {
+      const n = token.trim().toLowerCase();
+      if (n) (named ??= new Set()).add(n);
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(k) || named?.has(k) || drop?.has(k)) continue;
+    out.push(k, raw[i + 1]!);
+  }
+  return out;
+}
+
 /** Reads a body up to `limit` bytes: `too-large` when it is larger, `closed` when the peer went away before the end. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'closed'> {
   return new Promise((resolve) => {

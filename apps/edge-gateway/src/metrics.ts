@@ -18,7 +18,15 @@ export interface EdgeMetrics {
 export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics?: boolean } = {}): EdgeMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry }); // standard names (process_*, nodejs_*)
-  const requests = new Counter({ name: 'edge_http_requests_total', help: 'Proxied requests by final status', labelNames: ['method', 'status'] as const, registers: [registry] });
+  // Request counts are kept in a plain map on the hot path and copied into the counter when it is scraped.
+  const counts = new Map<string, { labels: { method: string; status: string }; n: number }>();
+  const requests = new Counter({
+    name: 'edge_http_requests_total', help: 'Proxied requests by final status', labelNames: ['method', 'status'] as const, registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of counts.values()) this.inc(c.labels, c.n);
+    },
+  });
   const duration = new Histogram({ name: 'edge_http_request_duration_seconds', help: 'Proxied request duration', labelNames: ['method', 'status'] as const, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] });
   const hookCalls = new Counter({ name: 'edge_plugin_hook_calls_total', help: 'Plugin hook calls by outcome (ok, failed, timeout)', labelNames: ['plugin', 'hook', 'outcome'] as const, registers: [registry] });
   const hookDuration = new Histogram({ name: 'edge_plugin_hook_duration_seconds', help: 'Plugin hook call duration', labelNames: ['hook'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 1], registers: [registry] });
@@ -32,7 +40,7 @@ export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics
   });
   // prom-client hashes the label object on every inc/observe; the children are kept per label set instead. The key
   // sets are small (methods × statuses, plugins × hooks × outcomes); the request map is capped since clients pick methods.
-  const reqChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  const reqChildren = new Map<string, { count: { n: number }; time: { observe(v: number): void } }>();
   const hookChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   return {
     registry, requests, duration, hookCalls, hookDuration, syncs,
@@ -41,10 +49,12 @@ export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics
       let c = reqChildren.get(key);
       if (!c) {
         const labels = { method, status: String(status) };
-        c = { count: requests.labels(labels), time: duration.labels(labels) };
+        const count = counts.get(key) ?? { labels, n: 0 };
+        counts.set(key, count);
+        c = { count, time: duration.labels(labels) };
         if (reqChildren.size < 1024) reqChildren.set(key, c);
       }
-      c.count.inc();
+      c.count.n++;
       c.time.observe(seconds);
     },
     observeHook(plugin, hook, outcome, seconds) {
