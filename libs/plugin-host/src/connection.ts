@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { healthpb, pluginpb } from '@plugway/proto';
 import { PluginHostError } from './error.js';
 import { readConfigInfo, type ConfigInfo } from './config-info.js';
+import { GRPC_STATUS, H2UnaryClient, type H2Target } from './h2-client.js';
 
 /** Request and response type of the unary PluginService RPCs a gateway host calls, by grpc-js client method name. */
 export interface HookTypes {
@@ -80,6 +81,11 @@ export interface GrpcConnectionOptions {
   callTimeoutMs: number;
   /** Health service name to check (go-plugin registers "plugin"). */
   healthService: string;
+  /**
+   * Where hook calls go over the lean node:http2 client (see h2-client.ts); without it they use grpc-js. Connecting,
+   * health checks and the go-plugin controller always use grpc-js (cold path).
+   */
+  hookTarget?: H2Target;
 }
 
 type UnaryFn = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
@@ -90,6 +96,9 @@ export class GrpcConnection extends EventEmitter {
   readonly healthClient: healthpb.HealthClient;
   readonly opts: GrpcConnectionOptions;
   private isClosed = false;
+  private readonly h2: H2UnaryClient | undefined;
+  // One Metadata for every grpc-js hook call (nothing is ever added to it).
+  private readonly metadata = new grpc.Metadata();
 
   constructor(opts: GrpcConnectionOptions) {
     super();
@@ -98,6 +107,7 @@ export class GrpcConnection extends EventEmitter {
     this.plugin = new pluginpb.PluginServiceClient(opts.target, opts.credentials, channelOptions);
     // Share the plugin client's channel so health checks see the same connection.
     this.healthClient = new healthpb.HealthClient(opts.target, opts.credentials, { ...channelOptions, channelOverride: this.plugin.getChannel() });
+    this.h2 = opts.hookTarget ? new H2UnaryClient(opts.hookTarget, channelOptions['grpc.max_receive_message_length']) : undefined;
   }
 
   get id(): string { return this.opts.id; }
@@ -137,17 +147,30 @@ export class GrpcConnection extends EventEmitter {
       return { status: 'failed', durationMs: took(), error: new PluginHostError({ code: 'PLUGIN_CALL_ABORTED', message: 'call aborted before it started' }) };
     }
     const deadlineMs = opts.deadlineMs ?? this.opts.callTimeoutMs;
+    const failure = (grpcCode: number, message: string, cause?: unknown): HookOutcome<HookResponse<M>> => {
+      const details = { plugin: this.opts.id, method, grpcCode };
+      if (grpcCode === GRPC_STATUS.DEADLINE_EXCEEDED) {
+        return { status: 'timeout', durationMs: took(), error: new PluginHostError({ code: 'PLUGIN_CALL_TIMEOUT', message: `${method} on plugin ${this.opts.id} exceeded its ${deadlineMs} ms deadline`, details }) };
+      }
+      const code = grpcCode === GRPC_STATUS.CANCELLED && opts.signal?.aborted ? 'PLUGIN_CALL_ABORTED' : grpcCode === GRPC_STATUS.UNAVAILABLE ? 'PLUGIN_UNAVAILABLE' : 'PLUGIN_CALL_FAILED';
+      return { status: 'failed', durationMs: took(), error: new PluginHostError({ code, message: `${method} on plugin ${this.opts.id} failed: ${message}`, ...(cause ? { cause } : {}), details }) };
+    };
+    const def = pluginpb.PluginServiceService[method];
+    if (this.h2) {
+      const out = await this.h2.unary(def.path, def.requestSerialize(codec.fromPartial(request) as never), { deadlineMs, signal: opts.signal });
+      if (!out.ok) return failure(out.code, out.details);
+      try {
+        return { status: 'ok', response: def.responseDeserialize(out.message) as HookResponse<M>, durationMs: took() };
+      } catch (e) {
+        return failure(GRPC_STATUS.INTERNAL, `the answer does not decode: ${(e as Error).message}`, e);
+      }
+    }
     const fn = (this.plugin as unknown as Record<string, UnaryFn>)[method]!;
     return new Promise((resolve) => {
-      const call = fn.call(this.plugin, codec.fromPartial(request), new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => {
+      const call = fn.call(this.plugin, codec.fromPartial(request), this.metadata, { deadline: Date.now() + deadlineMs }, (err, res) => {
         opts.signal?.removeEventListener('abort', onAbort);
         if (!err) return resolve({ status: 'ok', response: res as HookResponse<M>, durationMs: took() });
-        const details = { plugin: this.opts.id, method, grpcCode: err.code };
-        if (err.code === grpc.status.DEADLINE_EXCEEDED) {
-          return resolve({ status: 'timeout', durationMs: took(), error: new PluginHostError({ code: 'PLUGIN_CALL_TIMEOUT', message: `${method} on plugin ${this.opts.id} exceeded its ${deadlineMs} ms deadline`, details }) });
-        }
-        const code = err.code === grpc.status.CANCELLED && opts.signal?.aborted ? 'PLUGIN_CALL_ABORTED' : err.code === grpc.status.UNAVAILABLE ? 'PLUGIN_UNAVAILABLE' : 'PLUGIN_CALL_FAILED';
-        resolve({ status: 'failed', durationMs: took(), error: new PluginHostError({ code, message: `${method} on plugin ${this.opts.id} failed: ${err.details || err.message}`, cause: err, details }) });
+        resolve(failure(err.code, err.details || err.message, err));
       });
       const onAbort = (): void => call.cancel();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -162,6 +185,7 @@ export class GrpcConnection extends EventEmitter {
   closeChannel(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.h2?.close();
     this.healthClient.close();
     this.plugin.close();
   }

@@ -82,8 +82,10 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
   logger.debug('plugin handshake', { network: info.network, address: info.address, appVersion: info.appVersion });
 
   const target = info.network === 'unix' ? `unix:${info.address}` : info.address;
+  const colon = info.address.lastIndexOf(':');
   const conn = new ProcessConnection(child, {
     id, target, credentials: grpc.credentials.createInsecure(),
+    hookTarget: info.network === 'unix' ? { kind: 'unix', path: info.address } : { kind: 'tcp', host: info.address.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(info.address.slice(colon + 1)) },
     callTimeoutMs: opts.callTimeoutMs ?? 5_000, healthService: GO_PLUGIN_HEALTH_SERVICE,
   }, opts.shutdownTimeoutMs ?? 3_000, logger);
   try {

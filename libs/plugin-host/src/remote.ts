@@ -69,6 +69,10 @@ export async function connectRemote(opts: RemoteOptions): Promise<PluginConnecti
   }
   const conn = new RemoteConnection({
     id: opts.id ?? randomUUID(), target, credentials, channelOptions,
+    hookTarget: {
+      kind: 'tcp', host: opts.address, port: opts.port, ...(opts.serverName ? { authority: opts.serverName } : {}),
+      ...(opts.tls ? { tls: { ...(opts.tls.ca ? { ca: toBuf(opts.tls.ca)! } : {}), ...(opts.tls.cert ? { cert: toBuf(opts.tls.cert)! } : {}), ...(opts.tls.key ? { key: toBuf(opts.tls.key)! } : {}), ...(opts.serverName ? { servername: opts.serverName } : {}) } } : {}),
+    },
     callTimeoutMs: opts.callTimeoutMs ?? 5_000, healthService: opts.healthService ?? GO_PLUGIN_HEALTH_SERVICE,
   });
   try {
