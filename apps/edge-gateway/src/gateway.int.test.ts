@@ -195,6 +195,23 @@ describe('timeouts and blocking', { timeout: 120_000 }, () => {
   });
 });
 
+describe('client disconnects', { timeout: 120_000 }, () => {
+  it('cancels a hook call in flight when the client goes away', async () => {
+    const app = await start([{ id: 'slow', name: 'Slow', slug: 'slow', command: SLOW, hookType: 'pre_auth', config: { delayMs: 4000 }, failMode: 'closed' }]);
+    const client = http.get(`${app.url}/t`, { agent: false, headers: { 'x-slow': 'yes' } });
+    client.on('error', () => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    client.destroy();
+    // Cancelled, the call ends as failed; uncancelled it would end ok after the plugin's 4 s (the poll gives up first).
+    let metrics = '';
+    for (let i = 0; i < 30 && !/hook="processPreAuth",outcome="failed"\} 1/.test(metrics); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      metrics = await (await fetch(`${app.url}/metrics`)).text();
+    }
+    expect(metrics).toMatch(/edge_plugin_hook_calls_total\{plugin="slow",hook="processPreAuth",outcome="failed"\} 1/);
+  });
+});
+
 describe('edge gateway configuration', { timeout: 120_000 }, () => {
   it('streams without plugins and answers coded errors for a missing upstream', async () => {
     const app = await start([]);

@@ -18,7 +18,6 @@ export interface EdgeMetrics {
 export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics?: boolean } = {}): EdgeMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry }); // standard names (process_*, nodejs_*)
-  // Request counts are kept in a plain map on the hot path and copied into the counter when it is scraped.
   const counts = new Map<string, { labels: { method: string; status: string }; n: number }>();
   const requests = new Counter({
     name: 'edge_http_requests_total', help: 'Proxied requests by final status', labelNames: ['method', 'status'] as const, registers: [registry],
@@ -28,7 +27,14 @@ export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics
     },
   });
   const duration = new Histogram({ name: 'edge_http_request_duration_seconds', help: 'Proxied request duration', labelNames: ['method', 'status'] as const, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] });
-  const hookCalls = new Counter({ name: 'edge_plugin_hook_calls_total', help: 'Plugin hook calls by outcome (ok, failed, timeout)', labelNames: ['plugin', 'hook', 'outcome'] as const, registers: [registry] });
+  const hookCounts = new Map<string, { labels: { plugin: string; hook: string; outcome: string }; n: number }>();
+  const hookCalls = new Counter({
+    name: 'edge_plugin_hook_calls_total', help: 'Plugin hook calls by outcome (ok, failed, timeout)', labelNames: ['plugin', 'hook', 'outcome'] as const, registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of hookCounts.values()) this.inc(c.labels, c.n);
+    },
+  });
   const hookDuration = new Histogram({ name: 'edge_plugin_hook_duration_seconds', help: 'Plugin hook call duration', labelNames: ['hook'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 1], registers: [registry] });
   const syncs = new Counter({ name: 'edge_plugin_syncs_total', help: 'Plugin set syncs (file, studio) by result', labelNames: ['source', 'result'] as const, registers: [registry] });
   new Gauge({
@@ -38,10 +44,10 @@ export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics
       for (const p of manager.list()) this.inc({ state: p.state });
     },
   });
-  // prom-client hashes the label object on every inc/observe; the children are kept per label set instead. The key
-  // sets are small (methods × statuses, plugins × hooks × outcomes); the request map is capped since clients pick methods.
+  // Counts live in plain maps on the hot path and reach prom-client when scraped (it hashes labels on every inc); the
+  // histogram children are looked up once per label set. The request cache is capped since clients pick methods.
   const reqChildren = new Map<string, { count: { n: number }; time: { observe(v: number): void } }>();
-  const hookChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  const hookChildren = new Map<string, { count: { n: number }; time: { observe(v: number): void } }>();
   return {
     registry, requests, duration, hookCalls, hookDuration, syncs,
     observeRequest(method, status, seconds) {
@@ -60,8 +66,12 @@ export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics
     observeHook(plugin, hook, outcome, seconds) {
       const key = `${plugin}\n${hook}\n${outcome}`;
       let c = hookChildren.get(key);
-      if (!c) hookChildren.set(key, c = { count: hookCalls.labels({ plugin, hook, outcome }), time: hookDuration.labels({ hook }) });
-      c.count.inc();
+      if (!c) {
+        const count = { labels: { plugin, hook, outcome }, n: 0 };
+        hookCounts.set(key, count);
+        hookChildren.set(key, c = { count, time: hookDuration.labels({ hook }) });
+      }
+      c.count.n++;
       if (seconds !== undefined) c.time.observe(seconds);
     },
   };

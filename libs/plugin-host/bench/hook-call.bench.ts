@@ -1,4 +1,5 @@
-// Hook-call latency through @plugway/plugin-host vs a bare grpc-js unary call to the same plugin executable, and
+// Hook-call latency through @plugway/plugin-host vs a bare call with the same node:http2 client (H2UnaryClient) and
+// a bare grpc-js unary call to the same plugin executable, and
 // cold start (launch → handshake → healthy) vs a bare process start. Runs the SDK's header-injector example (Node +
 // tsx) and, when tools/go-plugins/build.sh can build it, the Go go-plugin echo-plugin. Prints tables; asserts nothing.
 // Knobs: BENCH_CALLS (default 2000), BENCH_COLD (default 5).
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { pluginpb } from '@plugway/proto';
 import { launchPlugin } from '@plugway/plugin-host';
+import { H2UnaryClient } from '../src/h2-client.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const N = Number(process.env.BENCH_CALLS ?? 2000);
@@ -21,7 +23,7 @@ const pct = (xs: number[], p: number): number => xs.slice().sort((a, b) => a - b
 const ms = (x: number): string => `${x.toFixed(3)} ms`;
 
 // The bare baseline: our own minimal go-plugin handshake (cookie env, first stdout line) and a plain grpc-js client.
-async function startBare(path: string): Promise<{ child: ChildProcess; client: pluginpb.PluginServiceClient }> {
+async function startBare(path: string): Promise<{ child: ChildProcess; client: pluginpb.PluginServiceClient; h2: H2UnaryClient }> {
   const child = spawn(path, [], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AI_STUDIO_PLUGIN: 'v1', PLUGIN_PROTOCOL_VERSIONS: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
@@ -29,7 +31,8 @@ async function startBare(path: string): Promise<{ child: ChildProcess; client: p
   });
   const [, , network, address] = line.split('|');
   const client = new pluginpb.PluginServiceClient(network === 'unix' ? `unix:${address}` : address!, grpc.credentials.createInsecure());
-  return { child, client };
+  const h2 = new H2UnaryClient(network === 'unix' ? { kind: 'unix', path: address! } : { kind: 'tcp', host: address!.split(':')[0]!, port: Number(address!.split(':')[1]) });
+  return { child, client, h2 };
 }
 
 async function benchCalls(label: string, path: string): Promise<Record<string, Record<string, string>>> {
@@ -37,13 +40,21 @@ async function benchCalls(label: string, path: string): Promise<Record<string, R
   const bare = await startBare(path);
   const request = pluginpb.PluginRequest.fromPartial(REQ);
   const bareCall = (): Promise<void> => new Promise((resolve, reject) => bare.client.processPreAuth(request, (err) => (err ? reject(err) : resolve())));
+  const def = pluginpb.PluginServiceService.processPreAuth;
+  const h2Call = async (): Promise<void> => {
+    // What the host does per call, minus the host: encode the partial request, call, decode.
+    const out = await bare.h2.unary(def.path, def.requestSerialize(pluginpb.PluginRequest.fromPartial(REQ)), { deadlineMs: 5000 });
+    if (!out.ok) throw new Error(out.details);
+    def.responseDeserialize(out.message);
+  };
   const hostCall = async (): Promise<void> => {
     const out = await conn.callHook('processPreAuth', REQ);
     if (out.status !== 'ok') throw out.error;
   };
-  for (let i = 0; i < 200; i++) { await hostCall(); await bareCall(); } // warm-up
+  for (let i = 0; i < 200; i++) { await hostCall(); await bareCall(); await h2Call(); } // warm-up
   const host: number[] = [];
   const raw: number[] = [];
+  const rawH2: number[] = [];
   for (let i = 0; i < N; i++) {
     // Interleaved, so background load hits both sides alike.
     let t = performance.now();
@@ -52,14 +63,20 @@ async function benchCalls(label: string, path: string): Promise<Record<string, R
     t = performance.now();
     await bareCall();
     raw.push(performance.now() - t);
+    t = performance.now();
+    await h2Call();
+    rawH2.push(performance.now() - t);
   }
   bare.client.close();
+  bare.h2.close();
   bare.child.kill('SIGTERM');
   await conn.close();
   return {
     [`${label}: through host`]: { p50: ms(pct(host, 50)), p99: ms(pct(host, 99)) },
+    [`${label}: bare node:http2 client`]: { p50: ms(pct(rawH2, 50)), p99: ms(pct(rawH2, 99)) },
     [`${label}: bare grpc-js`]: { p50: ms(pct(raw, 50)), p99: ms(pct(raw, 99)) },
-    [`${label}: ratio host/bare`]: { p50: (pct(host, 50) / pct(raw, 50)).toFixed(2), p99: (pct(host, 99) / pct(raw, 99)).toFixed(2) },
+    [`${label}: ratio host/bare (same client)`]: { p50: (pct(host, 50) / pct(rawH2, 50)).toFixed(2), p99: (pct(host, 99) / pct(rawH2, 99)).toFixed(2) },
+    [`${label}: ratio bare http2/bare grpc-js`]: { p50: (pct(rawH2, 50) / pct(raw, 50)).toFixed(2), p99: (pct(rawH2, 99) / pct(raw, 99)).toFixed(2) },
   };
 }
 
