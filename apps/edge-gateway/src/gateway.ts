@@ -35,6 +35,7 @@ export interface GatewayOptions {
 
 /** Headers a client may not set and data-collection plugins never see. */
 const INTERNAL_HEADERS = ['x-plugway-user-id', 'x-plugway-app-id'];
+const EMPTY = Buffer.alloc(0);
 /** The context of a request no hook sees (never handed to a plugin, never changed). */
 const NO_CONTEXT: pluginpb.PluginContext = Object.freeze({ requestId: '', vendor: '', llmId: 0, llmSlug: '', appId: 0, userId: 0, metadata: {}, traceContext: {} });
 /** What the proxy sets itself on the upstream request (the client's values are replaced or extended). */
@@ -177,8 +178,9 @@ export class Gateway {
     if (!chains.requestSide) return this.forward(req, res, ctx);
 
     const { pre_auth: pre, auth, post_auth: post } = chains;
-    // Plugins see the body, so it is buffered only when a request-side hook runs; otherwise it streams.
-    const body = await readBody(req, this.maxBody);
+    // Plugins see the body, so it is buffered only when a request-side hook runs; otherwise it streams. A request
+    // with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3): nothing to wait for.
+    const body = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined ? EMPTY : await readBody(req, this.maxBody);
     if (body === 'closed') { res.destroy(); return; }
     if (body === 'too-large') return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the request body is larger than ${this.maxBody} bytes` }));
     ctx.body = body;

@@ -6,6 +6,7 @@ export { createGateway, Gateway } from './gateway.js';
 export type { GatewayOptions } from './gateway.js';
 export { loadEdgeConfig, parseEdgeConfig, edgeConfigSchema } from './edge-config.js';
 export type { EdgeConfig } from './edge-config.js';
+export type { RouteSpec } from './routes.js';
 export { PluginSync, fetchPluginSet } from './plugin-sync.js';
 export type { SyncReport, EdgeReport, PluginSetAnswer } from './plugin-sync.js';
 export { createEdgeMetrics } from './metrics.js';
