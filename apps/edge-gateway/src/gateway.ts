@@ -257,7 +257,7 @@ export class Gateway {
       if (ctx.body) { map['content-length'] = String(ctx.body.length); delete map['transfer-encoding']; }
       headers = map;
     } else {
-      // No plugin touched the request: the client's header lines go on as a flat list (no maps, no re-validation).
+      // No plugin touched the request: the client's header lines go on as a flat list, without building header maps.
       const xffIn = req.headers['x-forwarded-for'];
       const xff = Array.isArray(xffIn) ? xffIn.join(', ') : xffIn;
       headers = forwardableRaw(req.rawHeaders, SET_BY_PROXY);
