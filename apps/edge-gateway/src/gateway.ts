@@ -35,9 +35,9 @@ export interface GatewayOptions {
 
 /** Headers a client may not set and data-collection plugins never see. */
 const INTERNAL_HEADERS = ['x-plugway-user-id', 'x-plugway-app-id'];
-/** The headers a request without request-side hooks gives its PluginContext (no trace context to read). */
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const EMPTY = Buffer.alloc(0);
+/** The context of a request no hook sees (never handed to a plugin, never changed). */
+const NO_CONTEXT: pluginpb.PluginContext = Object.freeze({ requestId: '', vendor: '', llmId: 0, llmSlug: '', appId: 0, userId: 0, metadata: {}, traceContext: {} });
 /** What the proxy sets itself on the upstream request (the client's values are replaced or extended). */
 const SET_BY_PROXY = new Set([...INTERNAL_HEADERS, 'host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id']);
 
@@ -160,13 +160,14 @@ export class Gateway {
     const chains = this.runner.chains(this.runner.route(method, req.headers.host, path));
     const clientId = req.headers['x-request-id'];
     const requestId = (Array.isArray(clientId) ? clientId.join(', ') : clientId) || randomUUID();
+    // Header map and PluginContext only when some hook of this route will see them.
     let headers: Record<string, string> | undefined;
-    if (chains.requestSide || chains.on_response.length || chains.data_collection.length) {
+    if (chains.any) {
       headers = toHeaderMap(req.headers);
       for (const h of INTERNAL_HEADERS) delete headers[h];
       headers['x-request-id'] = requestId;
     }
-    const context = newRequestContext(requestId, headers ?? NO_HEADERS, this.llm);
+    const context = headers ? newRequestContext(requestId, headers, this.llm) : NO_CONTEXT;
     const ctx: Ctx = { requestId, context, started: performance.now(), method, path, headers, body: undefined, signal: undefined, chains };
     res.on('finish', () => this.finished(ctx, res.statusCode));
     if (!this.upstream) return sendError(res, new EdgeError({ code: 'EDGE_NO_UPSTREAM', message: 'no upstream is configured' }));

@@ -100,10 +100,10 @@ export class PluginSupervisor extends EventEmitter {
     }
   }
 
-  async callHook<M extends HookMethod>(method: M, request: pluginpb.DeepPartial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>> {
+  callHook<M extends HookMethod>(method: M, request: pluginpb.DeepPartial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>> {
     const conn = this.current;
     if (!conn) {
-      return { status: 'failed', durationMs: 0, error: new PluginHostError({ code: 'PLUGIN_UNAVAILABLE', message: `plugin is ${this.stateValue}`, ...(this.lastError ? { cause: this.lastError } : {}) }) };
+      return Promise.resolve({ status: 'failed', durationMs: 0, error: new PluginHostError({ code: 'PLUGIN_UNAVAILABLE', message: `plugin is ${this.stateValue}`, ...(this.lastError ? { cause: this.lastError } : {}) }) });
     }
     return conn.callHook(method, request, opts);
   }

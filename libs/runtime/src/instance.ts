@@ -15,13 +15,21 @@ export class Instance {
   get pid(): number | undefined { return this.target.pid; }
   get restarts(): number { return 'restarts' in this.target ? this.target.restarts : 0; }
 
-  async call<M extends HookMethod>(method: M, request: pluginpb.DeepPartial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>> {
+  call<M extends HookMethod>(method: M, request: pluginpb.DeepPartial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>> {
     this.inflight++;
+    let pending: Promise<HookOutcome<HookResponse<M>>>;
     try {
-      return await this.target.callHook(method, request, opts);
-    } finally {
-      if (--this.inflight === 0) for (const r of this.idle.splice(0)) r();
+      pending = this.target.callHook(method, request, opts);
+    } catch (e) {
+      this.done();
+      return Promise.reject(e);
     }
+    // One `then` both counts the call out and passes the answer on (no extra async frame per hook call).
+    return pending.then((out) => { this.done(); return out; }, (e: unknown) => { this.done(); throw e; });
+  }
+
+  private done(): void {
+    if (--this.inflight === 0) for (const r of this.idle.splice(0)) r();
   }
 
   configInfo(): Promise<ConfigInfo> {

@@ -448,10 +448,11 @@ export class PluginManager {
   }
 
   /** Calls one hook on one plugin; a plugin that is not running answers a failed outcome (never throws). */
-  async callHook<M extends HookMethod>(id: string, method: M, request: pluginpb.DeepPartial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>> {
+  // Not async: the instance's promise is handed back as it is (one promise less per hook call on the edge's hot path).
+  callHook<M extends HookMethod>(id: string, method: M, request: pluginpb.DeepPartial<HookRequest<M>>, opts?: CallOptions): Promise<HookOutcome<HookResponse<M>>> {
     const inst = this.entries.get(id)?.instance;
     if (!inst) {
-      return { status: 'failed', durationMs: 0, error: new PluginHostError({ code: 'PLUGIN_UNAVAILABLE', message: `plugin ${id} is not running` }) };
+      return Promise.resolve({ status: 'failed', durationMs: 0, error: new PluginHostError({ code: 'PLUGIN_UNAVAILABLE', message: `plugin ${id} is not running` }) });
     }
     return inst.call(method, request, opts);
   }
