@@ -290,6 +290,13 @@ export class PluginService {
     if (this.manager.has(sid)) {
       ({ warnings, reload } = await this.manager.reload(sid));
       this.applied.set(id, row.version);
+      if (reload.changed) {
+        // The set the edges were just sent still names the old digest: publish the new one, so an edge's sync follows
+        // it (the edge reloads when the studio's artifactDigest differs from its own). Applied here already.
+        const moved = await this.store.touch(id);
+        if (moved) this.applied.set(id, moved.version);
+        this.announce();
+      }
     } else {
       warnings = await this.apply(row, true);
       const st = this.manager.has(sid) ? this.manager.getStatus(sid) : undefined;

@@ -6,8 +6,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { pluginpb } from '@plugway/proto';
+<<<<<<< HEAD
 import { createKeyRing, pushPlugin, RegistryClient, signCosign } from '@plugway/oci';
 import { generateKeyPairSync } from 'node:crypto';
+=======
+import { pushPlugin, RegistryClient } from '@plugway/oci';
+import { build } from 'esbuild';
+>>>>>>> 182c2e8 (e2e on main's packages: the SDK installed from npm pack of plugin-sdk/core/proto, the compiled CLI run asynchronously (a blocked event loop let the edge close a kept-alive socket under the load loop); plugin-host: LaunchOptions.script, staged for the sandbox like path, so the host's Node can run a packaged plugin as nobody; runtime tests run a packaged example; studio: a reload that moved the digest publishes it in the plugin set so edges follow)
 import { startRegistry, type TestRegistry } from '../../../tools/test-registry/index.mjs';
 import { createPluginManager, RuntimeError, type PluginManager, type RuntimeSettingsInput } from './index.js';
 
@@ -237,26 +242,35 @@ describe('PluginManager with oci:// plugins (real registry)', () => {
   });
 });
 
-describe('PluginManager reload of oci:// plugins', () => {
+describe('PluginManager reload of oci:// plugins', { timeout: 90_000 }, () => {
   const ociSettings = (cacheDir: string, host = reg.host) => settings({ policy: { allowedRegistries: [host] }, oci: { enabled: true, cacheDir, requireSignature: false, pullPolicy: 'IfNotPresent', insecureRegistries: [] } });
+  const NODE = { name: 'node', minVersion: '20.19.0' };
+  let bundle: Buffer;
   let n = 0;
-  // A wrapper around the header-injector example; `tag` only changes the bytes (and so the digest).
-  function wrapper(tag: string): string {
-    const f = join(work, `reload-${++n}.sh`);
-    writeFileSync(f, `#!/bin/sh\n# ${tag}\ncd "${REPO}" && exec "\${PLUGWAY_NODE:-node}" --import tsx "${REPO}/examples/header-injector/plugin.ts"\n`);
-    chmodSync(f, 0o755);
+  // The header-injector example bundled as `plugway package` does (one ES module, SDK and grpc-js inside); `tag` only
+  // changes the bytes (and so the digest).
+  function packaged(tag: string): string {
+    const f = join(work, `packaged-${++n}`);
+    writeFileSync(f, Buffer.concat([bundle, Buffer.from(`// ${tag}\n`)]));
     return f;
   }
+  beforeAll(async () => {
+    const out = await build({
+      entryPoints: [`${REPO}/examples/header-injector/plugin.ts`], absWorkingDir: REPO, bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent',
+      banner: { js: "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);" },
+    });
+    bundle = Buffer.from(out.outputFiles[0]!.contents);
+  });
 
   it('re-resolves a tag on reload and answers with the old and new digest; a start keeps the pull policy', async () => {
     const client = new RegistryClient({ registry: reg.host });
-    const v1 = await pushPlugin({ client, repository: 'plugins/moving', tag: 'stable', file: wrapper('v1') });
+    const v1 = await pushPlugin({ client, repository: 'plugins/moving', tag: 'stable', file: packaged('v1'), runtime: NODE });
     const cacheDir = join(work, 'reload-cache');
     const m = manager(ociSettings(cacheDir));
     const spec = { id: 'mv', name: 'M', slug: 'mv', command: `oci://${reg.host}/plugins/moving:stable`, hookType: 'pre_auth' as const };
     expect((await m.register(spec)).plugin).toMatchObject({ state: 'running', artifactDigest: v1.digest });
 
-    const v2 = await pushPlugin({ client, repository: 'plugins/moving', tag: 'stable', file: wrapper('v2') });
+    const v2 = await pushPlugin({ client, repository: 'plugins/moving', tag: 'stable', file: packaged('v2'), runtime: NODE });
     // A start under IfNotPresent still uses the tag's recorded digest (the pull policy's meaning) …
     const other = manager(ociSettings(cacheDir));
     expect((await other.register(spec)).plugin.artifactDigest).toBe(v1.digest);
@@ -269,7 +283,7 @@ describe('PluginManager reload of oci:// plugins', () => {
   it('reloads a digest-pinned reference from the cache without the registry', async () => {
     const own = await startRegistry();
     try {
-      const pushed = await pushPlugin({ client: new RegistryClient({ registry: own.host }), repository: 'plugins/pinned', tag: '1', file: wrapper('pinned') });
+      const pushed = await pushPlugin({ client: new RegistryClient({ registry: own.host }), repository: 'plugins/pinned', tag: '1', file: packaged('pinned'), runtime: NODE });
       const m = manager(ociSettings(join(work, 'pinned-cache'), own.host));
       await m.register({ id: 'p', name: 'P', slug: 'p', command: `oci://${own.host}/plugins/pinned@${pushed.digest}`, hookType: 'pre_auth' });
       await own.stop();
@@ -279,15 +293,15 @@ describe('PluginManager reload of oci:// plugins', () => {
     }
   });
 
-  it('launches a node-runtime artifact with the host Node, refuses a runtime it cannot provide, and names the runtime when it exits', async () => {
+  it('launches a packaged example with the host Node, refuses a runtime it cannot provide, and names the runtime when it exits', async () => {
     const client = new RegistryClient({ registry: reg.host });
-    const js = (name: string, body: string) => { const f = join(work, name); writeFileSync(f, body); return f; };
-    // Runs the example through tsx, so the test needs no bundle: what matters is that the host started it with node.
-    const starter = js('starter.mjs', `import { spawn } from 'node:child_process';\nconst c = spawn(process.execPath, ['--import', 'tsx', ${JSON.stringify(`${REPO}/examples/header-injector/plugin.ts`)}], { cwd: ${JSON.stringify(REPO)}, stdio: 'inherit' });\nc.on('exit', (code) => process.exit(code ?? 1));\nprocess.on('SIGTERM', () => c.kill('SIGTERM'));\n`);
-    await pushPlugin({ client, repository: 'plugins/node-ok', tag: '1', file: starter, runtime: { name: 'node', minVersion: '20.19.0' } });
-    await pushPlugin({ client, repository: 'plugins/node-new', tag: '1', file: starter, runtime: { name: 'node', minVersion: '99.0.0' } });
-    await pushPlugin({ client, repository: 'plugins/python', tag: '1', file: starter, runtime: { name: 'python' } });
-    await pushPlugin({ client, repository: 'plugins/node-dies', tag: '1', file: js('dies.mjs', 'console.error("no SDK here"); process.exit(3);\n'), runtime: { name: 'node', minVersion: '20.19.0' } });
+    const file = packaged('runtime');
+    await pushPlugin({ client, repository: 'plugins/node-ok', tag: '1', file, runtime: NODE });
+    await pushPlugin({ client, repository: 'plugins/node-new', tag: '1', file, runtime: { name: 'node', minVersion: '99.0.0' } });
+    await pushPlugin({ client, repository: 'plugins/python', tag: '1', file, runtime: { name: 'python' } });
+    const dies = join(work, 'dies.mjs');
+    writeFileSync(dies, 'console.error("no SDK here"); process.exit(3);\n');
+    await pushPlugin({ client, repository: 'plugins/node-dies', tag: '1', file: dies, runtime: NODE });
     const m = manager(ociSettings(join(work, 'runtime-cache')));
     const reg1 = (id: string, repo: string) => m.register({ id, name: id, slug: id, command: `oci://${reg.host}/plugins/${repo}:1`, hookType: 'pre_auth' });
 
@@ -297,8 +311,8 @@ describe('PluginManager reload of oci:// plugins', () => {
     expect(out.status === 'ok' && out.response.headers).toEqual({ 'x-plugway-demo': 'hello' });
     expect((await reg1('new', 'node-new')).plugin.error).toMatchObject({ code: 'RUNTIME_PLUGIN_RUNTIME_UNAVAILABLE' });
     expect((await reg1('py', 'python')).plugin.error?.message).toContain('needs runtime python');
-    const dies = (await reg1('dies', 'node-dies')).plugin.error;
-    expect(dies?.code).toMatch(/^PLUGIN_(EXITED|RESTART_LIMIT)$/);
-    expect(dies?.message).toContain('packaged plugin: runtime node >= 20.19.0');
+    const exited = (await reg1('dies', 'node-dies')).plugin.error;
+    expect(exited?.code).toMatch(/^PLUGIN_(EXITED|RESTART_LIMIT)$/);
+    expect(exited?.message).toContain('packaged plugin: runtime node >= 20.19.0');
   });
 });

@@ -29,7 +29,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe('plugway OCI commands', () => {
+describe('plugway OCI commands', { timeout: 120_000 }, () => {
   it('keygen, push, sign, verify, pull and inspect a plugin', () => {
     const ref = `oci://${reg.host}/plugins/cli-demo:1.0.0`;
     expect(plugway(['keygen', '--out', join(work, 'release'), '--json']).code).toBe(0);
