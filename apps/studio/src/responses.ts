@@ -30,6 +30,8 @@ const registeredStatus = z.object({
   digest: digest.optional().describe('sha256 of the plugin file that runs (oci://)'),
   artifactDigest: digest.optional().describe('oci://: the digest the reference resolved to (what plugway push printed)'),
   verifiedBy: z.string().optional(),
+  resolved: z.object({ digest, resolvedAt: z.string(), ageSeconds: z.number().int(), ttlSeconds: z.number().int() }).strict().optional()
+    .describe('oci:// by tag: the digest the tag resolved to, when, and the age of that answer (asked again after the tag TTL)'),
   sandbox: sandbox.optional(),
   runtime: z.string().optional().describe('a packaged plugin: the runtime it asked for, e.g. node >= 20.19.0'),
   warnings: z.array(finding).describe('policy warnings of the command'),

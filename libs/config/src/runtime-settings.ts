@@ -21,7 +21,10 @@ export interface OciEnvNames {
 }
 
 /** The shared OCI settings that AI Studio's studio spells `AI_STUDIO_OCI_<X>`. */
-export const OCI_ALIASED = ['MAX_CACHE_SIZE', 'ALLOWED_REGISTRIES', 'TIMEOUT', 'RETRY_ATTEMPTS', 'GC_INTERVAL', 'KEEP_VERSIONS', 'INSECURE_REGISTRIES', 'PULL_POLICY', 'TAG_TTL', 'DEFAULT_PUBKEYS'] as const;
+const OCI_ALIASED: readonly string[] = [
+  'OCI_PLUGINS_MAX_CACHE_SIZE', 'OCI_PLUGINS_ALLOWED_REGISTRIES', 'OCI_PLUGINS_TIMEOUT', 'OCI_PLUGINS_RETRY_ATTEMPTS', 'OCI_PLUGINS_GC_INTERVAL',
+  'OCI_PLUGINS_KEEP_VERSIONS', 'OCI_PLUGINS_INSECURE_REGISTRIES', 'OCI_PLUGINS_PULL_POLICY', 'OCI_PLUGINS_TAG_TTL', 'OCI_PLUGINS_DEFAULT_PUBKEYS',
+];
 
 /**
  * `AI_STUDIO_OCI_<X>` → `OCI_PLUGINS_<X>` (both set to different values is an issue), and any other variable under the
@@ -33,12 +36,11 @@ function applyAliases(env: Env, prefix: string | undefined, own: readonly string
   const out: Record<string, string | undefined> = { ...env };
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(prefix) || value === undefined || value === '' || own.includes(name)) continue;
-    const x = name.slice(prefix.length);
-    if (!(OCI_ALIASED as readonly string[]).includes(x)) {
-      issues.push({ path: name, message: `is not a setting plugway knows (known: ${[...own, ...OCI_ALIASED.map((a) => prefix + a)].join(', ')})` });
+    const shared = OCI_ALIASED.find((a) => a === `OCI_PLUGINS_${name.slice(prefix.length)}`);
+    if (!shared) {
+      issues.push({ path: name, message: `is not a setting plugway knows (known: ${[...own, ...OCI_ALIASED.map((a) => a.replace(/^OCI_PLUGINS_/, prefix))].join(', ')})` });
       continue;
     }
-    const shared = `OCI_PLUGINS_${x}`;
     if (env[shared] !== undefined && env[shared] !== '' && env[shared] !== value) issues.push({ path: name, message: `conflicts with ${shared}; set one of them` });
     else {
       out[shared] = value;
