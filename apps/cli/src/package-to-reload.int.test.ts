@@ -14,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, type TestRegistry } from '../../../tools/test-registry/index.mjs';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
-const TSX = join(REPO, 'node_modules/tsx/dist/loader.mjs');
 const TOKEN = randomBytes(24).toString('hex');
 const children: ChildProcess[] = [];
 let reg: TestRegistry;
@@ -37,7 +36,7 @@ const ok = async (p: Promise<{ code: number | null; out: string; err: string }>)
 };
 
 function serve(entry: string, env: Record<string, string>, ready: RegExp): Promise<{ url: string; out: () => string }> {
-  const child = spawn(process.execPath, ['--import', TSX, entry], { cwd: REPO, env: { PATH: process.env.PATH!, HOME: work, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry], { cwd: REPO, env: { PATH: process.env.PATH!, HOME: work, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -127,7 +126,7 @@ describe('from a TypeScript plugin to a reloaded oci:// plugin', () => {
     // 3. The studio (signatures required) runs it as oci://; the edge syncs it from the studio.
     const pubkey = readFileSync(join(project, 'release.pub'), 'utf8');
     const oci = { OCI_PLUGINS_ALLOWED_REGISTRIES: reg.host, OCI_PLUGINS_PUBKEY_RELEASE: pubkey, LOG_LEVEL: 'info' };
-    const studio = await serve(join(REPO, 'apps/studio/src/main.ts'), {
+    const studio = await serve(join(REPO, 'apps/studio/dist/main.js'), {
       ...oci, PORT: '0', STUDIO_DATA_DIR: join(work, 'studio'), STUDIO_API_TOKEN: TOKEN, STUDIO_DEMO_PLUGIN: 'false',
       AI_STUDIO_OCI_CACHE_DIR: join(work, 'studio-cache'), AI_STUDIO_OCI_REQUIRE_SIGNATURE: 'true',
     }, /plugway studio on http/);
@@ -147,7 +146,7 @@ describe('from a TypeScript plugin to a reloaded oci:// plugin', () => {
     const example = await api('/api/v1/plugins', { method: 'POST', body: { name: 'Header injector', slug: 'header-injector', command: `${exampleRef}?pubkey=release`, hook_type: 'pre_auth', config: { 'x-example': 'packaged' } } });
     expect(example.body.data.status).toMatchObject({ state: 'running', runtime: 'node >= 20.19.0' });
 
-    const edge = await serve(join(REPO, 'apps/edge-gateway/src/main.ts'), {
+    const edge = await serve(join(REPO, 'apps/edge-gateway/dist/main.js'), {
       ...oci, PORT: '0', HOST: '127.0.0.1', OCI_PLUGINS_CACHE_DIR: join(work, 'edge-cache'),
       EDGE_UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
       EDGE_STUDIO_URL: studio.url, EDGE_STUDIO_TOKEN: TOKEN, EDGE_STUDIO_SYNC_INTERVAL_MS: '600000',
