@@ -13,7 +13,7 @@ let reg: TestRegistry;
 let work: string;
 
 function plugway(args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args], { cwd: REPO, encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: work, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['apps/cli/dist/main.js', ...args], { cwd: REPO, encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: work, ...env }, timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const json = (s: string) => JSON.parse(s.trim().split('\n').at(-1)!);

@@ -45,7 +45,7 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 function runProcess(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args], { cwd: REPO_ROOT, env: cleanEnv(env), timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['apps/cli/dist/main.js', ...args], { cwd: REPO_ROOT, env: cleanEnv(env), timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
