@@ -1,6 +1,6 @@
 // The admin page in headless Chromium: every action a user needs (create, edit, activate/deactivate, reload, delete,
-// details with warnings, health history, config schema and recent logs), each checked in the DOM, against the API, and
-// in a screenshot of the element that shows it.
+// details with warnings, health history, config schema and recent logs) and the edges table (which edge is behind the
+// studio's plugin-set version), each checked in the DOM, against the API, and in a screenshot of the element that shows it.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,4 +137,26 @@ describe('admin page in headless Chromium', () => {
     await shot(page.locator('#plugins'), 'after-delete');
     await page.close();
   }, 180_000);
+
+  it('lists the edges that synced, marking one that is behind the studio\'s plugin-set version', async () => {
+    const page = await browser.newPage();
+    await page.goto(h.url + '/');
+    await page.fill('#token', TOKEN);
+    await page.click('#load');
+    await page.locator('#edges-section').waitFor({ timeout: 20_000 });
+    expect(await page.textContent('#edges tbody')).toBe('No edge has synced yet');
+    // an edge fetches the set and reports that it applied version 0
+    const set = await h.api('/api/v1/plugin-set', { headers: { 'x-plugway-edge-id': 'edge-test-1', 'x-plugway-edge-applied': '0', 'x-plugway-edge-status': 'ok' } });
+    expect(set.status).toBe(200);
+    expect(set.body.version).toBeGreaterThan(0);
+    await page.reload(); // the token stays in the tab's sessionStorage, so the page loads again by itself
+    const edge = page.locator('#edges tbody tr[data-id="edge-test-1"]');
+    await edge.waitFor({ timeout: 20_000 });
+    expect(await edge.locator('td').allTextContents()).toEqual(['edge-test-1', '0', `behind (${set.body.version} version(s))`, 'ok', expect.stringMatching(/^\d{4}-\d\d-\d\dT/)]);
+    expect(await edge.getAttribute('class')).toContain('behind');
+    expect(await page.textContent('#edges-version')).toBe(`Studio plugin-set version: ${set.body.version}`);
+    expect(await page.content()).not.toContain(TOKEN);
+    await shot(page.locator('#edges-section'), 'edges');
+    await page.close();
+  }, 60_000);
 });

@@ -13,6 +13,10 @@ export const ADMIN_HTML = `<!doctype html>
 <div id="msg" role="status"></div>
 <div id="toolbar" hidden><button type="button" id="new">New plugin</button> <button type="button" id="refresh">Refresh</button></div>
 <table id="plugins" hidden><thead><tr><th>ID</th><th>Name</th><th>Slug</th><th>Hook</th><th>Command</th><th>State</th><th>Health</th><th>Actions</th></tr></thead><tbody></tbody></table>
+<section id="edges-section" hidden>
+<h2>Edges</h2><p id="edges-version" class="muted"></p>
+<table id="edges"><thead><tr><th>Edge ID</th><th>Applied version</th><th>Sync</th><th>Status</th><th>Last seen</th></tr></thead><tbody></tbody></table>
+</section>
 <section id="editor" hidden>
 <h2 id="editor-title">New plugin</h2>
 <form id="plugin-form">
@@ -50,6 +54,7 @@ section{border:1px solid #ccc;border-radius:6px;padding:1rem;margin-top:1.5rem;m
 #plugin-form textarea{display:block;width:100%;max-width:40rem;font-family:monospace}
 pre{background:#f7f7f7;padding:.5rem;max-height:20rem;overflow:auto;font-size:12px;white-space:pre-wrap}
 li.warning{color:#a60} li.error{color:#c00} .muted{color:#777}
+td.current,td.ok{color:#0a0} td.behind,td.degraded{color:#c00;font-weight:bold}
 `;
 
 export const ADMIN_JS = `'use strict';
@@ -105,8 +110,24 @@ async function load() {
       api('/api/v1/plugins/' + p.id + '/health').then((r) => { h.textContent = r.data.health; h.className = 'health ' + r.data.health; }, () => { h.textContent = '?'; });
     }
     $('#plugins').hidden = false; $('#toolbar').hidden = false;
+    await loadEdges();
     return list.meta.total;
-  } catch (e) { $('#plugins').hidden = true; $('#toolbar').hidden = true; say(e.message, false); return -1; }
+  } catch (e) { $('#plugins').hidden = true; $('#toolbar').hidden = true; $('#edges-section').hidden = true; say(e.message, false); return -1; }
+}
+
+// The edges that fetched the plugin set (GET /api/v1/edges), each compared with this studio's set version.
+async function loadEdges() {
+  const [set, edges] = await Promise.all([api('/api/v1/plugin-set'), api('/api/v1/edges')]);
+  $('#edges-version').textContent = 'Studio plugin-set version: ' + set.version;
+  const tbody = $('#edges tbody'); tbody.textContent = '';
+  for (const e of edges.data) {
+    const behind = e.applied_version < set.version;
+    const tr = el('tr', null, behind ? 'edge behind' : 'edge'); tr.dataset.id = e.id;
+    for (const [v, c] of [[e.id, 'id'], [e.applied_version, 'applied'], [behind ? 'behind (' + (set.version - e.applied_version) + ' version(s))' : 'current', behind ? 'sync behind' : 'sync current'], [e.status, 'status ' + e.status], [e.last_seen, 'last-seen']]) tr.appendChild(el('td', v, c));
+    tbody.appendChild(tr);
+  }
+  if (!edges.data.length) { const tr = el('tr'); const td = el('td', 'No edge has synced yet', 'muted'); td.colSpan = 5; tr.appendChild(td); tbody.appendChild(tr); }
+  $('#edges-section').hidden = false;
 }
 
 function openEditor(p) {
