@@ -6,13 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { pluginpb } from '@plugway/proto';
-<<<<<<< HEAD
 import { createKeyRing, pushPlugin, RegistryClient, signCosign } from '@plugway/oci';
 import { generateKeyPairSync } from 'node:crypto';
-=======
-import { pushPlugin, RegistryClient } from '@plugway/oci';
 import { build } from 'esbuild';
->>>>>>> 182c2e8 (e2e on main's packages: the SDK installed from npm pack of plugin-sdk/core/proto, the compiled CLI run asynchronously (a blocked event loop let the edge close a kept-alive socket under the load loop); plugin-host: LaunchOptions.script, staged for the sandbox like path, so the host's Node can run a packaged plugin as nobody; runtime tests run a packaged example; studio: a reload that moved the digest publishes it in the plugin set so edges follow)
 import { startRegistry, type TestRegistry } from '../../../tools/test-registry/index.mjs';
 import { createPluginManager, RuntimeError, type PluginManager, type RuntimeSettingsInput } from './index.js';
 
