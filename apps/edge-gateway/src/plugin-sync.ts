@@ -1,6 +1,6 @@
 // Keeps the manager's plugin set equal to a desired list (config file + studio), applying only the differences.
 import { isPlugwayError, NOOP_LOGGER, REDACTED, type Logger } from '@plugway/core';
-import type { PluginSpecInput, ReloadInfo } from '@plugway/runtime';
+import { pluginSandboxSchema, pluginSpecSchema, type PluginSpecInput, type ReloadInfo } from '@plugway/runtime';
 import { z } from 'zod';
 import type { EdgePluginManager } from './edge-manager.js';
 import { EdgeError } from './error.js';
@@ -128,6 +128,9 @@ const studioPluginSchema = z.object({
   is_active: z.boolean(),
   config: z.record(z.string(), z.unknown()).default({}),
   plugin_type: z.string().optional(),
+  // The runtime's own schemas: a studio plugin's go-plugin handshake and sandbox overrides run on the edge as well.
+  handshake: pluginSpecSchema.shape.handshake.nullable(),
+  sandbox: pluginSandboxSchema.nullish(),
   status: z.object({ artifactDigest: z.string().regex(/^sha256:[a-f0-9]{64}$/).optional() }).loose().optional(),
 }).loose();
 const pluginSetSchema = z.object({ version: z.number().int().nonnegative(), data: z.array(studioPluginSchema) }).loose();
@@ -205,7 +208,8 @@ export async function fetchPluginSet(
     if (missing.length > 0 || !isRecord(config)) {
       throw new EdgeError({ code: 'EDGE_SYNC_FAILED', message: `plugin ${p.id} refers to unset edge variables: ${missing.join(', ')}`, details: { url: url.origin, plugin: p.id, missing } });
     }
-    const spec: PluginSpecInput = { id: `studio-${p.id}`, name: p.name, slug: p.slug, command: p.command, hookType: p.hook_type as PluginSpecInput['hookType'], isActive: p.is_active, config };
+    const spec: PluginSpecInput = { id: `studio-${p.id}`, name: p.name, slug: p.slug, command: p.command, hookType: p.hook_type as PluginSpecInput['hookType'], isActive: p.is_active, config,
+      ...(p.handshake ? { handshake: p.handshake } : {}), ...(p.sandbox ? { sandbox: p.sandbox } : {}) };
     plugins.push({ spec, ...(p.status?.artifactDigest ? { artifactDigest: p.status.artifactDigest } : {}) });
   }
   return { changed: true, version: parsed.data.version, plugins };

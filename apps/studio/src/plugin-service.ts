@@ -58,7 +58,10 @@ export class PluginService {
   constructor(private readonly store: PluginStore, private readonly manager: PluginManager, private readonly logger: Logger, private readonly checksums: ChecksumBook = new Map(), readonly activity: PluginActivity = new PluginActivity()) {}
 
   private spec(r: PluginRecord) {
-    return { id: String(r.id), name: r.name, slug: r.slug, command: r.command, hookType: r.hook_type, isActive: r.is_active, config: r.config };
+    return {
+      id: String(r.id), name: r.name, slug: r.slug, command: r.command, hookType: r.hook_type, isActive: r.is_active, config: r.config,
+      ...(r.handshake ? { handshake: r.handshake } : {}), ...(r.sandbox ? { sandbox: r.sandbox } : {}),
+    };
   }
 
   /** `reveal`: real config values and command, for an edge credential only (the sync endpoints). */
@@ -180,6 +183,7 @@ export class PluginService {
       name: body.name, slug: body.slug ?? slugFromName(body.name), description: body.description, command, hook_type: hookType,
       hook_types: [hookType, ...hookTypes.filter((h) => h !== hookType)], plugin_type: body.plugin_type, is_active: body.is_active,
       oci_reference: body.oci_reference ?? null, namespace: body.namespace, checksum: body.checksum ?? null, config: body.config,
+      handshake: body.handshake ?? null, sandbox: body.sandbox ?? null,
     };
     const admitted = await this.admit(rec);
     const row = await this.store.create(rec);

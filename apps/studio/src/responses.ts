@@ -2,7 +2,7 @@
 // response schemas are generated from them, so the document cannot drift from what the code sends.
 import { z } from 'zod';
 import { failModeSchema, HOOK_TYPES } from '@plugway/runtime';
-import { PLUGIN_TYPES } from './store/plugin-store.js';
+import { PLUGIN_TYPES, pluginHandshakeSchema, pluginSandboxSchema } from './store/plugin-store.js';
 
 /** Every response schema, by its OpenAPI component name. */
 export const responseRegistry = z.registry<{ id: string }>();
@@ -54,6 +54,8 @@ export const pluginResponseSchema = z.object({
   namespace: z.string(),
   checksum: z.string().nullable(),
   config: details.describe('secrets redacted (real values only for an edge credential)'),
+  handshake: pluginHandshakeSchema.nullable().describe("the plugin's own go-plugin handshake (null: AI Studio's default)"),
+  sandbox: pluginSandboxSchema.nullable().describe("the plugin's own sandbox overrides (null: the runtime's defaults)"),
   created_at: z.string(),
   updated_at: z.string(),
   version: z.number().int().describe("the plugin-set version of this plugin's last change"),

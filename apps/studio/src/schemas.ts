@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HOOK_TYPES } from '@plugway/runtime';
 import { StudioError } from './errors.js';
-import { PLUGIN_TYPES } from './store/plugin-store.js';
+import { PLUGIN_TYPES, pluginHandshakeSchema, pluginSandboxSchema } from './store/plugin-store.js';
 
 const SLUG = /^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$/;
 // AI Studio's checksum is a sha256 of the plugin file or artifact: 64 hex digits, `sha256:` prefix optional.
@@ -20,6 +20,8 @@ const pluginFields = {
   checksum: z.string().trim().regex(CHECKSUM, { error: 'a sha256 as 64 hex digits (optionally prefixed sha256:)' }).transform((s) => s.replace(/^sha256:/, '').toLowerCase()).nullable(),
   oci_reference: z.string().trim().min(1).max(4096).nullable(),
   config: z.record(z.string(), z.unknown()).refine((c) => JSON.stringify(c).length <= 64 * 1024, { error: 'config is larger than 64 KiB' }),
+  handshake: pluginHandshakeSchema.nullable().describe("go-plugin handshake of a plugin built with its own magic cookie (null: AI Studio's AI_STUDIO_PLUGIN=v1, app protocol 1)"),
+  sandbox: pluginSandboxSchema.nullable().describe("this plugin's own user, group and limits over the runtime's sandbox defaults (null: the defaults)"),
 };
 
 /** The effective command of an oci_reference: `oci://` is added when missing. */
@@ -63,6 +65,8 @@ export const createPluginSchema = z.object({
   load_immediately: z.boolean().default(true).describe('false: stored now, started at the next reload or studio start'),
   oci_reference: pluginFields.oci_reference.optional(),
   config: pluginFields.config.default({}),
+  handshake: pluginFields.handshake.optional(),
+  sandbox: pluginFields.sandbox.optional(),
 }).strict()
   .refine((b) => b.command !== undefined || (b.oci_reference ?? undefined) !== undefined, { error: 'command is required (or give oci_reference)', path: ['command'] })
   .refine((b) => ociPairAgrees(b.command, b.oci_reference), { error: PAIR_MESSAGE, path: ['oci_reference'] })
@@ -82,6 +86,8 @@ export const updatePluginSchema = z.object({
   checksum: pluginFields.checksum.optional(),
   oci_reference: pluginFields.oci_reference.optional(),
   config: pluginFields.config.optional(),
+  handshake: pluginFields.handshake.optional(),
+  sandbox: pluginFields.sandbox.optional(),
 }).strict()
   .refine((b) => Object.keys(b).length > 0, { error: 'the body changes nothing' })
   .refine((b) => ociPairAgrees(b.command, b.oci_reference), { error: PAIR_MESSAGE, path: ['oci_reference'] })

@@ -101,6 +101,27 @@ describe('AI Studio request fields', () => {
     const bad = await h.api('/api/v1/plugins', { method: 'POST', body: { name: 'Bad', command: `file://${DEMO_PLUGIN}`, hook_type: 'pre_auth', hook_types: ['auth'] } });
     expect(bad.body.error.details.issues[0].path).toBe('hook_type');
   });
+  it('stores handshake and sandbox, returns them, PATCHes and clears them, and publishes them in the plugin set', async () => {
+    const handshake = { magicCookieKey: 'MY_PLUGIN_COOKIE', magicCookieValue: 'hello' };
+    const sandbox = { user: 'nobody', limits: { openFiles: 64, processes: 16 } };
+    const c = await h.api('/api/v1/plugins', { method: 'POST', body: plugin({ handshake, sandbox }) });
+    expect(c.status, c.text).toBe(201);
+    expect(c.body.data).toMatchObject({ handshake: { ...handshake, appProtocolVersion: 1 }, sandbox });
+    const id = c.body.data.id;
+    expect((await h.api(`/api/v1/plugins/${id}`)).body.data).toMatchObject({ handshake: { ...handshake, appProtocolVersion: 1 }, sandbox });
+    const p = await h.api(`/api/v1/plugins/${id}`, { method: 'PATCH', body: { handshake: { ...handshake, appProtocolVersion: 2 }, sandbox: null } });
+    expect(p.status, p.text).toBe(200);
+    expect(p.body.data).toMatchObject({ handshake: { appProtocolVersion: 2 }, sandbox: null });
+    const set = await h.api('/api/v1/plugin-set');
+    expect(set.body.data.find((x: { id: number }) => x.id === id)).toMatchObject({ handshake: { magicCookieKey: 'MY_PLUGIN_COOKIE', appProtocolVersion: 2 }, sandbox: null });
+    expect((await h.api('/api/v1/plugins', { method: 'POST', body: plugin() })).body.data).toMatchObject({ handshake: null, sandbox: null });
+  });
+  it('400 VALIDATION_FAILED for an invalid handshake or sandbox', async () => {
+    const r = await h.api('/api/v1/plugins', { method: 'POST', body: plugin({ handshake: { magicCookieKey: '1 bad', magicCookieValue: '' }, sandbox: { limits: { openFiles: -1 }, root: true } }) });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('VALIDATION_FAILED');
+    expect(r.body.error.details.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['handshake.magicCookieKey', 'handshake.magicCookieValue', 'sandbox.limits.openFiles', 'sandbox']));
+  });
   it('checks checksum against the file before it runs', async () => {
     const { createHash } = await import('node:crypto');
     const { readFileSync } = await import('node:fs');

@@ -1,4 +1,11 @@
-import type { HookType } from '@plugway/runtime';
+import { pluginSandboxSchema, pluginSpecSchema, type HookType } from '@plugway/runtime';
+import type { z } from 'zod';
+
+/** The runtime's own schemas of a plugin's go-plugin handshake and sandbox overrides (the API reuses them). */
+export const pluginHandshakeSchema = pluginSpecSchema.shape.handshake.unwrap();
+export { pluginSandboxSchema };
+export type PluginHandshake = z.output<typeof pluginHandshakeSchema>;
+export type PluginSandbox = z.output<typeof pluginSandboxSchema>;
 
 export const PLUGIN_TYPES = ['gateway', 'ai_studio', 'agent'] as const;
 export type PluginType = (typeof PLUGIN_TYPES)[number];
@@ -20,6 +27,10 @@ export interface PluginRecord {
   /** sha256 (hex) the plugin file or OCI artifact must have; checked before it runs. */
   checksum: string | null;
   config: Record<string, unknown>;
+  /** go-plugin handshake of a plugin built with its own magic cookie (null: AI Studio's default). */
+  handshake: PluginHandshake | null;
+  /** This plugin's own sandbox (user, group, limits) over the runtime's defaults (null: the defaults). */
+  sandbox: PluginSandbox | null;
   created_at: string;
   updated_at: string;
   /** The plugin-set version of this plugin's last change (create, update, reload); replicas compare it to converge. */
@@ -147,6 +158,12 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       last_seen TEXT NOT NULL
     )`,
   },
+  {
+    version: 5,
+    name: 'plugin handshake and sandbox',
+    sql: `ALTER TABLE plugins ADD COLUMN handshake TEXT DEFAULT NULL;
+      ALTER TABLE plugins ADD COLUMN sandbox TEXT DEFAULT NULL`,
+  },
 ];
 
 export const CREDENTIAL_COLUMNS = 'id, name, created_at, revoked_at';
@@ -163,10 +180,22 @@ export function rowToEdge(r: Row): EdgeRecord {
   return { id: String(r['id']), applied_version: Number(r['applied_version']), status: String(r['status']), last_seen: String(r['last_seen']) };
 }
 
-export const COLUMNS = ['name', 'slug', 'description', 'command', 'hook_type', 'plugin_type', 'is_active', 'oci_reference', 'config', 'namespace', 'hook_types', 'checksum'] as const;
+export const COLUMNS = ['name', 'slug', 'description', 'command', 'hook_type', 'plugin_type', 'is_active', 'oci_reference', 'config', 'namespace', 'hook_types', 'checksum', 'handshake', 'sandbox'] as const;
 
 /** JSON-encoded columns. */
-export const JSON_COLUMNS: ReadonlySet<string> = new Set(['config', 'hook_types']);
+export const JSON_COLUMNS: ReadonlySet<string> = new Set(['config', 'hook_types', 'handshake', 'sandbox']);
+/** JSON columns where null means "not set" (stored as SQL NULL). */
+const NULLABLE_JSON: ReadonlySet<string> = new Set(['handshake', 'sandbox']);
+
+/** A JSON column's value as stored (text), for both stores. */
+export function jsonToDb(col: string, v: unknown): string | null {
+  if (v === null || v === undefined) return NULLABLE_JSON.has(col) ? null : '{}';
+  return JSON.stringify(v);
+}
+
+function jsonOrNull<S extends z.ZodType>(schema: S, v: unknown): z.output<S> | null {
+  return v === null || v === undefined ? null : schema.parse(JSON.parse(String(v)));
+}
 
 interface Row { [k: string]: unknown }
 
@@ -177,7 +206,8 @@ export function rowToRecord(r: Row): PluginRecord {
     is_active: r['is_active'] === true || r['is_active'] === 1, oci_reference: (r['oci_reference'] as string | null) ?? null,
     namespace: String(r['namespace'] ?? ''), checksum: (r['checksum'] as string | null) ?? null,
     hook_types: hookTypesOf(r),
-    config: JSON.parse(String(r['config'] ?? '{}')) as Record<string, unknown>, created_at: String(r['created_at']), updated_at: String(r['updated_at']),
+    config: JSON.parse(String(r['config'] ?? '{}')) as Record<string, unknown>,
+    handshake: jsonOrNull(pluginHandshakeSchema, r['handshake']), sandbox: jsonOrNull(pluginSandboxSchema, r['sandbox']), created_at: String(r['created_at']), updated_at: String(r['updated_at']),
     version: Number(r['version'] ?? 0),
   };
 }

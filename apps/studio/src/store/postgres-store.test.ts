@@ -5,7 +5,7 @@ import { PostgresStore } from './postgres-store.js';
 import type { NewPlugin } from './plugin-store.js';
 import { checkVersionContract } from '../testing/store-contract.js';
 
-const rec = (slug: string): NewPlugin => ({ name: slug, slug, description: '', command: 'file:///x', hook_type: 'auth', hook_types: ['auth'], plugin_type: 'gateway', is_active: true, oci_reference: null, namespace: '', checksum: null, config: { a: [1] } });
+const rec = (slug: string): NewPlugin => ({ name: slug, slug, description: '', command: 'file:///x', hook_type: 'auth', hook_types: ['auth'], plugin_type: 'gateway', is_active: true, oci_reference: null, namespace: '', checksum: null, handshake: null, sandbox: null, config: { a: [1] } });
 
 describe('PostgresStore (a real temporary PostgreSQL)', () => {
   let server: TempPostgres;

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { StudioError } from '../errors.js';
-import { COLUMNS, CREDENTIAL_COLUMNS, EDGE_UPSERT, filterSql, JSON_COLUMNS, MIGRATIONS, rowToCredential, rowToEdge, rowToRecord, type EdgeCredentialRecord, type EdgeRecord, type ListFilter, type NewPlugin, type PluginPatch, type PluginRecord, type PluginSnapshot, type PluginStore } from './plugin-store.js';
+import { COLUMNS, CREDENTIAL_COLUMNS, EDGE_UPSERT, filterSql, JSON_COLUMNS, jsonToDb, MIGRATIONS, rowToCredential, rowToEdge, rowToRecord, type EdgeCredentialRecord, type EdgeRecord, type ListFilter, type NewPlugin, type PluginPatch, type PluginRecord, type PluginSnapshot, type PluginStore } from './plugin-store.js';
 
 const isUnique = (e: unknown): boolean => (e as { code?: string })?.code === '23505';
-const toDb = (col: string, v: unknown): unknown => (JSON_COLUMNS.has(col) ? JSON.stringify(v ?? {}) : v);
+const toDb = (col: string, v: unknown): unknown => (JSON_COLUMNS.has(col) ? jsonToDb(col, v) : v);
 
 /** The NOTIFY channel every write announces itself on (payload: the new plugin-set version). */
 const CHANNEL = 'plugway_plugins';

@@ -9,7 +9,7 @@ import { checkVersionContract } from '../testing/store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'studio-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const rec = (slug: string): NewPlugin => ({ name: slug, slug, description: '', command: 'file:///x', hook_type: 'auth', hook_types: ['auth'], plugin_type: 'gateway', is_active: true, oci_reference: null, namespace: '', checksum: null, config: { a: [1, { b: 'c' }] } });
+const rec = (slug: string): NewPlugin => ({ name: slug, slug, description: '', command: 'file:///x', hook_type: 'auth', hook_types: ['auth'], plugin_type: 'gateway', is_active: true, oci_reference: null, namespace: '', checksum: null, handshake: null, sandbox: null, config: { a: [1, { b: 'c' }] } });
 
 describe('SqliteStore', () => {
   it('uses WAL, records migrations once, and survives reopening', async () => {
@@ -23,7 +23,7 @@ describe('SqliteStore', () => {
     await s2.close();
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'plugins' }, { version: 2, name: 'ai studio fields' }, { version: 3, name: 'edge credentials' }, { version: 4, name: 'plugin-set versions and edges' }]);
+    expect(raw.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'plugins' }, { version: 2, name: 'ai studio fields' }, { version: 3, name: 'edge credentials' }, { version: 4, name: 'plugin-set versions and edges' }, { version: 5, name: 'plugin handshake and sandbox' }]);
     raw.close();
   });
   it('enforces unique slugs with STUDIO_SLUG_TAKEN, updates, pages and deletes', async () => {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StudioError } from '../errors.js';
-import { COLUMNS, CREDENTIAL_COLUMNS, EDGE_UPSERT, filterSql, JSON_COLUMNS, MIGRATIONS, rowToCredential, rowToEdge, rowToRecord, type EdgeCredentialRecord, type EdgeRecord, type ListFilter, type NewPlugin, type PluginPatch, type PluginRecord, type PluginSnapshot, type PluginStore } from './plugin-store.js';
+import { COLUMNS, CREDENTIAL_COLUMNS, EDGE_UPSERT, filterSql, JSON_COLUMNS, jsonToDb, MIGRATIONS, rowToCredential, rowToEdge, rowToRecord, type EdgeCredentialRecord, type EdgeRecord, type ListFilter, type NewPlugin, type PluginPatch, type PluginRecord, type PluginSnapshot, type PluginStore } from './plugin-store.js';
 
 function isUnique(e: unknown): boolean {
   return (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -10,7 +10,7 @@ function isUnique(e: unknown): boolean {
 
 function toDb(col: string, v: unknown): unknown {
   if (col === 'is_active') return v ? 1 : 0;
-  if (JSON_COLUMNS.has(col)) return JSON.stringify(v ?? {});
+  if (JSON_COLUMNS.has(col)) return jsonToDb(col, v);
   return v;
 }
 
