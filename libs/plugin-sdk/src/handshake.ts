@@ -1,7 +1,6 @@
 import type { Logger } from '@plugway/core';
 import { GO_PLUGIN_HANDSHAKE } from '@plugway/proto';
 import { SdkError } from './error.js';
-import type { ServeOptions } from './serve-plugin.js';
 
 /** go-plugin's HandshakeConfig as the plugin side sees it. */
 export interface HandshakeOptions {
@@ -23,7 +22,7 @@ const HOOK_NAMES = new Set(['initialize', 'preAuth', 'authenticate', 'postAuth',
  * Checks what the plugin author passed (all problems at once) and returns the handshake to use.
  * @throws SdkError SDK_INVALID_OPTIONS
  */
-export function checkServeOptions(opts: ServeOptions): HandshakeOptions {
+export function checkServeOptions(opts: { hooks?: unknown; handshake?: HandshakeOptions; network?: string }): HandshakeOptions {
   const problems: string[] = [];
   const hooks: unknown = opts?.hooks;
   if (hooks === null || typeof hooks !== 'object') problems.push('hooks must be an object');

@@ -1,10 +1,19 @@
 import type { Logger } from '@plugway/core';
 import type { OciCommand } from '@plugway/command';
 import { createRegistryAuth, type RegistryAuthConfig } from '@plugway/registry-auth';
-import { createGuardedFetch, PluginCache, pullPlugin, RegistryClient, type DialDecision, type DialGuard, type KeyRing } from '@plugway/oci';
+import { createGuardedFetch, PluginCache, pullPlugin, RegistryClient, type DialDecision, type DialGuard, type KeyRing, type PluginRuntime } from '@plugway/oci';
 import { evaluateRegistryConnection, type Policy, type Resolver } from '@plugway/security-policy';
 import type { RuntimeSettings } from './options.js';
-import type { OciPuller } from './plugin-manager.js';
+
+/** How a tag was resolved: the digest it stood for, when that was asked of the registry, and how long that answer is kept. */
+export interface TagResolution { digest: string; resolvedAt: string; ttlMs: number }
+
+/**
+ * Pulls and verifies an oci:// plugin into the cache; returns the verified file, its sha256 (`digest`), the digest the
+ * reference resolved to (`artifactDigest`, what `plugway push` printed), the runtime its config asks for and, by tag,
+ * when the tag was resolved. `refresh` asks the registry what a tag means now (one manifest HEAD) whatever the pull policy.
+ */
+export type OciPuller = (cmd: OciCommand, opts: { signal?: AbortSignal; refresh?: boolean }) => Promise<{ path: string; digest: string; artifactDigest?: string; verifiedBy?: string; runtime?: PluginRuntime; resolved?: TagResolution }>;
 
 export interface OciPullerDeps {
   logger?: Logger;

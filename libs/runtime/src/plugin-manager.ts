@@ -1,24 +1,16 @@
 import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
-import { type CommandError, parseCommand, type OciCommand, type PluginCommand } from '@plugway/command';
+import { type CommandError, parseCommand, type PluginCommand } from '@plugway/command';
 import { createPolicy, evaluateCommand, type Decision, type Finding, type Policy } from '@plugway/security-policy';
 import { connectRemote, launchPlugin, PluginHostError, PluginSupervisor, resolveSandbox, type AppliedSandbox, type CallOptions, type ConfigInfo, type HealthStatus, type HookMethod, type HookOutcome, type HookRequest, type HookResponse } from '@plugway/plugin-host';
 import type { pluginpb } from '@plugway/proto';
 import type { PluginRuntime } from '@plugway/oci';
 import { RuntimeError } from './error.js';
-import { createOciPuller } from './oci-puller.js';
+import { createOciPuller, type OciPuller, type TagResolution } from './oci-puller.js';
 import { Instance } from './instance.js';
 import { describeRuntime, launchCommand, withRuntime, type NodeRuntime } from './plugin-runtime.js';
 import { pluginSpecSchema, runtimeSettingsSchema, type FailMode, type HookType, type PluginSpec, type PluginSpecInput, type RuntimeSettings, type RuntimeSettingsInput } from './options.js';
 
-/** How a tag was resolved: the digest it stood for, when that was asked of the registry, and how long that answer is kept. */
-export interface TagResolution { digest: string; resolvedAt: string; ttlMs: number }
 
-/**
- * Pulls and verifies an oci:// plugin into the cache; returns the verified file, its sha256 (`digest`), the digest the
- * reference resolved to (`artifactDigest`, what `plugway push` printed), the runtime its config asks for and, by tag,
- * when the tag was resolved. `refresh` asks the registry what a tag means now (one manifest HEAD) whatever the pull policy.
- */
-export type OciPuller = (cmd: OciCommand, opts: { signal?: AbortSignal; refresh?: boolean }) => Promise<{ path: string; digest: string; artifactDigest?: string; verifiedBy?: string; runtime?: PluginRuntime; resolved?: TagResolution }>;
 
 /** The warning an OCI plugin that no signature verified carries (signatures not required). */
 export const UNSIGNED_OCI_WARNING = 'RUNTIME_WARN_OCI_UNSIGNED';
