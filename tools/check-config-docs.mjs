@@ -52,10 +52,6 @@ for (const file of [...configFiles, ...mapperFiles]) {
   if (mapperFiles.includes(file)) for (const m of text.matchAll(new RegExp(`/\\^(${NAME})\\(`, 'g'))) add(m[1], file);
 }
 
-// Suffix lists (`['MAX_CACHE_SIZE', 'TIMEOUT', …]` that a prefix such as AI_STUDIO_OCI_ completes) are not variables:
-// drop a name when another one found ends with `_<name>`.
-for (const name of [...found.keys()]) if ([...found.keys()].some((m) => m !== name && m.endsWith(`_${name}`))) found.delete(name);
-
 // The README's table: `| variable(s) | studio | edge | meaning |`, names in backticks, `<…>` placeholders = a family.
 const readme = readFileSync(README, 'utf8');
 const after = readme.slice(readme.indexOf('## Variables') + 1);
