@@ -1,6 +1,6 @@
 // Composes one edge gateway: the shared runtime PluginManager, the proxy, the plugin sources (file, studio) and reload.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
+import { backoffDelay, isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
 import type { ManagerDeps, PluginManager, PluginSpecInput, RuntimeSettingsInput } from '@plugway/runtime';
 import { loadEdgeConfig } from './edge-config.js';
 import { EdgePluginManager } from './edge-manager.js';
@@ -133,7 +133,7 @@ export async function startEdgeApp(settings: EdgeAppSettings, deps: EdgeAppDeps 
       if (closing.signal.aborted) return;
       failures = report ? 0 : failures + 1;
       // Never spin: a failure waits with backoff, and an answer faster than 1 s (a studio that does not hold requests) paces the loop.
-      const pause = report ? 1000 - (Date.now() - started) : Math.min(settings.studio!.syncIntervalMs, 250 * 2 ** Math.min(failures, 10));
+      const pause = report ? 1000 - (Date.now() - started) : backoffDelay(Math.min(failures, 10), 250, settings.studio!.syncIntervalMs);
       if (pause > 0) await sleep(pause, undefined, { signal: closing.signal }).catch(() => undefined);
     }
   };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import * as api from './index.js';
-import { PlugwayError, isPlugwayError, redact, redactUrl, REDACTED, NOOP_LOGGER } from './index.js';
+import { backoffDelay, PlugwayError, isPlugwayError, redact, redactUrl, REDACTED, NOOP_LOGGER } from './index.js';
 
 class DemoError extends PlugwayError<'DEMO_BAD' | 'DEMO_WORSE'> {}
 
 describe('@plugway/core public surface', () => {
   it('exports exactly these names', () => {
-    expect(Object.keys(api).sort()).toEqual(['NOOP_LOGGER', 'PlugwayError', 'REDACTED', 'isPlugwayError', 'isSecretKey', 'redact', 'redactString', 'redactUrl']);
+    expect(Object.keys(api).sort()).toEqual(['NOOP_LOGGER', 'PlugwayError', 'REDACTED', 'backoffDelay', 'isPlugwayError', 'isSecretKey', 'redact', 'redactString', 'redactUrl']);
   });
 });
 
@@ -29,6 +29,13 @@ describe('PlugwayError', () => {
   });
   it('omits details when none are given', () => {
     expect(new DemoError({ code: 'DEMO_BAD', message: 'm' }).toJSON()).toEqual({ name: 'DemoError', code: 'DEMO_BAD', message: 'm' });
+  });
+});
+
+describe('backoffDelay', () => {
+  it('doubles from the base and stops at the cap', () => {
+    expect([0, 1, 2, 3, 4, 5].map((a) => backoffDelay(a, 100, 2_000))).toEqual([100, 200, 400, 800, 1600, 2000]);
+    expect(backoffDelay(5000, 250, 30_000)).toBe(30_000);
   });
 });
 

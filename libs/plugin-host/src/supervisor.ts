@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { NOOP_LOGGER, type Logger } from '@plugway/core';
+import { backoffDelay, NOOP_LOGGER, type Logger } from '@plugway/core';
 import { PluginHostError } from './error.js';
 import type { CallOptions, HealthStatus, HookMethod, HookOutcome, HookRequest, HookResponse, PluginConnection } from './connection.js';
 import type { pluginpb } from '@plugway/proto';
@@ -78,7 +78,7 @@ export class PluginSupervisor extends EventEmitter {
       this.setState('failed');
       return;
     }
-    const backoff = Math.min(this.policy.maxBackoffMs, this.policy.initialBackoffMs * 2 ** this.restartTimes.length);
+    const backoff = backoffDelay(this.restartTimes.length, this.policy.initialBackoffMs, this.policy.maxBackoffMs);
     this.restartTimes.push(now);
     this.setState('restarting');
     this.logger.warn('plugin crashed; restarting', { backoffMs: backoff, attempt: this.restartTimes.length });

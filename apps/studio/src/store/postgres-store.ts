@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { backoffDelay } from '@plugway/core';
 import { StudioError } from '../errors.js';
 import { COLUMNS, CREDENTIAL_COLUMNS, EDGE_UPSERT, filterSql, JSON_COLUMNS, jsonToDb, MIGRATIONS, rowToCredential, rowToEdge, rowToRecord, type EdgeCredentialRecord, type EdgeRecord, type ListFilter, type NewPlugin, type PluginPatch, type PluginRecord, type PluginSnapshot, type PluginStore } from './plugin-store.js';
 
@@ -71,7 +72,7 @@ export class PostgresStore implements PluginStore {
       retried = true;
       if (this.listener === client) this.listener = undefined;
       void client.end().catch(() => undefined);
-      if (!this.closed) setTimeout(() => void this.listen(attempt + 1), Math.min(2_000, 100 * 2 ** attempt)).unref();
+      if (!this.closed) setTimeout(() => void this.listen(attempt + 1), backoffDelay(attempt, 100, 2_000)).unref();
     };
     client.on('error', retry);
     client.on('end', retry);

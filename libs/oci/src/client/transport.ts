@@ -3,7 +3,7 @@
 // exponential backoff + full jitter for idempotent requests, and mapping of every failure onto OciError.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@plugway/core';
-import { redactUrl } from '@plugway/core';
+import { backoffDelay, redactUrl } from '@plugway/core';
 import { OciError, type OciErrorCode } from '../error.js';
 import type { RegistryAuth } from './auth.types.js';
 
@@ -185,7 +185,7 @@ export async function errorFromResponse(res: Response, registry: string, ctx: Er
 }
 
 function backoffMs(attempt: number, base: number, retryAfter: string | null): number {
-  const exp = Math.min(10_000, base * 2 ** attempt);
+  const exp = backoffDelay(attempt, base, 10_000);
   const jittered = Math.random() * exp;
   const ra = retryAfter !== null ? Number(retryAfter) : NaN;
   return Number.isFinite(ra) && ra >= 0 ? Math.min(30_000, Math.max(jittered, ra * 1000)) : jittered;
