@@ -1,7 +1,7 @@
 // What `plugway package` produces, measured against the alternatives it was chosen over: artifact size (raw and
 // gzipped) per example, a Node single executable application's lower bound (the node binary it copies), and the time
 // from spawn to the go-plugin handshake line for the packaged file vs the tsx wrapper.
-// Run: `npm run bench cli` (BENCH_STARTS=5 starts per variant).
+// Run: `npm run bench package` (BENCH_STARTS=5 starts per variant).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
 function handshakeMs(cmd: string, args: string[], cwd: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t = performance.now();
-    const child = spawn(cmd, args, { cwd, env: { PATH: process.env['PATH'] ?? '', MICROGATEWAY_PLUGIN: 'v1', PLUGIN_PROTOCOL_VERSIONS: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(cmd, args, { cwd, env: { PATH: process.env['PATH'] ?? '', AI_STUDIO_PLUGIN: 'v1', PLUGIN_PROTOCOL_VERSIONS: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout.once('data', () => { const ms = performance.now() - t; child.kill('SIGTERM'); resolve(ms); });
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code} before its handshake`)));
   });
