@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { healthpb, pluginpb } from '@plugway/proto';
 import { PluginHostError } from './error.js';
 import { readConfigInfo, type ConfigInfo } from './config-info.js';
-import { GRPC_STATUS, H2UnaryClient, type H2Target } from './h2-client.js';
+import { H2UnaryClient, type H2Target } from './h2-client.js';
 
 /** Request and response type of the unary PluginService RPCs a gateway host calls, by grpc-js client method name. */
 export interface HookTypes {
@@ -149,10 +149,10 @@ export class GrpcConnection extends EventEmitter {
     const deadlineMs = opts.deadlineMs ?? this.opts.callTimeoutMs;
     const failure = (grpcCode: number, message: string, cause?: unknown): HookOutcome<HookResponse<M>> => {
       const details = { plugin: this.opts.id, method, grpcCode };
-      if (grpcCode === GRPC_STATUS.DEADLINE_EXCEEDED) {
+      if (grpcCode === grpc.status.DEADLINE_EXCEEDED) {
         return { status: 'timeout', durationMs: took(), error: new PluginHostError({ code: 'PLUGIN_CALL_TIMEOUT', message: `${method} on plugin ${this.opts.id} exceeded its ${deadlineMs} ms deadline`, details }) };
       }
-      const code = grpcCode === GRPC_STATUS.CANCELLED && opts.signal?.aborted ? 'PLUGIN_CALL_ABORTED' : grpcCode === GRPC_STATUS.UNAVAILABLE ? 'PLUGIN_UNAVAILABLE' : 'PLUGIN_CALL_FAILED';
+      const code = grpcCode === grpc.status.CANCELLED && opts.signal?.aborted ? 'PLUGIN_CALL_ABORTED' : grpcCode === grpc.status.UNAVAILABLE ? 'PLUGIN_UNAVAILABLE' : 'PLUGIN_CALL_FAILED';
       return { status: 'failed', durationMs: took(), error: new PluginHostError({ code, message: `${method} on plugin ${this.opts.id} failed: ${message}`, ...(cause ? { cause } : {}), details }) };
     };
     const def = pluginpb.PluginServiceService[method];
@@ -162,7 +162,7 @@ export class GrpcConnection extends EventEmitter {
       try {
         return { status: 'ok', response: def.responseDeserialize(out.message) as HookResponse<M>, durationMs: took() };
       } catch (e) {
-        return failure(GRPC_STATUS.INTERNAL, `the answer does not decode: ${(e as Error).message}`, e);
+        return failure(grpc.status.INTERNAL, `the answer does not decode: ${(e as Error).message}`, e);
       }
     }
     const fn = (this.plugin as unknown as Record<string, UnaryFn>)[method]!;

@@ -6,9 +6,8 @@
 import http2, { type ClientHttp2Session, type IncomingHttpHeaders, type IncomingHttpStatusHeader } from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
-
-/** gRPC status codes used here (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
-export const GRPC_STATUS = { OK: 0, CANCELLED: 1, UNKNOWN: 2, DEADLINE_EXCEEDED: 4, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, RESOURCE_EXHAUSTED: 8 } as const;
+// The status codes only (grpc-js's enum, the one the rest of the host uses); the calls themselves never go through grpc-js.
+import { status as GrpcStatus } from '@grpc/grpc-js';
 
 export type H2Target =
   | { kind: 'unix'; path: string }
@@ -27,12 +26,12 @@ const { HTTP2_HEADER_AUTHORITY, HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HE
 
 // The HTTP status of a failed non-gRPC answer → gRPC status (gRPC's "HTTP to gRPC status code mapping").
 function fromHttpStatus(status: number): number {
-  if (status === 400) return GRPC_STATUS.INTERNAL;
-  if (status === 401) return 16;
-  if (status === 403) return 7;
-  if (status === 404) return GRPC_STATUS.UNIMPLEMENTED;
-  if (status === 429 || status === 502 || status === 503 || status === 504) return GRPC_STATUS.UNAVAILABLE;
-  return GRPC_STATUS.UNKNOWN;
+  if (status === 400) return GrpcStatus.INTERNAL;
+  if (status === 401) return GrpcStatus.UNAUTHENTICATED;
+  if (status === 403) return GrpcStatus.PERMISSION_DENIED;
+  if (status === 404) return GrpcStatus.UNIMPLEMENTED;
+  if (status === 429 || status === 502 || status === 503 || status === 504) return GrpcStatus.UNAVAILABLE;
+  return GrpcStatus.UNKNOWN;
 }
 
 function decodeMessage(v: unknown): string {
@@ -77,14 +76,14 @@ export class H2UnaryClient {
 
   /** One unary call; never throws (a transport failure is UNAVAILABLE, a local deadline DEADLINE_EXCEEDED). */
   unary(path: string, request: Uint8Array, opts: UnaryOptions): Promise<UnaryResult> {
-    if (this.closed) return Promise.resolve({ ok: false, code: GRPC_STATUS.UNAVAILABLE, details: 'the client is closed' });
-    if (opts.signal?.aborted) return Promise.resolve({ ok: false, code: GRPC_STATUS.CANCELLED, details: 'cancelled before it started' });
+    if (this.closed) return Promise.resolve({ ok: false, code: GrpcStatus.UNAVAILABLE, details: 'the client is closed' });
+    if (opts.signal?.aborted) return Promise.resolve({ ok: false, code: GrpcStatus.CANCELLED, details: 'cancelled before it started' });
     return new Promise((resolve) => {
       let session: ClientHttp2Session;
       try {
         session = this.connect();
       } catch (e) {
-        resolve({ ok: false, code: GRPC_STATUS.UNAVAILABLE, details: (e as Error).message });
+        resolve({ ok: false, code: GrpcStatus.UNAVAILABLE, details: (e as Error).message });
         return;
       }
       const headers: http2.OutgoingHttpHeaders = {
@@ -106,8 +105,8 @@ export class H2UnaryClient {
         resolve(r);
       };
       const stream = session.request(headers, { endStream: false });
-      const timer = setTimeout(() => { stream.close(NGHTTP2_CANCEL); finish({ ok: false, code: GRPC_STATUS.DEADLINE_EXCEEDED, details: `deadline of ${opts.deadlineMs} ms exceeded` }); }, opts.deadlineMs);
-      const onAbort = (): void => { stream.close(NGHTTP2_CANCEL); finish({ ok: false, code: GRPC_STATUS.CANCELLED, details: 'cancelled' }); };
+      const timer = setTimeout(() => { stream.close(NGHTTP2_CANCEL); finish({ ok: false, code: GrpcStatus.DEADLINE_EXCEEDED, details: `deadline of ${opts.deadlineMs} ms exceeded` }); }, opts.deadlineMs);
+      const onAbort = (): void => { stream.close(NGHTTP2_CANCEL); finish({ ok: false, code: GrpcStatus.CANCELLED, details: 'cancelled' }); };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       const fromHeaders = (h: IncomingHttpHeaders & IncomingHttpStatusHeader): void => {
         if (h[HTTP2_HEADER_STATUS] !== undefined) status = Number(h[HTTP2_HEADER_STATUS]);
@@ -117,23 +116,23 @@ export class H2UnaryClient {
       stream.on('trailers', fromHeaders);
       stream.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > this.maxMessageBytes + 5) { stream.close(NGHTTP2_CANCEL); finish({ ok: false, code: GRPC_STATUS.RESOURCE_EXHAUSTED, details: `response larger than ${this.maxMessageBytes} bytes` }); return; }
+        if (size > this.maxMessageBytes + 5) { stream.close(NGHTTP2_CANCEL); finish({ ok: false, code: GrpcStatus.RESOURCE_EXHAUSTED, details: `response larger than ${this.maxMessageBytes} bytes` }); return; }
         chunks.push(c);
       });
-      stream.on('error', (e: Error) => finish({ ok: false, code: GRPC_STATUS.UNAVAILABLE, details: e.message }));
+      stream.on('error', (e: Error) => finish({ ok: false, code: GrpcStatus.UNAVAILABLE, details: e.message }));
       stream.on('close', () => {
         if (done) return;
         if (grpcStatus === undefined) {
-          const code = status !== undefined && status !== 200 ? fromHttpStatus(status) : GRPC_STATUS.UNAVAILABLE;
+          const code = status !== undefined && status !== 200 ? fromHttpStatus(status) : GrpcStatus.UNAVAILABLE;
           return finish({ ok: false, code, details: status !== undefined ? `HTTP ${status} without a gRPC status` : 'the stream closed without an answer' });
         }
         const code = Number(grpcStatus);
-        if (code !== GRPC_STATUS.OK) return finish({ ok: false, code: Number.isInteger(code) ? code : GRPC_STATUS.UNKNOWN, details: decodeMessage(grpcMessage) });
+        if (code !== GrpcStatus.OK) return finish({ ok: false, code: Number.isInteger(code) ? code : GrpcStatus.UNKNOWN, details: decodeMessage(grpcMessage) });
         const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-        if (body.length < 5) return finish({ ok: false, code: GRPC_STATUS.INTERNAL, details: 'the answer has no message' });
-        if (body[0] !== 0) return finish({ ok: false, code: GRPC_STATUS.INTERNAL, details: 'the answer is compressed, which was not offered' });
+        if (body.length < 5) return finish({ ok: false, code: GrpcStatus.INTERNAL, details: 'the answer has no message' });
+        if (body[0] !== 0) return finish({ ok: false, code: GrpcStatus.INTERNAL, details: 'the answer is compressed, which was not offered' });
         const len = body.readUInt32BE(1);
-        if (body.length < 5 + len) return finish({ ok: false, code: GRPC_STATUS.INTERNAL, details: 'the answer is truncated' });
+        if (body.length < 5 + len) return finish({ ok: false, code: GrpcStatus.INTERNAL, details: 'the answer is truncated' });
         finish({ ok: true, message: body.subarray(5, 5 + len) });
       });
       const frame = Buffer.allocUnsafe(5 + request.length);

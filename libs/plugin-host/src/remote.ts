@@ -27,8 +27,6 @@ export interface RemoteOptions {
   healthService?: string;
 }
 
-const UNIMPLEMENTED = 12;
-
 class RemoteConnection extends GrpcConnection implements PluginConnection {
   readonly kind = 'remote' as const;
   readonly pid = undefined;
@@ -42,7 +40,7 @@ class RemoteConnection extends GrpcConnection implements PluginConnection {
     if (status !== 'UNKNOWN' || this.closed) return status;
     const out = await this.callHook('ping', { timestamp: String(Date.now()) }, { deadlineMs: opts?.deadlineMs ?? 2000 });
     if (out.status === 'ok') return out.response.healthy ? 'SERVING' : 'NOT_SERVING';
-    return out.error.details?.['grpcCode'] === UNIMPLEMENTED ? 'UNKNOWN' : 'NOT_SERVING';
+    return out.error.details?.['grpcCode'] === grpc.status.UNIMPLEMENTED ? 'UNKNOWN' : 'NOT_SERVING';
   }
   async close(): Promise<void> {
     this.closeChannel();
