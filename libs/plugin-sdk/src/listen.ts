@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { SdkError } from './error.js';
 
@@ -10,8 +10,17 @@ export interface Listening {
 
 interface Fs { mkdtemp(prefix: string): string; rm(dir: string): void; tmpdir(): string }
 
-function bind(server: grpc.Server, addr: string): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))));
+// Listens on a unix socket path or a loopback port; resolves with the bound port (0 for a socket).
+function bind(server: Server, addr: { path: string } | { port: number; host: string }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    server.once('error', onError);
+    server.listen(addr, () => {
+      server.off('error', onError);
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : 0);
+    });
+  });
 }
 
 function portFromEnv(name: string, raw: string | undefined): number {
@@ -25,7 +34,7 @@ function portFromEnv(name: string, raw: string | undefined): number {
  * (or the temp dir), or tcp on 127.0.0.1 at the first free port in PLUGIN_MIN_PORT..PLUGIN_MAX_PORT (both unset: any port).
  * @throws SdkError SDK_BIND_FAILED
  */
-export async function listen(server: grpc.Server, network: 'unix' | 'tcp', env: Readonly<Record<string, string | undefined>>, fs: Fs): Promise<Listening> {
+export async function listen(server: Server, network: 'unix' | 'tcp', env: Readonly<Record<string, string | undefined>>, fs: Fs): Promise<Listening> {
   if (network === 'unix') {
     let dir: string;
     try {
@@ -35,7 +44,7 @@ export async function listen(server: grpc.Server, network: 'unix' | 'tcp', env: 
     }
     const path = join(dir, 'plugin.sock');
     try {
-      await bind(server, `unix:${path}`);
+      await bind(server, { path });
     } catch (cause) {
       fs.rm(dir);
       throw new SdkError({ code: 'SDK_BIND_FAILED', message: `cannot listen on ${path}: ${(cause as Error).message}`, cause });
@@ -47,7 +56,7 @@ export async function listen(server: grpc.Server, network: 'unix' | 'tcp', env: 
   if (min > max) throw new SdkError({ code: 'SDK_BIND_FAILED', message: `PLUGIN_MIN_PORT ${min} is greater than PLUGIN_MAX_PORT ${max}` });
   for (let port = min; port <= max; port++) {
     try {
-      const bound = await bind(server, `127.0.0.1:${port}`);
+      const bound = await bind(server, { port, host: '127.0.0.1' });
       return { network, address: `127.0.0.1:${bound}`, cleanup: () => undefined };
     } catch {
       // in use: try the next port, as go-plugin does

@@ -1,7 +1,9 @@
-import * as grpc from '@grpc/grpc-js';
+import type { EventEmitter } from 'node:events';
+import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { configproviderpb, pluginpb } from '@plugway/proto';
 import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
-import type { HookContext, PluginHooks } from './plugin-hooks.types.js';
+import type { PluginHooks } from './plugin-hooks.types.js';
+import type { Codec, StatusError, UnaryHandler } from './grpc-server.js';
 
 export interface PluginServiceOptions {
   hooks: PluginHooks;
@@ -13,84 +15,117 @@ export interface PluginServiceOptions {
 }
 
 const MAX_DETAIL = 1000;
+const INVALID_ARGUMENT = 3;
+const INTERNAL = 13;
+const UNIMPLEMENTED = 12;
 
 // A hook's exception becomes a gRPC status the host can act on: `CODE: message`, INVALID_ARGUMENT for bad
 // configuration, INTERNAL otherwise; a grpc-style `{ code: <status>, details }` error passes through unchanged.
-function toStatus(err: unknown): grpc.ServiceError {
+function toStatus(err: unknown): StatusError {
   const e = err as { code?: unknown; details?: unknown; message?: unknown };
-  if (typeof e?.code === 'number' && e.code > 0 && e.code < 17 && typeof e.details === 'string') {
-    return Object.assign(new Error(e.details), { code: e.code, details: e.details, metadata: new grpc.Metadata() });
-  }
+  if (typeof e?.code === 'number' && e.code > 0 && e.code < 17 && typeof e.details === 'string') return { code: e.code, details: e.details };
   const code = isPlugwayError(err) ? err.code : 'SDK_HOOK_FAILED';
   const message = typeof e?.message === 'string' ? e.message : String(err);
   const details = `${code}: ${message}`.slice(0, MAX_DETAIL);
-  const status = code.endsWith('_CONFIG_INVALID') || code.endsWith('_INVALID_REQUEST') ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL;
-  return Object.assign(new Error(details), { code: status, details, metadata: new grpc.Metadata() });
+  return { code: code.endsWith('_CONFIG_INVALID') || code.endsWith('_INVALID_REQUEST') ? INVALID_ARGUMENT : INTERNAL, details };
 }
 
-function unary<Req, Res>(name: string, logger: Logger, fn: (req: Req, ctx: HookContext) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
-  return (call, cb) => {
-    // The host's deadline or cancellation aborts the hook's signal, so a hook can stop upstream work it started.
-    const ac = new AbortController();
-    const onCancel = (): void => ac.abort(new Error(`${name} cancelled by the host (deadline or cancel)`));
-    call.once('cancelled', onCancel);
-    const metadata: Record<string, string> = {};
-    for (const [k, v] of Object.entries(call.metadata?.getMap() ?? {})) if (typeof v === 'string') metadata[k] = v;
-    let pending: Promise<Res>;
-    try {
-      pending = fn(call.request, { signal: ac.signal, metadata });
-    } catch (err) {
-      pending = Promise.reject(err);
-    }
-    pending.then((res) => { call.off('cancelled', onCancel); cb(null, res); }, (err: unknown) => {
-      call.off('cancelled', onCancel);
-      const status = toStatus(err);
-      logger.error(`${name} failed`, { error: status.details });
-      cb(status);
-    });
+/** One served RPC, independent of the transport: its path, message codecs, the hook call, and its error answer. */
+export interface HookMethod<Req = unknown, Res = unknown> {
+  path: string;
+  request: Codec<Req>;
+  response: Codec<Res>;
+  run: UnaryHandler<Req, Res>;
+  /** Logs a failed call and gives the status to answer it with. */
+  error(err: unknown): StatusError;
+}
+
+type Def = { path: string };
+
+function method<Req, Res>(def: Def, request: Codec<Req>, response: Codec<Res>, name: string, logger: Logger, run: UnaryHandler<Req, Res>): HookMethod {
+  const error = (err: unknown): StatusError => {
+    const status = toStatus(err);
+    logger.error(`${name} failed`, { error: status.details });
+    return status;
   };
+  return { path: def.path, request, response, run, error } as HookMethod;
+}
+
+/** The RPCs of `plugin.PluginService` this SDK answers, by their grpc-js name; the others answer UNIMPLEMENTED. */
+export function pluginMethods(opts: PluginServiceOptions): Partial<Record<keyof typeof pluginpb.PluginServiceService, HookMethod>> {
+  const h = opts.hooks;
+  const log = opts.logger ?? NOOP_LOGGER;
+  const P = pluginpb;
+  const S = pluginpb.PluginServiceService;
+  const passThrough = (req: pluginpb.PluginRequest | undefined): pluginpb.PluginResponse =>
+    P.PluginResponse.fromPartial({ modified: false, headers: req?.headers ?? {} });
+  return {
+    initialize: method(S.initialize, P.InitRequest, P.InitResponse, 'Initialize', log, async (req, ctx) => P.InitResponse.fromPartial({ success: true, ...(await h.initialize?.(req, ctx)) })),
+    ping: method(S.ping, P.PingRequest, P.PingResponse, 'Ping', log, async (req) => P.PingResponse.fromPartial({ timestamp: req.timestamp, healthy: true })),
+    shutdown: method(S.shutdown, P.ShutdownRequest, P.ShutdownResponse, 'Shutdown', log, async () => { await h.shutdown?.(); return P.ShutdownResponse.fromPartial({ success: true }); }),
+    processPreAuth: method(S.processPreAuth, P.PluginRequest, P.PluginResponse, 'ProcessPreAuth', log,
+      h.preAuth ? async (req, ctx) => P.PluginResponse.fromPartial(await h.preAuth!(req, ctx)) : async (req) => passThrough(req)),
+    authenticate: method(S.authenticate, P.AuthRequest, P.AuthResponse, 'Authenticate', log, async (req, ctx) =>
+      P.AuthResponse.fromPartial(h.authenticate ? await h.authenticate(req, ctx) : { authenticated: false, errorMessage: 'this plugin has no authenticate hook' })),
+    processPostAuth: method(S.processPostAuth, P.EnrichedRequest, P.PluginResponse, 'ProcessPostAuth', log,
+      h.postAuth ? async (req, ctx) => P.PluginResponse.fromPartial(await h.postAuth!(req, ctx)) : async (req) => passThrough(req.request)),
+    onBeforeWriteHeaders: method(S.onBeforeWriteHeaders, P.HeadersRequest, P.HeadersResponse, 'OnBeforeWriteHeaders', log, async (req, ctx) =>
+      P.HeadersResponse.fromPartial(h.onBeforeWriteHeaders ? await h.onBeforeWriteHeaders(req, ctx) : { modified: false, headers: req.headers })),
+    onBeforeWrite: method(S.onBeforeWrite, P.ResponseWriteRequest, P.ResponseWriteResponse, 'OnBeforeWrite', log, async (req, ctx) =>
+      P.ResponseWriteResponse.fromPartial(h.onBeforeWrite ? await h.onBeforeWrite(req, ctx) : { modified: false, body: req.body, headers: req.headers })),
+    handleProxyLog: method(S.handleProxyLog, P.ProxyLogRequest, P.DataCollectionResponse, 'HandleProxyLog', log, async (req, ctx) => { await h.handleProxyLog?.(req, ctx); return P.DataCollectionResponse.fromPartial({ success: true }); }),
+    onStreamComplete: method(S.onStreamComplete, P.StreamCompleteRequest, P.StreamCompleteResponse, 'OnStreamComplete', log, async (req, ctx) => P.StreamCompleteResponse.fromPartial((await h.onStreamComplete?.(req, ctx)) ?? {})),
+    handleAnalytics: method(S.handleAnalytics, P.AnalyticsRequest, P.DataCollectionResponse, 'HandleAnalytics', log, async (req, ctx) => { await h.handleAnalytics?.(req, ctx); return P.DataCollectionResponse.fromPartial({ success: true }); }),
+    handleBudgetUsage: method(S.handleBudgetUsage, P.BudgetUsageRequest, P.DataCollectionResponse, 'HandleBudgetUsage', log, async (req, ctx) => { await h.handleBudgetUsage?.(req, ctx); return P.DataCollectionResponse.fromPartial({ success: true }); }),
+    getConfigSchema: method(S.getConfigSchema, P.GetConfigSchemaRequest, P.GetConfigSchemaResponse, 'GetConfigSchema', log, async () => P.GetConfigSchemaResponse.fromPartial(await configSchema(opts))),
+    getManifest: method(S.getManifest, P.GetManifestRequest, P.GetManifestResponse, 'GetManifest', log, async () => P.GetManifestResponse.fromPartial(await manifest(opts))),
+    // Registrations of studio-side features this SDK does not offer: none.
+    getObjectHookRegistrations: method(S.getObjectHookRegistrations, P.GetObjectHookRegistrationsRequest, P.GetObjectHookRegistrationsResponse, 'GetObjectHookRegistrations', log, async () => P.GetObjectHookRegistrationsResponse.fromPartial({})),
+    getEndpointRegistrations: method(S.getEndpointRegistrations, P.GetEndpointRegistrationsRequest, P.GetEndpointRegistrationsResponse, 'GetEndpointRegistrations', log, async () => P.GetEndpointRegistrationsResponse.fromPartial({})),
+    getResourceTypeRegistrations: method(S.getResourceTypeRegistrations, P.GetResourceTypeRegistrationsRequest, P.GetResourceTypeRegistrationsResponse, 'GetResourceTypeRegistrations', log, async () => P.GetResourceTypeRegistrationsResponse.fromPartial({})),
+  };
+}
+
+/** The UNIMPLEMENTED answer of an RPC this SDK does not serve (studio-side features, streaming RPCs). */
+export function unimplementedStatus(path: string): StatusError {
+  return { code: UNIMPLEMENTED, details: `${path.slice(path.lastIndexOf('/') + 1)} is not implemented by this plugin` };
 }
 
 /**
  * Builds the grpc-js implementation of `plugin.PluginService` from hooks. Missing hooks answer "pass through"
  * (the request's headers/body unchanged, `modified: false`); Authenticate without a hook answers not authenticated.
+ * (servePlugin serves the same methods on its own node:http2 server; this is for serving in-process or in tests.)
  */
 export function pluginServiceImpl(opts: PluginServiceOptions): pluginpb.PluginServiceServer {
-  const h = opts.hooks;
-  const log = opts.logger ?? NOOP_LOGGER;
-  const P = pluginpb;
-  const passThrough = (req: pluginpb.PluginRequest | undefined): pluginpb.PluginResponse =>
-    P.PluginResponse.fromPartial({ modified: false, headers: req?.headers ?? {} });
-  return {
-    initialize: unary('Initialize', log, async (req: pluginpb.InitRequest, ctx) => P.InitResponse.fromPartial({ success: true, ...(await h.initialize?.(req, ctx)) })),
-    ping: unary('Ping', log, async (req: pluginpb.PingRequest) => P.PingResponse.fromPartial({ timestamp: req.timestamp, healthy: true })),
-    shutdown: unary('Shutdown', log, async () => { await h.shutdown?.(); return P.ShutdownResponse.fromPartial({ success: true }); }),
-    processPreAuth: unary('ProcessPreAuth', log, async (req: pluginpb.PluginRequest, ctx) => h.preAuth ? P.PluginResponse.fromPartial(await h.preAuth(req, ctx)) : passThrough(req)),
-    authenticate: unary('Authenticate', log, async (req: pluginpb.AuthRequest, ctx) =>
-      P.AuthResponse.fromPartial(h.authenticate ? await h.authenticate(req, ctx) : { authenticated: false, errorMessage: 'this plugin has no authenticate hook' })),
-    processPostAuth: unary('ProcessPostAuth', log, async (req: pluginpb.EnrichedRequest, ctx) => h.postAuth ? P.PluginResponse.fromPartial(await h.postAuth(req, ctx)) : passThrough(req.request)),
-    onBeforeWriteHeaders: unary('OnBeforeWriteHeaders', log, async (req: pluginpb.HeadersRequest, ctx) =>
-      P.HeadersResponse.fromPartial(h.onBeforeWriteHeaders ? await h.onBeforeWriteHeaders(req, ctx) : { modified: false, headers: req.headers })),
-    onBeforeWrite: unary('OnBeforeWrite', log, async (req: pluginpb.ResponseWriteRequest, ctx) =>
-      P.ResponseWriteResponse.fromPartial(h.onBeforeWrite ? await h.onBeforeWrite(req, ctx) : { modified: false, body: req.body, headers: req.headers })),
-    handleProxyLog: unary('HandleProxyLog', log, async (req: pluginpb.ProxyLogRequest, ctx) => { await h.handleProxyLog?.(req, ctx); return P.DataCollectionResponse.fromPartial({ success: true }); }),
-    onStreamComplete: unary('OnStreamComplete', log, async (req: pluginpb.StreamCompleteRequest, ctx) => P.StreamCompleteResponse.fromPartial((await h.onStreamComplete?.(req, ctx)) ?? {})),
-    handleAnalytics: unary('HandleAnalytics', log, async (req: pluginpb.AnalyticsRequest, ctx) => { await h.handleAnalytics?.(req, ctx); return P.DataCollectionResponse.fromPartial({ success: true }); }),
-    handleBudgetUsage: unary('HandleBudgetUsage', log, async (req: pluginpb.BudgetUsageRequest, ctx) => { await h.handleBudgetUsage?.(req, ctx); return P.DataCollectionResponse.fromPartial({ success: true }); }),
-    getConfigSchema: unary('GetConfigSchema', log, async () => P.GetConfigSchemaResponse.fromPartial(await configSchema(opts))),
-    getManifest: unary('GetManifest', log, async () => P.GetManifestResponse.fromPartial(await manifest(opts))),
-    // Registrations of studio-side features this SDK does not offer: none.
-    getObjectHookRegistrations: unary('GetObjectHookRegistrations', log, async () => P.GetObjectHookRegistrationsResponse.fromPartial({})),
-    getEndpointRegistrations: unary('GetEndpointRegistrations', log, async () => P.GetEndpointRegistrationsResponse.fromPartial({})),
-    getResourceTypeRegistrations: unary('GetResourceTypeRegistrations', log, async () => P.GetResourceTypeRegistrationsResponse.fromPartial({})),
-    getAppByCredential: unimplemented('GetAppByCredential'), getUserByCredential: unimplemented('GetUserByCredential'),
-    getAsset: unimplemented('GetAsset'), listAssets: unimplemented('ListAssets'), call: unimplemented('Call'), portalCall: unimplemented('PortalCall'),
-    handleAgentMessage: unimplementedStream('HandleAgentMessage'), handleObjectHook: unimplemented('HandleObjectHook'),
-    executeScheduledTask: unimplemented('ExecuteScheduledTask'), acceptEdgePayload: unimplemented('AcceptEdgePayload'),
-    handleEndpointRequest: unimplemented('HandleEndpointRequest'), handleEndpointRequestStream: unimplementedStream('HandleEndpointRequestStream'),
-    listResourceInstances: unimplemented('ListResourceInstances'), getResourceInstance: unimplemented('GetResourceInstance'),
-    validateResourceSelection: unimplemented('ValidateResourceSelection'), createResourceInstance: unimplemented('CreateResourceInstance'),
-    openSession: unimplemented('OpenSession'), closeSession: unimplemented('CloseSession'),
+  const methods = pluginMethods(opts);
+  const impl: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(pluginpb.PluginServiceService)) {
+    const m = methods[key as keyof typeof methods];
+    if (m) impl[key] = grpcJsUnary(m);
+    else if (def.responseStream) impl[key] = (call: EventEmitter) => call.emit('error', unimplementedStatus(def.path));
+    else impl[key] = (_call: unknown, cb: (e: StatusError) => void) => cb(unimplementedStatus(def.path));
+  }
+  return impl as unknown as pluginpb.PluginServiceServer;
+}
+
+// A HookMethod as a grpc-js unary handler; the host's deadline or cancellation aborts the hook's signal.
+function grpcJsUnary(m: HookMethod): (call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<unknown>) => void {
+  return (call, cb) => {
+    const ac = new AbortController();
+    const onCancel = (): void => ac.abort(new Error(`${m.path} cancelled by the host (deadline or cancel)`));
+    call.once('cancelled', onCancel);
+    const metadata: Record<string, string> = {};
+    for (const [k, v] of Object.entries(call.metadata?.getMap() ?? {})) if (typeof v === 'string') metadata[k] = v;
+    let pending: Promise<unknown>;
+    try {
+      pending = m.run(call.request, { signal: ac.signal, metadata });
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.then(
+      (res) => { call.off('cancelled', onCancel); cb(null, res); },
+      (err: unknown) => { call.off('cancelled', onCancel); cb(m.error(err)); },
+    );
   };
 }
 
@@ -107,20 +142,13 @@ export async function manifest(opts: PluginServiceOptions): Promise<{ success: b
  * `config_provider.ConfigProviderService`, what a host dispenses as plugin "config" to load a plugin config-only
  * (schema and manifest without running hooks).
  */
-export function configProviderImpl(opts: PluginServiceOptions): configproviderpb.ConfigProviderServiceServer {
+export function configProviderMethods(opts: PluginServiceOptions): HookMethod[] {
   const log = opts.logger ?? NOOP_LOGGER;
   const C = configproviderpb;
-  return {
-    getConfigSchema: unary('config.GetConfigSchema', log, async () => C.ConfigSchemaResponse.fromPartial(await configSchema(opts))),
-    getManifest: unary('config.GetManifest', log, async () => C.GetManifestResponse.fromPartial(await manifest(opts))),
-    ping: unary('config.Ping', log, async (req: configproviderpb.ConfigPingRequest) => C.ConfigPingResponse.fromPartial({ timestamp: req.timestamp, healthy: true })),
-  };
-}
-
-function unimplemented<Req, Res>(name: string): grpc.handleUnaryCall<Req, Res> {
-  return (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED, details: `${name} is not implemented by this plugin` });
-}
-
-function unimplementedStream<Req, Res>(name: string): grpc.handleServerStreamingCall<Req, Res> {
-  return (call) => call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: `${name} is not implemented by this plugin` });
+  const S = configproviderpb.ConfigProviderServiceService;
+  return [
+    method(S.getConfigSchema, C.ConfigSchemaRequest, C.ConfigSchemaResponse, 'config.GetConfigSchema', log, async () => C.ConfigSchemaResponse.fromPartial(await configSchema(opts))),
+    method(S.getManifest, C.GetManifestRequest, C.GetManifestResponse, 'config.GetManifest', log, async () => C.GetManifestResponse.fromPartial(await manifest(opts))),
+    method(S.ping, C.ConfigPingRequest, C.ConfigPingResponse, 'config.Ping', log, async (req) => C.ConfigPingResponse.fromPartial({ timestamp: req.timestamp, healthy: true })),
+  ];
 }

@@ -1,10 +1,10 @@
-import * as grpc from '@grpc/grpc-js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { GO_PLUGIN_CORE_PROTOCOL_VERSION, GO_PLUGIN_HEALTH_SERVICE, configproviderpb, gopluginpb, healthpb, pluginpb } from '@plugway/proto';
+import { GO_PLUGIN_CORE_PROTOCOL_VERSION, GO_PLUGIN_HEALTH_SERVICE, gopluginpb, healthpb, pluginpb } from '@plugway/proto';
 import type { Logger } from '@plugway/core';
 import { createPluginLogger } from './plugin-logger.js';
-import { configProviderImpl, pluginServiceImpl, type PluginServiceOptions } from './plugin-service.js';
+import { configProviderMethods, pluginMethods as pluginMethodsOf, unimplementedStatus, type PluginServiceOptions } from './plugin-service.js';
+import { GrpcServer, Status, type Codec } from './grpc-server.js';
 import { checkServeOptions, warnOnVersionMismatch, NOT_A_PROGRAM, type HandshakeOptions } from './handshake.js';
 import { listen, type Listening } from './listen.js';
 
@@ -41,6 +41,9 @@ export interface ServeIo {
   parentGone(): boolean;
 }
 
+// For methods whose request or response carries nothing we read (google.protobuf.Empty, unimplemented RPCs).
+const NO_MESSAGE: Codec<unknown> = { decode: () => ({}), encode: (_m, w) => w! };
+
 const PROCESS_IO: ServeIo = {
   stdout: (line) => void process.stdout.write(line),
   stderr: (text) => void process.stderr.write(text),
@@ -76,23 +79,25 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<RunningPlu
   const version = hs.appProtocolVersion;
   warnOnVersionMismatch(env.PLUGIN_PROTOCOL_VERSIONS, version, logger);
 
-  const server = new grpc.Server();
-  server.addService(pluginpb.PluginServiceService, pluginServiceImpl({ ...opts, logger }));
+  const server = new GrpcServer();
+  const pluginMethods = pluginMethodsOf({ ...opts, logger });
+  for (const [key, def] of Object.entries(pluginpb.PluginServiceService)) {
+    const m = pluginMethods[key as keyof typeof pluginMethods];
+    if (m) server.unary(m.path, m.request, m.response, m.run, m.error);
+    else server.unary(def.path, NO_MESSAGE, NO_MESSAGE, () => Promise.reject(unimplementedStatus(def.path)));
+  }
   // go-plugin plugin "config": hosts load a plugin config-only through it (schema and manifest, no hooks).
-  server.addService(configproviderpb.ConfigProviderServiceService, configProviderImpl({ ...opts, logger }));
+  for (const m of configProviderMethods({ ...opts, logger })) server.unary(m.path, m.request, m.response, m.run, m.error);
   const SERVING = healthpb.HealthCheckResponse_ServingStatus;
   let health = SERVING.SERVING;
-  server.addService(healthpb.HealthService, {
-    check: (call: grpc.ServerUnaryCall<healthpb.HealthCheckRequest, healthpb.HealthCheckResponse>, cb: grpc.sendUnaryData<healthpb.HealthCheckResponse>) =>
-      ['', GO_PLUGIN_HEALTH_SERVICE].includes(call.request.service) ? cb(null, { status: health }) : cb({ code: grpc.status.NOT_FOUND, details: `unknown service "${call.request.service}"` }),
-    watch: (call: grpc.ServerWritableStream<healthpb.HealthCheckRequest, healthpb.HealthCheckResponse>) => { call.write({ status: health }); call.end(); },
-  });
-  const stdio = new Set<grpc.ServerWritableStream<unknown, unknown>>();
-  server.addService(gopluginpb.GRPCStdioService, {
-    // Plugin output stays on the real stdout/stderr pipes (the host reads those); the stream is held open, empty,
-    // as go-plugin hosts ≥1.2 expect, and ended on shutdown so it never blocks draining.
-    streamStdio: (call: grpc.ServerWritableStream<unknown, unknown>) => { stdio.add(call); call.on('cancelled', () => stdio.delete(call)); },
-  });
+  const H = healthpb.HealthService;
+  server.unary(H.check.path, healthpb.HealthCheckRequest, healthpb.HealthCheckResponse, (req) =>
+    req.service === '' || req.service === GO_PLUGIN_HEALTH_SERVICE ? Promise.resolve({ status: health })
+      : Promise.reject({ code: Status.NOT_FOUND, details: `unknown service "${req.service}"` }));
+  server.serverStream(H.watch.path, healthpb.HealthCheckRequest, healthpb.HealthCheckResponse, (_req, call) => { call.write({ status: health }); call.end(); });
+  // Plugin output stays on the real stdout/stderr pipes (the host reads those); the stream is held open, empty,
+  // as go-plugin hosts ≥1.2 expect, and ended on shutdown (GrpcServer.close) so it never blocks draining.
+  server.serverStream(gopluginpb.GRPCStdioService.streamStdio.path, NO_MESSAGE, gopluginpb.StdioData, () => undefined);
 
   const socket: { cleanup?: () => void } = {};
   let stopping: Promise<void> | undefined;
@@ -102,15 +107,12 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<RunningPlu
       const graceMs = opts.shutdownGraceMs ?? 2000;
       health = SERVING.NOT_SERVING;
       if (parentTimer) clearInterval(parentTimer);
-      for (const s of stdio) s.end();
       // Drain in-flight calls first, then run the shutdown hook (it may flush what those calls produced).
-      await new Promise<void>((resolve) => {
-        const hard = setTimeout(() => { server.forceShutdown(); resolve(); }, graceMs);
-        server.tryShutdown(() => { clearTimeout(hard); resolve(); });
-        // The listener is closed now; open connections do not need the socket file, so a host that loses patience
-        // and SIGKILLs us during the drain still finds no socket left behind.
-        socket.cleanup?.();
-      });
+      const drained = server.close(graceMs);
+      // The listener is closed now; open connections do not need the socket file, so a host that loses patience
+      // and SIGKILLs us during the drain still finds no socket left behind.
+      socket.cleanup?.();
+      await drained;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         (async () => opts.hooks.shutdown?.())().catch((e: unknown) => logger.warn('shutdown hook failed', { error: e })),
@@ -124,11 +126,12 @@ export async function serve(opts: ServeOptions, io: ServeIo): Promise<RunningPlu
     logger.info('plugin shutting down', { reason: why });
     void stop().finally(() => io.exit(0));
   };
-  server.addService(gopluginpb.GRPCControllerService, {
-    shutdown: (_c: unknown, cb: grpc.sendUnaryData<gopluginpb.Empty>) => { cb(null, {}); setImmediate(() => stopAndExit('controller Shutdown')); },
+  server.unary(gopluginpb.GRPCControllerService.shutdown.path, gopluginpb.Empty, gopluginpb.Empty, async () => {
+    setImmediate(() => stopAndExit('controller Shutdown'));
+    return {};
   });
 
-  const listening: Listening = await listen(server, opts.network ?? 'unix', env, { mkdtemp: mkdtempSync, rm: (d) => rmSync(d, { recursive: true, force: true }), tmpdir });
+  const listening: Listening = await listen(server.http2, opts.network ?? 'unix', env, { mkdtemp: mkdtempSync, rm: (d) => rmSync(d, { recursive: true, force: true }), tmpdir });
   socket.cleanup = listening.cleanup;
   const handshakeLine = `${GO_PLUGIN_CORE_PROTOCOL_VERSION}|${version}|${listening.network}|${listening.address}|grpc`;
   io.stdout(handshakeLine + '\n');
