@@ -2,9 +2,11 @@
 // a bare grpc-js unary call to the same plugin executable, and
 // cold start (launch → handshake → healthy) vs a bare process start. Runs the SDK's header-injector example (Node +
 // tsx) and, when tools/go-plugins/build.sh can build it, the Go go-plugin echo-plugin. Prints tables; asserts nothing.
-// Knobs: BENCH_CALLS (default 2000), BENCH_COLD (default 5).
+// Also the callee's CPU per call: the plugin process's utime+stime from /proc/<pid>/stat over BENCH_CPU_CALLS bare
+// node:http2 calls (the same client and request for the Go and the TS plugin).
+// Knobs: BENCH_CALLS (default 2000), BENCH_COLD (default 5), BENCH_CPU_CALLS (default 10000).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +19,14 @@ import { H2UnaryClient } from '../src/h2-client.js';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const N = Number(process.env.BENCH_CALLS ?? 2000);
 const COLD = Number(process.env.BENCH_COLD ?? 5);
+const CPU_CALLS = Number(process.env.BENCH_CPU_CALLS ?? 10_000);
+const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+// utime + stime of one process (the plugin: the example's sh wrapper execs node, so the pid is the plugin's).
+const cpuUs = (pid: number): number => {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * TICK_US;
+};
 const REQ = { method: 'GET', path: '/v1/chat', headers: { accept: 'application/json', 'x-request-id': 'bench' } };
 
 const pct = (xs: number[], p: number): number => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
@@ -67,6 +77,15 @@ async function benchCalls(label: string, path: string): Promise<Record<string, R
     await h2Call();
     rawH2.push(performance.now() - t);
   }
+  // Callee CPU per call: only bare node:http2 calls in this window, so the plugin's CPU is theirs.
+  const calleeUs = async (inFlight: number): Promise<number> => {
+    const before = cpuUs(bare.child.pid!);
+    let left = CPU_CALLS;
+    await Promise.all(Array.from({ length: inFlight }, async () => { while (left-- > 0) await h2Call(); }));
+    return (cpuUs(bare.child.pid!) - before) / CPU_CALLS;
+  };
+  const calleeSeq = await calleeUs(1);
+  const calleeConc = await calleeUs(8);
   bare.client.close();
   bare.h2.close();
   bare.child.kill('SIGTERM');
@@ -77,6 +96,8 @@ async function benchCalls(label: string, path: string): Promise<Record<string, R
     [`${label}: bare grpc-js`]: { p50: ms(pct(raw, 50)), p99: ms(pct(raw, 99)) },
     [`${label}: ratio host/bare (same client)`]: { p50: (pct(host, 50) / pct(rawH2, 50)).toFixed(2), p99: (pct(host, 99) / pct(rawH2, 99)).toFixed(2) },
     [`${label}: ratio bare http2/bare grpc-js`]: { p50: (pct(rawH2, 50) / pct(raw, 50)).toFixed(2), p99: (pct(rawH2, 99) / pct(raw, 99)).toFixed(2) },
+    [`${label}: plugin CPU µs per call (1 in flight)`]: { p50: calleeSeq.toFixed(1), p99: '' },
+    [`${label}: plugin CPU µs per call (8 in flight)`]: { p50: calleeConc.toFixed(1), p99: '' },
   };
 }
 
@@ -114,6 +135,10 @@ try {
 
   console.log(`hook call (ProcessPreAuth, ${N} calls each, unix socket, interleaved)`);
   console.table(calls);
+  for (const n of [1, 8]) {
+    const cpuOf = (label: string): number => Number(calls[`${label}: plugin CPU µs per call (${n} in flight)`]?.p50);
+    if (cpuOf('Go go-plugin')) console.log(`plugin CPU per call, TS SDK / Go go-plugin, ${n} in flight: ${(cpuOf('TS (tsx)') / cpuOf('Go go-plugin')).toFixed(2)} (goal ≤ 1.5)`);
+  }
   console.log(`cold start (${COLD} runs each)`);
   console.table(starts);
 } finally {
