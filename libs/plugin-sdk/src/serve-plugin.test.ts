@@ -113,6 +113,20 @@ describe('serve (the go-plugin plugin side)', () => {
     expect(regs.r).toEqual({ registrations: [] });
   });
 
+  it('answers Health.Watch with the status, and go-plugin\'s broker (not offered) with UNIMPLEMENTED', async () => {
+    const { target } = await start();
+    const health = new healthpb.HealthClient(target, grpc.credentials.createInsecure());
+    const watched: number[] = [];
+    await new Promise<void>((resolve, reject) => health.watch({ service: 'plugin' }).on('data', (r: healthpb.HealthCheckResponse) => watched.push(r.status)).on('end', resolve).on('error', reject));
+    health.close();
+    expect(watched).toEqual([healthpb.HealthCheckResponse_ServingStatus.SERVING]);
+    const broker = new gopluginpb.GRPCBrokerClient(target, grpc.credentials.createInsecure());
+    const stream = broker.startStream();
+    const code = await new Promise<number>((resolve) => stream.on('error', (e: grpc.ServiceError) => resolve(e.code)));
+    broker.close();
+    expect(code).toBe(grpc.status.UNIMPLEMENTED);
+  });
+
   it('puts the socket under PLUGIN_UNIX_SOCKET_DIR', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sockdir-'));
     try {
