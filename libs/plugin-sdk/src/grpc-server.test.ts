@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import http2, { type ClientHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { healthpb } from '@plugway/proto';
+import { gopluginpb, healthpb } from '@plugway/proto';
 import { encodeGrpcMessage, GrpcServer, parseGrpcTimeout, Status } from './grpc-server.js';
 import type { HookContext } from './plugin-hooks.types.js';
 
@@ -74,6 +74,21 @@ describe('GrpcServer (gRPC over node:http2)', () => {
     const res = await new Promise<healthpb.HealthCheckResponse>((resolve, reject) => client.check({ service: 'down' }, (e, r) => (e ? reject(e) : resolve(r))));
     client.close();
     expect(res.status).toBe(2);
+  });
+
+  it('carries a 3 MiB message each way (flow control) to a grpc-js client', async () => {
+    const Echo = gopluginpb.StdioData;
+    const server = new GrpcServer();
+    server.unary('/t.Echo/Big', Echo, Echo, async (r) => r);
+    servers.push(server);
+    await new Promise<void>((r) => server.http2.listen(0, '127.0.0.1', r));
+    const client = new grpc.Client(`127.0.0.1:${(server.http2.address() as { port: number }).port}`, grpc.credentials.createInsecure());
+    const data = Buffer.alloc(3 * 1024 * 1024, 7);
+    const res = await new Promise<gopluginpb.StdioData>((resolve, reject) => client.makeUnaryRequest('/t.Echo/Big',
+      (m: gopluginpb.StdioData) => Buffer.from(Echo.encode(m).finish()), (b: Buffer) => Echo.decode(b), { channel: 1, data }, (e, r) => (e ? reject(e) : resolve(r!))));
+    client.close();
+    expect(res.channel).toBe(1);
+    expect(Buffer.compare(Buffer.from(res.data), data)).toBe(0);
   });
 
   describe('when the request is malformed, it answers a status and keeps serving', () => {

@@ -140,7 +140,9 @@ export class GrpcServer {
   constructor(opts: GrpcServerOptions = {}) {
     this.maxReceiveBytes = opts.maxReceiveBytes ?? 4 * 1024 * 1024;
     this.writer.finish();
-    this.http2 = http2.createServer();
+    // As grpc-js's server: no cap on header blocks, and node's session memory limit effectively off (node degrades
+    // badly when it is reached under large messages).
+    this.http2 = http2.createServer({ maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER, maxSessionMemory: Number.MAX_SAFE_INTEGER });
     this.http2.on('session', (s: ServerHttp2Session) => {
       this.sessions.add(s);
       s.on('close', () => this.sessions.delete(s));
