@@ -163,6 +163,20 @@ describe('GrpcServer (gRPC over node:http2)', () => {
     expect((await call(session, CHECK, request(''))).status).toBe(Status.OK);
   });
 
+  it('survives a host that goes away while a call is in flight, and serves the next connection', async () => {
+    let answered = (): void => undefined;
+    const late = new Promise<void>((r) => { answered = r; });
+    const { session, port } = await start((s) => s.unary(CHECK, Req, Res, (r) => (r.service !== 'slow' ? Promise.resolve({ status: 1 })
+      : new Promise((resolve) => setTimeout(() => { resolve({ status: 1 }); setImmediate(answered); }, 100)))));
+    void call(session, CHECK, request('slow')).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 30));
+    session.destroy();
+    await late;
+    const next = http2.connect(`http://127.0.0.1:${port}`);
+    sessions.push(next);
+    expect((await call(next, CHECK, request(''))).status).toBe(Status.OK);
+  });
+
   it('streams several frames, and on close ends held-open streams with OK after in-flight calls drain', async () => {
     let finish: () => void = () => undefined;
     const { server, session } = await start((s) => {

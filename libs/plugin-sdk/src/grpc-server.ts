@@ -61,7 +61,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const NOT_METADATA = new Set(['content-type', 'te', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'user-agent']);
 const TIMEOUT_UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
 const ignore = (): void => undefined;
-function sendOkTrailers(this: ServerHttp2Stream): void { this.sendTrailers(OK_TRAILERS); }
+function sendOkTrailers(this: ServerHttp2Stream): void { if (!this.destroyed && !this.closed) this.sendTrailers(OK_TRAILERS); }
 
 // grpc-message is percent-encoded: everything outside printable ASCII, and '%' itself.
 export function encodeGrpcMessage(text: string): string {
@@ -85,9 +85,14 @@ function statusOf(err: unknown): StatusError {
   return { code: Status.INTERNAL, details: typeof e?.message === 'string' ? e.message : String(err) };
 }
 
+// Stream calls below can still throw when the session went away in between (the host died); that is not ours to crash on.
 function endWithStatus(stream: ServerHttp2Stream, s: StatusError, httpStatus = 200): void {
   if (stream.destroyed || stream.closed || stream.headersSent) return;
-  stream.respond({ ':status': httpStatus, 'content-type': 'application/grpc', 'grpc-status': String(s.code), 'grpc-message': encodeGrpcMessage(s.details) }, END_STREAM);
+  try {
+    stream.respond({ ':status': httpStatus, 'content-type': 'application/grpc', 'grpc-status': String(s.code), 'grpc-message': encodeGrpcMessage(s.details) }, END_STREAM);
+  } catch {
+    stream.destroy();
+  }
 }
 
 // The hook's view of a call. The AbortController and the metadata object are made only if a hook asks for them:
@@ -267,9 +272,13 @@ export class GrpcServer {
         done = true;
         if (timer) clearTimeout(timer);
         if (stream.destroyed || stream.closed) return;
-        stream.respond(RESPONSE_HEADERS, RESPOND_WITH_TRAILERS);
-        stream.once('wantTrailers', sendOkTrailers);
-        stream.end(frame);
+        try {
+          stream.respond(RESPONSE_HEADERS, RESPOND_WITH_TRAILERS);
+          stream.once('wantTrailers', sendOkTrailers);
+          stream.end(frame);
+        } catch {
+          stream.destroy();
+        }
       }, (e: unknown) => fail(method.error(e)));
     });
   }
@@ -325,7 +334,7 @@ export class GrpcServer {
         if (s && s.code !== Status.OK) {
           if (!stream.headersSent) return endWithStatus(stream, s);
           stream.removeListener('wantTrailers', sendOkTrailers);
-          stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(s.code), 'grpc-message': encodeGrpcMessage(s.details) }));
+          stream.once('wantTrailers', () => { if (!stream.destroyed && !stream.closed) stream.sendTrailers({ 'grpc-status': String(s.code), 'grpc-message': encodeGrpcMessage(s.details) }); });
           stream.end();
           return;
         }
