@@ -138,10 +138,10 @@ describe('GrpcServer (gRPC over node:http2)', () => {
       aborted = new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve(String((ctx.signal.reason as Error).message))));
       return new Promise(() => undefined);
     }));
-    const a = await call(session, CHECK, request(''), { 'grpc-timeout': '50m', 'x-tenant': 'acme', 'x-key-bin': 'AQI=' });
+    const a = await call(session, CHECK, request(''), { 'grpc-timeout': '50m', 'x-tenant': 'acme', 'x-key-bin': 'AQI=', 'user-agent': 'test/1' });
     expect(a.status).toBe(Status.DEADLINE_EXCEEDED);
     expect(await aborted).toBe('deadline exceeded');
-    expect(seen?.metadata).toEqual({ 'x-tenant': 'acme' });
+    expect(seen?.metadata).toEqual({ 'x-tenant': 'acme', 'user-agent': 'test/1' });
   });
 
   it('aborts the signal when the client resets the stream, and keeps serving', async () => {

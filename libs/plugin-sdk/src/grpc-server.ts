@@ -57,8 +57,8 @@ const RESPOND_WITH_TRAILERS = { waitForTrailers: true, sendDate: false };
 const END_STREAM = { endStream: true, sendDate: false };
 const PREFIX = new Uint8Array(5);
 const MAX_TIMER_MS = 2 ** 31 - 1;
-// Headers that are transport, not metadata (what grpc-js removes too).
-const NOT_METADATA = new Set(['content-type', 'te', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'user-agent']);
+// Headers that are transport, not metadata (what grpc-js's server removes too).
+const NOT_METADATA = new Set(['content-type', 'te', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding']);
 const TIMEOUT_UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
 const ignore = (): void => undefined;
 function sendOkTrailers(this: ServerHttp2Stream): void { if (!this.destroyed && !this.closed) this.sendTrailers(OK_TRAILERS); }
@@ -116,7 +116,9 @@ class CallContext implements HookContext {
     if (!this.md) {
       const md: Record<string, string> = {};
       for (const k of Object.keys(this.headers)) {
-        const v = this.headers[k];
+        // As grpc-js's `Metadata.getMap()`: string values only (no `-bin`), the first of repeated ones.
+        const raw = this.headers[k];
+        const v = Array.isArray(raw) ? raw[0] : raw;
         if (typeof v === 'string' && k[0] !== ':' && !k.endsWith('-bin') && !NOT_METADATA.has(k)) md[k] = v;
       }
       this.md = md;
