@@ -8,10 +8,7 @@ import { healthpb } from '@plugway/proto';
 import type { HookContext } from './plugin-hooks.types.js';
 
 /** The gRPC status codes this server sends (the values are gRPC's). */
-export const Status = {
-  OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8,
-  UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14,
-} as const;
+export const Status = { OK: 0, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
 
 /** What a handler rejects with to answer a specific status (grpc-js's `{ code, details }` shape). */
 export interface StatusError { code: number; details: string }
@@ -141,7 +138,7 @@ export class GrpcServer {
   private readonly openStreams = new Set<ServerStreamCall<unknown>>();
   private readonly maxReceiveBytes: number;
   // One writer reused by every answer (encoding is synchronous): the 5-byte prefix and the message are written into
-  // one buffer, with no per-call writer or copy.
+  // it together, so an answer is one buffer, allocated once.
   private writer: Writer = healthpb.HealthCheckRequest.encode({ service: '' });
 
   constructor(opts: GrpcServerOptions = {}) {
@@ -161,12 +158,12 @@ export class GrpcServer {
 
   /** Serves a unary method at `path` (e.g. `/plugin.PluginService/ProcessPreAuth`). */
   unary<Req, Res>(path: string, request: Codec<Req>, response: Codec<Res>, handler: UnaryHandler<Req, Res>, error: ErrorMapper = statusOf): void {
-    this.methods.set(path, { request, response, unary: handler as UnaryHandler<unknown, unknown>, stream: undefined, error } as Method);
+    this.methods.set(path, { request, response, unary: handler as UnaryHandler<unknown, unknown>, stream: undefined, error });
   }
 
   /** Serves a server-streaming method at `path`. */
   serverStream<Req, Res>(path: string, request: Codec<Req>, response: Codec<Res>, handler: StreamHandler<Req, Res>): void {
-    this.methods.set(path, { request, response, unary: undefined, stream: handler as StreamHandler<unknown, unknown>, error: statusOf } as Method);
+    this.methods.set(path, { request, response, unary: undefined, stream: handler as StreamHandler<unknown, unknown>, error: statusOf });
   }
 
   /**

@@ -3,7 +3,7 @@ import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { configproviderpb, pluginpb } from '@plugway/proto';
 import { isPlugwayError, NOOP_LOGGER, type Logger } from '@plugway/core';
 import type { PluginHooks } from './plugin-hooks.types.js';
-import type { Codec, StatusError, UnaryHandler } from './grpc-server.js';
+import { Status, type Codec, type StatusError, type UnaryHandler } from './grpc-server.js';
 
 export interface PluginServiceOptions {
   hooks: PluginHooks;
@@ -15,9 +15,6 @@ export interface PluginServiceOptions {
 }
 
 const MAX_DETAIL = 1000;
-const INVALID_ARGUMENT = 3;
-const INTERNAL = 13;
-const UNIMPLEMENTED = 12;
 
 // A hook's exception becomes a gRPC status the host can act on: `CODE: message`, INVALID_ARGUMENT for bad
 // configuration, INTERNAL otherwise; a grpc-style `{ code: <status>, details }` error passes through unchanged.
@@ -27,7 +24,7 @@ function toStatus(err: unknown): StatusError {
   const code = isPlugwayError(err) ? err.code : 'SDK_HOOK_FAILED';
   const message = typeof e?.message === 'string' ? e.message : String(err);
   const details = `${code}: ${message}`.slice(0, MAX_DETAIL);
-  return { code: code.endsWith('_CONFIG_INVALID') || code.endsWith('_INVALID_REQUEST') ? INVALID_ARGUMENT : INTERNAL, details };
+  return { code: code.endsWith('_CONFIG_INVALID') || code.endsWith('_INVALID_REQUEST') ? Status.INVALID_ARGUMENT : Status.INTERNAL, details };
 }
 
 /** One served RPC, independent of the transport: its path, message codecs, the hook call, and its error answer. */
@@ -88,7 +85,7 @@ export function pluginMethods(opts: PluginServiceOptions): Partial<Record<keyof 
 
 /** The UNIMPLEMENTED answer of an RPC this SDK does not serve (studio-side features, streaming RPCs). */
 export function unimplementedStatus(path: string): StatusError {
-  return { code: UNIMPLEMENTED, details: `${path.slice(path.lastIndexOf('/') + 1)} is not implemented by this plugin` };
+  return { code: Status.UNIMPLEMENTED, details: `${path.slice(path.lastIndexOf('/') + 1)} is not implemented by this plugin` };
 }
 
 /**
