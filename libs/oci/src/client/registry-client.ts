@@ -249,15 +249,20 @@ export class RegistryClient {
       try {
         await mkdir(dirname(destFile), { recursive: true }).catch((e: unknown) => { throw ioError(e, destFile); });
         const fh = await open(part, 'w').catch((e: unknown) => { throw ioError(e, destFile); });
-        // Chunks are written in batches: one write per MiB instead of one per socket read.
+        // Chunks are written in batches, one writev per MiB (no copy into a bigger buffer), and a batch is written
+        // while the next one is read and hashed; at most two batches are held.
         let pending: Uint8Array[] = [];
         let pendingBytes = 0;
+        let writing: Promise<void> = Promise.resolve();
+        let writeError: OciError | undefined;
         const flush = async (): Promise<void> => {
+          await writing;
+          if (writeError) throw writeError;
           if (!pendingBytes) return;
-          const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+          const batch = pending;
           pending = [];
           pendingBytes = 0;
-          await fh.write(buf).catch((e: unknown) => { throw ioError(e, destFile); });
+          writing = fh.writev(batch).then(() => undefined, (e: unknown) => { writeError = ioError(e, destFile); });
         };
         try {
           if (res.body) {
@@ -289,7 +294,9 @@ export class RegistryClient {
             }
             await flush();
           }
+          await flush();
         } finally {
+          await writing;
           await fh.close().catch(() => undefined);
         }
         if (total !== undefined && done < total) {
