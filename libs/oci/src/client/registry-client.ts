@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import { OciError } from '../error.js';
 import type { RegistryAuth } from './auth.types.js';
+import type { HttpFetch, HttpResponse } from './http.types.js';
 import { assertReference, assertRepository, createDigester, digestOf, parseDigest } from './digest.js';
 import { MANIFEST_MEDIA_TYPES, MEDIA_TYPE_OCI_INDEX } from './media-types.js';
 import { Transport, discard, mapThrown, ociError, readBody, type ErrorContext } from './transport.js';
@@ -28,7 +29,7 @@ export interface RegistryClientOptions {
   retryBaseMs?: number;
   logger?: Logger;
   /** Default: a fetch on node:http(s) that streams request bodies with backpressure and dials what DNS returns. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: HttpFetch;
   userAgent?: string;
   /** Largest manifest accepted. Default 4 MiB. */
   maxManifestBytes?: number;
@@ -74,7 +75,7 @@ function positiveInt(name: string, v: number | undefined, dflt: number, min = 0)
   return v;
 }
 
-function contentType(res: Response): string | undefined {
+function contentType(res: HttpResponse): string | undefined {
   return res.headers.get('content-type')?.split(';')[0]?.trim() || undefined;
 }
 
@@ -383,7 +384,7 @@ export class RegistryClient {
     if (!location) throw ociError('OCI_PUSH_FAILED', `registry ${this.registry} did not return an upload location`, { registry: this.registry, repository: repo });
     const url = new URL(location, `${this.baseUrl}/v2/${repo}/blobs/uploads/`);
     url.searchParams.set('digest', digest);
-    const body = (): BodyInit => {
+    const body = (): Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> => {
       if (isBytes) {
         opts.onProgress?.(size, size);
         return data as Uint8Array<ArrayBuffer>;
