@@ -112,7 +112,8 @@ export async function sha256File(path: string): Promise<string> {
 /**
  * Content-addressed store of verified plugin executables:
  * `blobs/sha256/<hex>` (mode 0755, only after verification), `entries/<manifest-hex>.json`, `refs/<hash>.json`,
- * `tmp/` (downloads in progress — never executable), `locks/`. Every write is temp file + fsync + rename.
+ * `tmp/` (downloads in progress — never executable), `locks/`. Every write is temp file + rename, without fsync (see
+ * atomicWrite and the README's Cache section).
  */
 export class PluginCache {
   readonly root: string;

@@ -75,15 +75,22 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
   // 1. Which digest does the reference mean now?
   let subjectDigest = o.reference.digest;
   let resolvedAt: string | undefined;
-  // A tag is resolved with a GET (not HEAD + GET): the manifest it names is kept for step 3, one round trip fewer.
+  // A tag pulled before is re-resolved with a HEAD (the digest is usually cached; registries such as Docker Hub do not
+  // count a HEAD as a pull). A tag seen for the first time is resolved with a GET whose manifest is kept for step 3:
+  // it is needed anyway, and HEAD + GET would cost a round trip more.
   let byTag: FetchedManifest | undefined;
   if (!subjectDigest) {
-    const rec = (o.pullPolicy ?? 'IfNotPresent') === 'IfNotPresent' ? await o.cache.getRef(refName) : undefined;
-    if (rec && Date.now() - Date.parse(rec.resolvedAt) < (o.refTtlMs ?? 24 * 3600_000)) ({ subjectDigest, resolvedAt } = rec);
+    const tag = o.reference.tag ?? 'latest';
+    const rec = await o.cache.getRef(refName);
+    const reuse = (o.pullPolicy ?? 'IfNotPresent') === 'IfNotPresent' && rec && Date.now() - Date.parse(rec.resolvedAt) < (o.refTtlMs ?? 24 * 3600_000);
+    if (rec && reuse) ({ subjectDigest, resolvedAt } = rec);
     else {
-      byTag = await o.client.findManifest(repository, o.reference.tag ?? 'latest', req);
-      if (!byTag) throw new OciError({ code: 'OCI_MANIFEST_NOT_FOUND', message: `${refName} not found`, details: { reference: refName } });
-      subjectDigest = byTag.digest;
+      if (rec) subjectDigest = (await o.client.headManifest(repository, tag, req))?.digest;
+      else {
+        byTag = await o.client.findManifest(repository, tag, req);
+        subjectDigest = byTag?.digest;
+      }
+      if (!subjectDigest) throw new OciError({ code: 'OCI_MANIFEST_NOT_FOUND', message: `${refName} not found`, details: { reference: refName } });
       resolvedAt = new Date().toISOString();
       await o.cache.putRef({ reference: refName, subjectDigest, resolvedAt });
     }
