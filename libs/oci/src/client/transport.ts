@@ -57,7 +57,11 @@ export class Deadline {
   }
 
   touch(): void {
-    if (this.timer) clearTimeout(this.timer);
+    // Called for every body chunk (a thousand times for 64 MiB): restart the same timer rather than make a new one.
+    if (this.timer) {
+      this.timer.refresh();
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timedOut = true;
       this.controller.abort(new Error(`no progress for ${this.ms} ms`));
