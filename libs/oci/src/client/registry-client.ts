@@ -261,9 +261,10 @@ export class RegistryClient {
           if (writeError) throw writeError;
           if (!pendingBytes) return;
           const batch = pending;
+          const bytes = pendingBytes;
           pending = [];
           pendingBytes = 0;
-          writing = fh.writev(batch).then(() => undefined, (e: unknown) => { writeError = ioError(e, destFile); });
+          writing = writeAll(fh, batch, bytes).then(() => undefined, (e: unknown) => { writeError = ioError(e, destFile); });
         };
         try {
           if (res.body) {
@@ -512,6 +513,21 @@ export class RegistryClient {
 function ioError(e: unknown, file: string): OciError {
   if (e instanceof OciError) return e;
   return new OciError({ code: 'OCI_CACHE_IO', message: `cannot write ${file}: ${(e as Error)?.message ?? String(e)}`, details: { file }, cause: e });
+}
+
+/**
+ * Writes every byte of `chunks` (one writev). The digest is checked on the bytes received, not on the file, so a short
+ * write (a full disk, a signal) must not pass silently: the rest is written again, and a full disk then fails.
+ */
+async function writeAll(fh: FileHandle, chunks: Uint8Array[], bytes: number): Promise<void> {
+  let { bytesWritten } = await fh.writev(chunks);
+  if (bytesWritten === bytes) return;
+  const rest = Buffer.concat(chunks, bytes);
+  while (bytesWritten < bytes) {
+    const n = (await fh.write(rest, bytesWritten, bytes - bytesWritten)).bytesWritten;
+    if (n === 0) throw new Error(`short write: ${bytesWritten} of ${bytes} bytes`);
+    bytesWritten += n;
+  }
 }
 
 const PUSH_CHUNK = 256 * 1024;
