@@ -25,3 +25,20 @@ export interface HttpResponse {
 
 /** What the client calls to send a request. */
 export type HttpFetch = (url: string, init?: HttpRequest) => Promise<HttpResponse>;
+
+/**
+ * A file as a request body, for a fetch made by `createGuardedFetch` (`GuardedFetch`): it is read into two reused buffers,
+ * each read again only once the socket took what it held, so a push holds two chunks whatever the file's size. A web
+ * stream body would allocate a new buffer per chunk, garbage that piles up until the GC runs.
+ */
+export interface HttpFileBody {
+  readonly file: string;
+  /** Called with the bytes of each chunk the socket took. */
+  readonly onSent?: (bytes: number) => void;
+}
+
+/** The fetch `createGuardedFetch` returns: an `HttpFetch` that also takes an `HttpFileBody`. */
+export interface GuardedFetch {
+  (url: string, init?: HttpRequest | (Omit<HttpRequest, 'body'> & { body: HttpFileBody })): Promise<HttpResponse>;
+  readonly acceptsFileBodies: true;
+}

@@ -6,7 +6,7 @@ import type { Logger } from '@plugway/core';
 import { backoffDelay, redactUrl } from '@plugway/core';
 import { OciError, type OciErrorCode } from '../error.js';
 import type { RegistryAuth } from './auth.types.js';
-import type { HttpFetch, HttpRequest, HttpResponse } from './http.types.js';
+import type { GuardedFetch, HttpFetch, HttpFileBody, HttpRequest, HttpResponse } from './http.types.js';
 
 export type RequestKind = 'ping' | 'manifest' | 'blob' | 'upload' | 'manifest-push' | 'tags' | 'referrers';
 
@@ -25,7 +25,7 @@ export interface TransportOptions {
   retries: number;
   retryBaseMs: number;
   logger: Logger;
-  fetch: HttpFetch;
+  fetch: HttpFetch | GuardedFetch;
   userAgent: string;
 }
 
@@ -37,6 +37,8 @@ export interface SendSpec {
   headers?: Record<string, string>;
   /** A factory, so the body can be re-created for a retry or an auth round. */
   body?: () => NonNullable<HttpRequest['body']>;
+  /** The same body as a file, sent instead of `body` when the fetch takes files (a `GuardedFetch`). */
+  file?: () => HttpFileBody;
   idempotent: boolean;
   signal: AbortSignal | undefined;
   ctx: ErrorContext;
@@ -296,11 +298,13 @@ export class Transport {
       const headers: Record<string, string> = { 'user-agent': this.o.userAgent, ...spec.headers };
       // Credentials never follow a redirect to another origin (blob storage, CDNs).
       if (authz !== undefined && sameOrigin) headers['authorization'] = authz;
-      const body = spec.body?.();
       const init: HttpRequest = { method: spec.method, headers, redirect: 'manual', signal: deadline.signal };
+      const f = this.o.fetch;
+      const file = 'acceptsFileBodies' in f ? spec.file?.() : undefined;
+      const body = file === undefined ? spec.body?.() : undefined;
       if (body !== undefined) { init.body = body; init.duplex = 'half'; }
       this.o.logger.debug('registry request', { method: spec.method, url: redactUrl(url), hop });
-      const res = await this.o.fetch(url, init);
+      const res = file !== undefined && 'acceptsFileBodies' in f ? await f(url, { ...init, body: file }) : await f(url, init);
       deadline.touch();
       const location = res.headers.get('location');
       if (canFollow && REDIRECT_STATUS.has(res.status) && location) {
