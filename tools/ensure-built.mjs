@@ -48,7 +48,7 @@ export function staleProjects(names) {
     const dir = dirs.get(n);
     const entry = entryOf(dir);
     if (!existsSync(entry)) return true;
-    const inputs = ['package.json', 'tsconfig.lib.json', 'tsconfig.app.json'].map((f) => join(dir, f)).filter(existsSync);
+    const inputs = ['package.json', 'tsconfig.lib.json', 'tsconfig.app.json', 'build.mjs'].map((f) => join(dir, f)).filter(existsSync);
     const newest = Math.max(newestSource(join(dir, 'src')), ...inputs.map((f) => statSync(f).mtimeMs));
     return newest > statSync(entry).mtimeMs;
   });

@@ -1,5 +1,5 @@
 import { isPlugwayError } from '@plugway/core';
-import { COMMAND_NAMES, isCommandName, type CommandName } from './commands/index.js';
+import { COMMAND_NAMES, COMMAND_SUMMARIES, isCommandName, type CommandName } from './commands/index.js';
 import { EXIT, type CliIo, type CommandModule } from './io.js';
 
 const HELP_FLAGS = new Set(['--help', '-h']);
@@ -32,21 +32,16 @@ export async function loadCommand(name: CommandName, load: CommandLoader = impor
     return { error: missing ? `the "${name}" command is not available in this build (commands/${name} is missing)` : `the "${name}" command failed to load: ${first}` };
   }
   if (typeof mod?.run !== 'function') return { error: `the "${name}" command module does not export run(argv, io)` };
-  return { summary: typeof mod.summary === 'string' ? mod.summary : '', usage: typeof mod.usage === 'string' ? mod.usage : undefined, run: mod.run };
+  return { summary: COMMAND_SUMMARIES[name], usage: typeof mod.usage === 'string' ? mod.usage : undefined, run: mod.run };
 }
 
-async function usage(load: CommandLoader): Promise<string> {
-  const rows = await Promise.all(
-    COMMAND_NAMES.map(async (name) => {
-      const mod = await loadCommand(name, load);
-      return `  ${name.padEnd(10)} ${'error' in mod ? '(not available in this build)' : mod.summary}`;
-    }),
-  );
+// From the summaries table alone: listing the commands loads none of them.
+function usage(): string {
   return [
     'Usage: plugway <command> [options]',
     '',
     'Commands:',
-    ...rows,
+    ...COMMAND_NAMES.map((name) => `  ${name.padEnd(10)} ${COMMAND_SUMMARIES[name]}`),
     '',
     'Run "plugway <command> --help" for the options of a command.',
     'Exit codes: 0 success, 1 failure or policy denial, 2 usage or input error.',
@@ -87,13 +82,13 @@ export async function runCli(argv: string[], io: CliIo, options: { load?: Comman
   const load = options.load ?? importCommand;
   const [first, ...rest] = argv;
   if (first === undefined) {
-    io.stderr(await usage(load));
+    io.stderr(usage());
     return EXIT.USAGE;
   }
   if (HELP_FLAGS.has(first) || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
     if (topic === undefined) {
-      io.stdout(await usage(load));
+      io.stdout(usage());
       return EXIT.OK;
     }
     return runCli([topic, '--help'], io, options);
@@ -101,7 +96,7 @@ export async function runCli(argv: string[], io: CliIo, options: { load?: Comman
   if (!isCommandName(first)) {
     const near = closestCommand(first);
     const hint = near ? ` (did you mean "${near}"?)` : '';
-    io.stderr(`plugway: unknown command ${JSON.stringify(first)}${hint}\n\n${await usage(load)}`);
+    io.stderr(`plugway: unknown command ${JSON.stringify(first)}${hint}\n\n${usage()}`);
     return EXIT.USAGE;
   }
   const mod = await loadCommand(first, load);

@@ -7,9 +7,9 @@ export interface CliIo {
   isTTY: boolean;
 }
 
-/** A command module: `plugway <name>` loads `./commands/<name>.js` and calls `run`. */
+/** A loaded command: `plugway <name>` loads `./commands/<name>.js` (which exports `usage?` and `run`) and calls `run`. */
 export interface CommandModule {
-  /** One line for `plugway --help`. */
+  /** One line for `plugway --help` (from commands/index.ts COMMAND_SUMMARIES, not from the module). */
   summary: string;
   /** Full help text for `plugway <name> --help` (optional; the summary is shown when absent). */
   usage?: string;

@@ -7,7 +7,7 @@ import { parseCommand } from './parse-command.js';
  * zod schema for REST bodies: a string parsed with {@link parseCommand}. A rejected command becomes one
  * custom issue whose message is the CommandError message and whose `params.code` is its code.
  */
-export const pluginCommandSchema: z.ZodType<PluginCommand, string> = z.string().transform((s, ctx) => {
+export const pluginCommandSchema: z.ZodType<PluginCommand, string> = /* @__PURE__ */ z.string().transform((s, ctx) => {
   try {
     return parseCommand(s);
   } catch (e) {

@@ -11,6 +11,7 @@ export type { RegistryClientOptions } from './client/registry-client.js';
 export type { RegistryAuth, RegistryAuthRequestOptions } from './client/auth.types.js';
 export { createGuardedFetch } from './client/dial.js';
 export type { DialGuard, DialTarget, DialDecision } from './client/dial.js';
+export type { GuardedFetch, HttpFetch, HttpFileBody, HttpRequest, HttpResponse } from './client/http.types.js';
 export { isIndexMediaType } from './client/media-types.js';
 export type { Descriptor, Platform, ImageIndex, ImageManifest } from './client/types.js';
 

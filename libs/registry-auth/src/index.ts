@@ -4,7 +4,7 @@ export type { RegistryAuthErrorCode } from './error.js';
 export { registryAuthFromEnv, dockerConfigPathFromEnv, REGISTRY_ENV_PREFIX, NAMED_AUTH_ENV_PREFIX } from './env.js';
 export type { ConfigIssue } from './env.js';
 export { createRegistryAuth } from './registry-auth.js';
-export type { CreateRegistryAuthOptions } from './registry-auth.js';
+export type { CreateRegistryAuthOptions, TokenFetch } from './registry-auth.js';
 export { readDockerConfig } from './docker-config.js';
 export { parseWwwAuthenticate } from './challenge.js';
 export type { AuthChallenge } from './challenge.js';

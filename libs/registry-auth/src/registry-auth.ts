@@ -7,11 +7,17 @@ import { RegistryAuthError } from './error.js';
 import { hostKey, hostKeys, nameKey } from './host-key.js';
 import type { RegistryAuth, RegistryAuthConfig, RegistryAuthRequestOptions, RegistryCredential } from './types.js';
 
+/**
+ * How token requests are sent: `globalThis.fetch` by default; the OCI path passes its policy-checked fetch. Only what
+ * the exchange reads is required, so a fetch without fetch's Response class fits too.
+ */
+export type TokenFetch = (url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+
 export interface CreateRegistryAuthOptions {
   config?: RegistryAuthConfig;
   /** A docker config.json, or a DOCKER_CONFIG directory holding one; used when no configured credential matches. */
   dockerConfigPath?: string;
-  fetch?: typeof globalThis.fetch;
+  fetch?: TokenFetch;
   logger?: Logger;
   /** Clock in ms (for token expiry). Default Date.now. */
   now?: () => number;
@@ -43,7 +49,7 @@ function normalise(config: RegistryAuthConfig | undefined): RegistryAuthConfig {
 
 class RegistryAuthImpl implements RegistryAuth {
   private readonly config: RegistryAuthConfig;
-  private readonly fetch: typeof globalThis.fetch;
+  private readonly fetch: TokenFetch;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly tokens = new Map<string, { header: string; expiresAt: number }>();
@@ -147,7 +153,7 @@ class RegistryAuthImpl implements RegistryAuth {
       });
     }
     const headers: Record<string, string> = { 'user-agent': this.o.userAgent ?? 'plugway-registry-auth/0.0.0', accept: 'application/json' };
-    let init: RequestInit;
+    let init: Parameters<TokenFetch>[1];
     if (cred?.kind === 'identity-token') {
       // OAuth2 refresh-token grant (docker's identitytoken).
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred.identityToken, client_id: 'plugway' });
@@ -165,10 +171,10 @@ class RegistryAuthImpl implements RegistryAuth {
     const timeout = AbortSignal.timeout(this.o.timeoutMs ?? 30_000);
     init.signal = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const details = { host, realm: safeRealm, scopes };
-    let res: Response;
+    let res: Awaited<ReturnType<TokenFetch>>;
     let text: string;
     try {
-      res = await this.fetch(url, init);
+      res = await this.fetch(url.href, init);
       text = await res.text();
     } catch (e) {
       // A coded refusal from an injected fetch (the OCI path's policy guard on the realm) keeps its code.
@@ -181,7 +187,7 @@ class RegistryAuthImpl implements RegistryAuth {
     if (res.status === 401 || res.status === 403) {
       throw new RegistryAuthError({ code: 'REGISTRY_AUTH_TOKEN_DENIED', message: `token endpoint ${safeRealm} refused ${hasSecret ? 'the credentials' : 'anonymous access'} for ${host} (HTTP ${res.status})`, details: { ...details, status: res.status } });
     }
-    if (!res.ok) {
+    if (res.status < 200 || res.status > 299) {
       throw new RegistryAuthError({ code: 'REGISTRY_AUTH_TOKEN_EXCHANGE_FAILED', message: `token endpoint ${safeRealm} answered HTTP ${res.status} for ${host}`, details: { ...details, status: res.status } });
     }
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };

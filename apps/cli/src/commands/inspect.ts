@@ -2,7 +2,6 @@ import { decodePluginConfig, isIndexMediaType, MEDIA_TYPE_PLUGIN_CONFIG, signatu
 import { clientFor, guard, ociRef, parse, UsageError } from '../oci-common.js';
 import { EXIT, type CliIo } from '../io.js';
 
-export const summary = 'Show a plugin artifact: manifest, layers, platforms and signatures: plugway inspect oci://…';
 export const usage = `Usage: plugway inspect oci://registry/repository[:tag|@digest] [--insecure] [--json]`;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {

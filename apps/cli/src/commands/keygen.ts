@@ -3,7 +3,6 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { guard, parse, UsageError } from '../oci-common.js';
 import { EXIT, type CliIo } from '../io.js';
 
-export const summary = 'Create an ECDSA P-256 signing key pair: plugway keygen --out <prefix>';
 export const usage = `Usage: plugway keygen --out <prefix> [--force]
 
 Writes <prefix>.key (PKCS#8 private key, mode 0600) and <prefix>.pub (SPKI public key) in PEM — the key types cosign uses.

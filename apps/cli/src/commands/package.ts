@@ -5,7 +5,6 @@ import { guard, parse, UsageError } from '../oci-common.js';
 import { formatPackageHeader, MIN_NODE_VERSION } from '../package-header.js';
 import { EXIT, type CliIo } from '../io.js';
 
-export const summary = 'Bundle a TypeScript/JavaScript plugin into one file the host runs with its Node: plugway package [dir|entry]';
 export const usage = `Usage: plugway package [<dir>|<entry.ts>] [--out <file>] [--json]
 
 Bundles the plugin and everything it imports (the SDK, @grpc/grpc-js …) with esbuild into one ES module file,

@@ -6,7 +6,6 @@ import { clientFor, guard, ociRef, parse, UsageError } from '../oci-common.js';
 import { progressReporter } from '../progress.js';
 import { EXIT, type CliIo } from '../io.js';
 
-export const summary = 'Pull a plugin into the local cache and print its executable path: plugway pull oci://…';
 export const usage = `Usage: plugway pull oci://registry/repository[:tag|@digest][?pubkey=&arch=&auth=] [--cache-dir <dir>]
                     [--require-signature] [--key <public-key.pem>] [--always] [--insecure] [--json]
 

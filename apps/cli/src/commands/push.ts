@@ -4,7 +4,6 @@ import { progressReporter } from '../progress.js';
 import { classifyPluginFile } from '../plugin-file.js';
 import { EXIT, type CliIo } from '../io.js';
 
-export const summary = 'Publish an executable as a plugin artifact: plugway push <file> oci://registry/repo:tag';
 export const usage = `Usage: plugway push <file> oci://registry/repository[:tag] [--platform os/arch] [--force] [--insecure] [--json]
 
 Uploads <file> as the single layer of an OCI artifact (artifactType application/vnd.plugway.plugin.v1) and tags it.

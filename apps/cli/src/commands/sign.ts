@@ -4,7 +4,6 @@ import { attachSigstoreBundle, signCosign } from '@plugway/oci';
 import { clientFor, guard, ociRef, parse, UsageError } from '../oci-common.js';
 import { EXIT, type CliIo } from '../io.js';
 
-export const summary = 'Sign a plugin artifact with a private key (cosign-compatible): plugway sign oci://… --key key.pem';
 export const usage = `Usage: plugway sign oci://registry/repository[:tag|@digest] --key <private-key.pem> [--bundle] [--insecure] [--json]
 
 Writes a cosign key-based signature (simplesigning payload on the sha256-<hex>.sig tag) for the artifact's digest,

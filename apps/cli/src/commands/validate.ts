@@ -4,7 +4,6 @@ import { isPlugwayError } from '@plugway/core';
 import { createPolicy, evaluateCommand, policyOptionsFromEnv, type Decision } from '@plugway/security-policy';
 import { EXIT, type CliIo } from '../io.js';
 
-export const summary = 'Check a plugin command against the security policy (0 allow, 1 deny, 2 bad input)';
 
 export const usage = `Usage: plugway validate <command> [--json]
 

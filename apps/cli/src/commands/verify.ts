@@ -3,7 +3,6 @@ import { createKeyRing, publicKeysFromEnv, selectKeys, verifySignature } from '@
 import { clientFor, guard, ociRef, parse, UsageError } from '../oci-common.js';
 import { EXIT, type CliIo } from '../io.js';
 
-export const summary = 'Check a plugin artifact\'s signature: plugway verify oci://… [--key pub.pem]';
 export const usage = `Usage: plugway verify oci://registry/repository[:tag|@digest][?pubkey=<name>] [--key <public-key.pem>] [--insecure] [--json]
 
 Verifies the cosign key-based signature of the artifact's digest with --key, or with the keys in

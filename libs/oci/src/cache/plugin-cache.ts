@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { chmod, link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -95,17 +94,26 @@ async function atomicWrite(file: string, data: string): Promise<void> {
   await rename(tmp, file);
 }
 
-/** sha256 of a file, streamed. */
+const HASH_CHUNK = 1024 * 1024;
+
+/** sha256 of a file, read in 1 MiB pieces into one buffer (no garbage per chunk: memory stays flat at any size). */
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  const buf = Buffer.allocUnsafe(HASH_CHUNK);
+  const fh = await open(path, 'r');
+  try {
+    for (let n = (await fh.read(buf, 0, HASH_CHUNK, null)).bytesRead; n > 0; n = (await fh.read(buf, 0, HASH_CHUNK, null)).bytesRead) h.update(buf.subarray(0, n));
+  } finally {
+    await fh.close();
+  }
   return `sha256:${h.digest('hex')}`;
 }
 
 /**
  * Content-addressed store of verified plugin executables:
  * `blobs/sha256/<hex>` (mode 0755, only after verification), `entries/<manifest-hex>.json`, `refs/<hash>.json`,
- * `tmp/` (downloads in progress — never executable), `locks/`. Every write is temp file + fsync + rename.
+ * `tmp/` (downloads in progress — never executable), `locks/`. Every write is temp file + rename, without fsync (see
+ * atomicWrite and the README's Cache section).
  */
 export class PluginCache {
   readonly root: string;

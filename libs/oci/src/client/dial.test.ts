@@ -1,7 +1,8 @@
 // createGuardedFetch against local servers on distinct loopback addresses, with a real TLS certificate (openssl).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -88,8 +89,22 @@ describe('createGuardedFetch', () => {
     expect(await (await fetch(url, { method: 'POST', body: 'text' })).text()).toBe('text');
     expect(await (await fetch(url, { method: 'PUT', body: new Uint8Array([104, 105]) })).text()).toBe('hi');
     const stream = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(new Uint8Array([111, 107])); c.close(); } });
-    expect(await (await fetch(url, { method: 'PUT', body: stream, duplex: 'half' } as RequestInit)).text()).toBe('ok');
+    expect(await (await fetch(url, { method: 'PUT', body: stream, duplex: 'half' })).text()).toBe('ok');
     const head = await fetch(url, { method: 'HEAD' });
     expect(head.body).toBeNull();
+  });
+
+  it('sends a file body through its two reused buffers, whole and in order, reporting what the socket took', async () => {
+    const hash = createHttpServer((req, res) => { const h = createHash('sha256'); req.on('data', (d: Buffer) => h.update(d)); req.on('end', () => { res.writeHead(200); res.end(h.digest('hex')); }); });
+    const port = await listen(hash, '127.0.0.3');
+    const file = join(dir, 'body.bin');
+    const bytes = randomBytes(3 * 256 * 1024 + 5); // three whole chunks and a tail, so both buffers are reused
+    writeFileSync(file, bytes);
+    const fetch = createGuardedFetch(to('127.0.0.3'));
+    let sent = 0;
+    const res = await fetch(`http://127.0.0.3:${port}/`, { method: 'PUT', headers: { 'content-length': String(bytes.length) }, body: { file, onSent: (n) => { sent += n; } } });
+    expect(await res.text()).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(sent).toBe(bytes.length);
+    await expect(fetch(`http://127.0.0.3:${port}/`, { method: 'PUT', body: { file: join(dir, 'missing.bin') } })).rejects.toThrow();
   });
 });

@@ -1,13 +1,15 @@
 // A fetch for the OCI path that connects only where a guard says, at the address the guard checked: every request
 // (registry, redirect target, token realm, mirror) asks the guard first, then dials the returned IP with the name
 // kept for the Host header and for TLS (SNI and certificate verification), so DNS is never consulted again.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { lookup } from 'node:dns/promises';
+import { open } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { OciError } from '../error.js';
+import type { GuardedFetch, HttpFileBody, HttpRequest, HttpResponse } from './http.types.js';
 
 /** Where a request is about to go. `host` has no brackets; `port` is the effective port. */
 export interface DialTarget {
@@ -30,28 +32,72 @@ export interface GuardedFetchOptions {
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
 const MAX_REDIRECTS = 5;
 
-function bodyOf(body: RequestInit['body']): Buffer | Readable | undefined {
-  if (body === undefined || body === null) return undefined;
+type Body = Buffer | Readable | HttpFileBody | undefined;
+
+function bodyOf(body: HttpRequest['body'] | HttpFileBody): Body {
+  if (body === undefined) return undefined;
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  if (body instanceof URLSearchParams) return Buffer.from(body.toString(), 'utf8');
-  if (body instanceof ArrayBuffer) return Buffer.from(body);
-  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (body instanceof ReadableStream) return Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
-  throw new TypeError('unsupported request body type');
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if ('file' in body) return body;
+  return Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
 }
 
-function toResponse(res: IncomingMessage, method: string): Response {
-  const headers = new Headers();
-  for (const [k, v] of Object.entries(res.headers)) {
-    if (Array.isArray(v)) for (const x of v) headers.append(k, x);
-    else if (v !== undefined) headers.set(k, v);
+const FILE_CHUNK = 256 * 1024;
+
+/**
+ * Sends a file through `req`, reading into two buffers in turn: a buffer is read into again only after the write of
+ * what it held before has completed (its callback ran), so a request holds two chunks whatever the file's size.
+ */
+async function pumpFile(req: ClientRequest, body: HttpFileBody): Promise<void> {
+  const closed = new Promise<never>((_, reject) => req.once('close', () => reject(new Error('request closed while sending'))));
+  closed.catch(() => undefined);
+  const fh = await open(body.file, 'r');
+  try {
+    const buffers = [Buffer.allocUnsafe(FILE_CHUNK), Buffer.allocUnsafe(FILE_CHUNK)];
+    let writing: Promise<void> = Promise.resolve();
+    for (let i = 0; ; i++) {
+      const buf = buffers[i % 2]!;
+      const { bytesRead } = await fh.read(buf, 0, FILE_CHUNK, null);
+      await Promise.race([writing, closed]);
+      if (bytesRead === 0) break;
+      writing = new Promise<void>((resolve, reject) => { req.write(buf.subarray(0, bytesRead), (e) => (e ? reject(e) : resolve())); });
+      writing.catch(() => undefined);
+      body.onSent?.(bytesRead);
+    }
+    req.end();
+  } finally {
+    await fh.close();
   }
+}
+
+/** A response on node:http's message: headers as Node parsed them (lower-case names, repeats joined). */
+class DialResponse implements HttpResponse {
+  readonly headers: { get(name: string): string | null };
+  constructor(readonly status: number, raw: IncomingMessage['headers'], readonly body: ReadableStream<Uint8Array> | null) {
+    this.headers = {
+      get: (name) => {
+        const v = raw[name.toLowerCase()];
+        return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+      },
+    };
+  }
+
+  async text(): Promise<string> {
+    if (!this.body) return '';
+    const reader = this.body.getReader();
+    const chunks: Uint8Array[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+function toResponse(res: IncomingMessage, method: string): HttpResponse {
   const status = res.statusCode ?? 502;
   if (method === 'HEAD' || NULL_BODY_STATUS.has(status)) {
     res.resume();
-    return new Response(null, { status, statusText: res.statusMessage ?? '', headers });
+    return new DialResponse(status, res.headers, null);
   }
-  return new Response(bodyStream(res), { status, statusText: res.statusMessage ?? '', headers });
+  return new DialResponse(status, res.headers, bodyStream(res));
 }
 
 /** The response body as a web stream that pauses the socket while the reader is behind (bounded buffering). */
@@ -76,11 +122,11 @@ function bodyStream(res: IncomingMessage): ReadableStream<Uint8Array> {
  * connection and dials the address it returns. A refusal rejects with OciError OCI_CONNECTION_DENIED
  * (`details.policyCode`) and nothing is sent. `redirect: 'follow'` re-checks every hop.
  */
-export function createGuardedFetch(guard: DialGuard, opts: GuardedFetchOptions = {}): typeof globalThis.fetch {
+export function createGuardedFetch(guard: DialGuard, opts: GuardedFetchOptions = {}): GuardedFetch {
   const http = new HttpAgent({ keepAlive: true });
   const https = new HttpsAgent({ keepAlive: true, ...(opts.ca !== undefined ? { ca: opts.ca } : {}) });
 
-  async function once(url: URL, method: string, headers: Headers, body: Buffer | Readable | undefined, signal: AbortSignal | undefined): Promise<Response> {
+  async function once(url: URL, method: string, headers: Record<string, string>, body: Body, signal: AbortSignal | undefined): Promise<HttpResponse> {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`unsupported protocol ${url.protocol}`);
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
@@ -92,12 +138,11 @@ export function createGuardedFetch(guard: DialGuard, opts: GuardedFetchOptions =
         details: { host: url.host, policyCode: decision.code },
       });
     }
-    const out: Record<string, string> = { host: url.host };
-    headers.forEach((v, k) => { out[k] = v; });
+    const out: Record<string, string> = { host: url.host, ...headers };
     if (Buffer.isBuffer(body)) out['content-length'] = String(body.byteLength);
     const secure = url.protocol === 'https:';
     const request = secure ? httpsRequest : httpRequest;
-    return new Promise<Response>((resolve, reject) => {
+    return new Promise<HttpResponse>((resolve, reject) => {
       const req = request({
         host: decision.address,
         port,
@@ -114,19 +159,21 @@ export function createGuardedFetch(guard: DialGuard, opts: GuardedFetchOptions =
       if (body instanceof Readable) {
         body.once('error', (e) => req.destroy(e));
         body.pipe(req);
+      } else if (body !== undefined && !Buffer.isBuffer(body)) {
+        pumpFile(req, body).catch((e: unknown) => req.destroy(e instanceof Error ? e : new Error(String(e))));
       } else {
         req.end(body);
       }
     });
   }
 
-  return async (input, init = {}) => {
-    if (input instanceof Request) throw new TypeError('createGuardedFetch takes a URL, not a Request');
-    let url = new URL(String(input));
+  const fetch = async (input: string, init: Parameters<GuardedFetch>[1] = {}): Promise<HttpResponse> => {
+    let url = new URL(input);
     const method = (init.method ?? 'GET').toUpperCase();
-    const headers = new Headers(init.headers);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(init.headers ?? {})) headers[k.toLowerCase()] = v;
     const body = bodyOf(init.body);
-    const signal = init.signal ?? undefined;
+    const signal = init.signal;
     for (let hop = 0; ; hop++) {
       const res = await once(url, method, headers, body, signal);
       const location = res.headers.get('location');
@@ -136,10 +183,11 @@ export function createGuardedFetch(guard: DialGuard, opts: GuardedFetchOptions =
       await res.body?.cancel().catch(() => undefined);
       const next = new URL(location, url);
       // Like fetch: credentials never follow a redirect to another origin.
-      if (next.origin !== url.origin) headers.delete('authorization');
+      if (next.origin !== url.origin) delete headers['authorization'];
       url = next;
     }
   };
+  return Object.assign(fetch, { acceptsFileBodies: true as const });
 }
 
 /** No policy: the name is resolved by the system and the first address dialled (the client's default, e.g. the CLI). */

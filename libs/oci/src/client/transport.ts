@@ -6,6 +6,7 @@ import type { Logger } from '@plugway/core';
 import { backoffDelay, redactUrl } from '@plugway/core';
 import { OciError, type OciErrorCode } from '../error.js';
 import type { RegistryAuth } from './auth.types.js';
+import type { GuardedFetch, HttpFetch, HttpFileBody, HttpRequest, HttpResponse } from './http.types.js';
 
 export type RequestKind = 'ping' | 'manifest' | 'blob' | 'upload' | 'manifest-push' | 'tags' | 'referrers';
 
@@ -24,7 +25,7 @@ export interface TransportOptions {
   retries: number;
   retryBaseMs: number;
   logger: Logger;
-  fetch: typeof globalThis.fetch;
+  fetch: HttpFetch | GuardedFetch;
   userAgent: string;
 }
 
@@ -35,7 +36,9 @@ export interface SendSpec {
   scope: string;
   headers?: Record<string, string>;
   /** A factory, so the body can be re-created for a retry or an auth round. */
-  body?: () => BodyInit;
+  body?: () => NonNullable<HttpRequest['body']>;
+  /** The same body as a file, sent instead of `body` when the fetch takes files (a `GuardedFetch`). */
+  file?: () => HttpFileBody;
   idempotent: boolean;
   signal: AbortSignal | undefined;
   ctx: ErrorContext;
@@ -56,7 +59,11 @@ export class Deadline {
   }
 
   touch(): void {
-    if (this.timer) clearTimeout(this.timer);
+    // Called for every body chunk (a thousand times for 64 MiB): restart the same timer rather than make a new one.
+    if (this.timer) {
+      this.timer.refresh();
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timedOut = true;
       this.controller.abort(new Error(`no progress for ${this.ms} ms`));
@@ -71,7 +78,7 @@ export class Deadline {
 }
 
 export interface Sent {
-  res: Response;
+  res: HttpResponse;
   /** Still armed: the caller reads the body under it and must call dispose(). */
   deadline: Deadline;
   authSent: boolean;
@@ -112,7 +119,7 @@ function describeCtx(ctx: ErrorContext): string {
 }
 
 /** Reads at most `limit` bytes of a response body as text (for error bodies); never throws. */
-async function readSmallText(res: Response, limit = 65_536): Promise<string> {
+async function readSmallText(res: HttpResponse, limit = 65_536): Promise<string> {
   try {
     if (!res.body) return '';
     const reader = res.body.getReader();
@@ -132,7 +139,7 @@ async function readSmallText(res: Response, limit = 65_536): Promise<string> {
 }
 
 /** Drops a response body without reading it (frees the connection). */
-export async function discard(res: Response): Promise<void> {
+export async function discard(res: HttpResponse): Promise<void> {
   try { await res.body?.cancel(); } catch { /* ignore */ }
 }
 
@@ -153,7 +160,7 @@ function parseRegistryErrors(text: string): RegistryErrorEntry[] {
 }
 
 /** Builds the OciError for a non-success response (consumes the body). */
-export async function errorFromResponse(res: Response, registry: string, ctx: ErrorContext, authSent: boolean): Promise<OciError> {
+export async function errorFromResponse(res: HttpResponse, registry: string, ctx: ErrorContext, authSent: boolean): Promise<OciError> {
   const errors = parseRegistryErrors(await readSmallText(res));
   const summary = errors.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join('; ').slice(0, 400);
   const status = res.status;
@@ -281,7 +288,7 @@ export class Transport {
     return { res, deadline, authSent: authz !== undefined };
   }
 
-  private async fetchFollowing(spec: SendSpec, authz: string | undefined, deadline: Deadline): Promise<{ res: Response; sameOrigin: boolean }> {
+  private async fetchFollowing(spec: SendSpec, authz: string | undefined, deadline: Deadline): Promise<{ res: HttpResponse; sameOrigin: boolean }> {
     let url = this.resolve(spec.url);
     // Credentials belong to the registry's origin only (upload Locations and redirects may point elsewhere).
     const origin = new URL(this.o.baseUrl).origin;
@@ -291,11 +298,13 @@ export class Transport {
       const headers: Record<string, string> = { 'user-agent': this.o.userAgent, ...spec.headers };
       // Credentials never follow a redirect to another origin (blob storage, CDNs).
       if (authz !== undefined && sameOrigin) headers['authorization'] = authz;
-      const body = spec.body?.();
-      const init: RequestInit & { duplex?: 'half' } = { method: spec.method, headers, redirect: 'manual', signal: deadline.signal };
+      const init: HttpRequest = { method: spec.method, headers, redirect: 'manual', signal: deadline.signal };
+      const f = this.o.fetch;
+      const file = 'acceptsFileBodies' in f ? spec.file?.() : undefined;
+      const body = file === undefined ? spec.body?.() : undefined;
       if (body !== undefined) { init.body = body; init.duplex = 'half'; }
       this.o.logger.debug('registry request', { method: spec.method, url: redactUrl(url), hop });
-      const res = await this.o.fetch(url, init);
+      const res = file !== undefined && 'acceptsFileBodies' in f ? await f(url, { ...init, body: file }) : await f(url, init);
       deadline.touch();
       const location = res.headers.get('location');
       if (canFollow && REDIRECT_STATUS.has(res.status) && location) {
@@ -313,7 +322,7 @@ export class Transport {
  * Reads a whole body, at most `limit` bytes, under the request deadline (each chunk resets the idle timer).
  * Calls `tooLarge(bytesSeen)` to build the error when the limit is crossed.
  */
-export async function readBody(res: Response, deadline: Deadline, limit: number, tooLarge: (n: number) => OciError, registry: string, ctx: ErrorContext): Promise<Uint8Array> {
+export async function readBody(res: HttpResponse, deadline: Deadline, limit: number, tooLarge: (n: number) => OciError, registry: string, ctx: ErrorContext): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     await discard(res);

@@ -98,6 +98,23 @@ describe('pushPlugin → pullPlugin', () => {
     expect(blobGets).toBe(1);
   });
 
+  it('resolves a new tag with one manifest GET (no HEAD), and re-resolves a known one with one HEAD', async () => {
+    await pushPlugin({ client, repository: 'plugins/requests', tag: 'v1', file: script('r') });
+    const seen: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      const path = new URL(String(input)).pathname.replace(/sha256:[0-9a-f]+/, 'DIGEST');
+      if (path.includes('/manifests/')) seen.push(`${init?.method ?? 'GET'} ${path}`);
+      return fetch(input, init);
+    };
+    const c2 = new RegistryClient({ registry: reg.host, fetch: counting });
+    const cache = await freshCache();
+    await pullPlugin({ reference: ref('plugins/requests'), client: c2, cache });
+    expect(seen).toEqual(['GET /v2/plugins/requests/manifests/v1']);
+    seen.length = 0;
+    expect(await pullPlugin({ reference: ref('plugins/requests'), client: c2, cache, pullPolicy: 'Always' })).toMatchObject({ fromCache: true });
+    expect(seen).toEqual(['HEAD /v2/plugins/requests/manifests/v1']);
+  });
+
   it('follows a moved tag with Always and keeps the recorded digest with IfNotPresent', async () => {
     await pushPlugin({ client, repository: 'plugins/moving', tag: 'v1', file: script('one') });
     const cache = await freshCache();

@@ -5,9 +5,8 @@ import type { RegistryClient } from '../client/registry-client.js';
 import { isIndexMediaType } from '../client/media-types.js';
 import { digestOf } from '../client/digest.js';
 import { hostPlatform, parsePlatform, selectPlatform, type PlatformSelector } from '../client/platform.js';
-import { parseImageIndex, parseImageManifest } from '../client/schemas.js';
-import type { ImageManifest, Platform } from '../client/types.js';
-import { z } from 'zod';
+import { configPlatformSchema, parseImageIndex, parseImageManifest, safeParse } from '../client/schemas.js';
+import type { FetchedManifest, ImageManifest, Platform } from '../client/types.js';
 import type { CacheEntry, PluginCache } from '../cache/plugin-cache.js';
 import { MEDIA_TYPE_PLUGIN_CONFIG, MEDIA_TYPE_TYK_PLUGIN_LAYER, RAW_BINARY_LAYER_TYPES, TAR_GZIP_LAYER_TYPES, TAR_LAYER_TYPES } from '../artifact/media-types.js';
 import { decodePluginConfig, type PluginRuntime } from '../artifact/plugin-runtime.js';
@@ -76,13 +75,22 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
   // 1. Which digest does the reference mean now?
   let subjectDigest = o.reference.digest;
   let resolvedAt: string | undefined;
+  // A tag pulled before is re-resolved with a HEAD (the digest is usually cached; registries such as Docker Hub do not
+  // count a HEAD as a pull). A tag seen for the first time is resolved with a GET whose manifest is kept for step 3:
+  // it is needed anyway, and HEAD + GET would cost a round trip more.
+  let byTag: FetchedManifest | undefined;
   if (!subjectDigest) {
-    const rec = (o.pullPolicy ?? 'IfNotPresent') === 'IfNotPresent' ? await o.cache.getRef(refName) : undefined;
-    if (rec && Date.now() - Date.parse(rec.resolvedAt) < (o.refTtlMs ?? 24 * 3600_000)) ({ subjectDigest, resolvedAt } = rec);
+    const tag = o.reference.tag ?? 'latest';
+    const rec = await o.cache.getRef(refName);
+    const reuse = (o.pullPolicy ?? 'IfNotPresent') === 'IfNotPresent' && rec && Date.now() - Date.parse(rec.resolvedAt) < (o.refTtlMs ?? 24 * 3600_000);
+    if (rec && reuse) ({ subjectDigest, resolvedAt } = rec);
     else {
-      const head = await o.client.headManifest(repository, o.reference.tag ?? 'latest', req);
-      if (!head) throw new OciError({ code: 'OCI_MANIFEST_NOT_FOUND', message: `${refName} not found`, details: { reference: refName } });
-      subjectDigest = head.digest;
+      if (rec) subjectDigest = (await o.client.headManifest(repository, tag, req))?.digest;
+      else {
+        byTag = await o.client.findManifest(repository, tag, req);
+        subjectDigest = byTag?.digest;
+      }
+      if (!subjectDigest) throw new OciError({ code: 'OCI_MANIFEST_NOT_FOUND', message: `${refName} not found`, details: { reference: refName } });
       resolvedAt = new Date().toISOString();
       await o.cache.putRef({ reference: refName, subjectDigest, resolvedAt });
     }
@@ -114,7 +122,7 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
     if (mustVerify) verifiedBy = (await verifySignature(o.client, repository, sd, allowedKeys, req)).verifiedBy;
 
     // 3. Manifest (through the index when there is one), validated, never cast.
-    let fetched = await o.client.getManifest(repository, sd, req);
+    let fetched = byTag?.digest === sd ? byTag : await o.client.getManifest(repository, sd, req);
     let manifest: ImageManifest;
     if (isIndexMediaType(fetched.mediaType) || Array.isArray(fetched.json['manifests'])) {
       const desc = selectPlatform(parseImageIndex(fetched.json, refName), platformSel);
@@ -160,7 +168,6 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
 }
 
 const IMAGE_CONFIG_TYPES: readonly string[] = ['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json'];
-const configPlatformSchema = z.looseObject({ os: z.string().max(100), architecture: z.string().max(100), variant: z.string().max(100).optional() });
 
 /** The platform a single-platform manifest declares: plugway's annotation, or an image config's os/architecture. */
 async function platformOf(client: RegistryClient, repository: string, manifest: ImageManifest, req: { signal?: AbortSignal }): Promise<Platform | undefined> {
@@ -173,7 +180,7 @@ async function platformOf(client: RegistryClient, repository: string, manifest: 
   const bytes = await client.getBlob(repository, manifest.config.digest, { ...req, maxBytes: 1024 * 1024 });
   let json: unknown;
   try { json = JSON.parse(Buffer.from(bytes).toString('utf8')); } catch { return undefined; }
-  const parsed = configPlatformSchema.safeParse(json);
+  const parsed = safeParse(configPlatformSchema, json);
   return parsed.success ? { os: parsed.data.os, architecture: parsed.data.architecture, ...(parsed.data.variant ? { variant: parsed.data.variant } : {}) } : undefined;
 }
 
