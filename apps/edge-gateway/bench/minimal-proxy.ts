@@ -54,6 +54,8 @@ const server = http.createServer((req, res) => {
   else forward();
 });
 server.keepAliveTimeout = 5_000;
+// A normal exit on SIGTERM, so a --cpu-prof profile gets written.
+process.once('SIGTERM', () => process.exit(0));
 server.listen(0, '127.0.0.1', () => {
   const a = server.address() as net.AddressInfo;
   process.stdout.write(`http://127.0.0.1:${a.port}\n`);

@@ -4,7 +4,8 @@
 // another route, 1 Go go-plugin hook, 1 TypeScript SDK hook and 10 Go hooks. wrk drives each target with keep-alive
 // connections against the same nginx upstream; CPU per request is read from /proc for the proxy process and,
 // separately, for what it calls (plugins, the auth service). Asserts nothing; prints a table and the issue's ratios.
-// Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (8), BENCH_ONLY (target names, ';'-separated).
+// Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (8), BENCH_ONLY (target names, ';'-separated),
+// BENCH_CPU_PROF (a directory: the Node targets run with --cpu-prof and write their profiles there when stopped).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -19,6 +20,8 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 8);
 const ONLY = process.env['BENCH_ONLY']?.split(';').filter(Boolean);
+const PROF_DIR = process.env['BENCH_CPU_PROF'];
+const NODE_ARGS = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
 const API_KEY = 'bench-key-0123456789';
 const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
@@ -147,7 +150,7 @@ async function main(): Promise<void> {
   const plugin = await start(echoPlugin, [], { [DEFAULT_HANDSHAKE.magicCookieKey]: DEFAULT_HANDSHAKE.magicCookieValue, PLUGIN_PROTOCOL_VERSIONS: DEFAULT_HANDSHAKE.appProtocolVersions.join(',') }, /^\d+\|\d+\|(unix|tcp)\|/);
   const pluginAddress = plugin.line.split('|')[3]!;
   const minimal = async (client?: string): Promise<{ url: string; pid: number }> => {
-    const p = await start(process.execPath, ['--import', 'tsx', 'apps/edge-gateway/bench/minimal-proxy.ts', upstreamUrl, ...(client ? [client, pluginAddress] : [])], {}, /^http:/);
+    const p = await start(process.execPath, [...NODE_ARGS, '--import', 'tsx', 'apps/edge-gateway/bench/minimal-proxy.ts', upstreamUrl, ...(client ? [client, pluginAddress] : [])], {}, /^http:/);
     return { url: p.line, pid: p.child.pid! };
   };
 
@@ -157,7 +160,7 @@ async function main(): Promise<void> {
   const edge = async (name: string, config: object): Promise<{ url: string; pid: number }> => {
     const file = join(work, `${name}.json`);
     writeFileSync(file, JSON.stringify(config));
-    const p = await start(process.execPath, ['--import', 'tsx', 'apps/edge-gateway/src/main.ts'], {
+    const p = await start(process.execPath, [...NODE_ARGS, '--import', 'tsx', 'apps/edge-gateway/src/main.ts'], {
       PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EDGE_CONFIG_FILE: file, EDGE_UPSTREAM_URL: upstreamUrl,
       PLUGIN_COMMAND_ALLOWLIST: `${goDir}/**,${REPO}/examples/**`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache'),
     }, /edge gateway listening/);
@@ -219,7 +222,8 @@ try {
   await main();
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 500));
+  // Profiles are written on exit, which takes a while; otherwise half a second is enough.
+  for (let i = 0; i < (PROF_DIR ? 100 : 5) && children.some((c) => c.exitCode === null && c.signalCode === null); i++) await new Promise((r) => setTimeout(r, 100));
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
 }
