@@ -34,7 +34,7 @@ export interface GatewayOptions {
 }
 
 /** Headers a client may not set and data-collection plugins never see. */
-const INTERNAL_HEADERS = ['x-plugway-user-id', 'x-plugway-app-id'];
+const INTERNAL_HEADERS = new Set(['x-plugway-user-id', 'x-plugway-app-id']);
 const EMPTY = Buffer.alloc(0);
 /** The context of a request no hook sees (never handed to a plugin, never changed). */
 const NO_CONTEXT: pluginpb.PluginContext = Object.freeze({ requestId: '', vendor: '', llmId: 0, llmSlug: '', appId: 0, userId: 0, metadata: {}, traceContext: {} });
@@ -50,6 +50,8 @@ interface Ctx {
   path: string;
   /** The request headers as plugins see them; only built when a request-side or data-collection hook runs. */
   headers: Record<string, string> | undefined;
+  /** Whether a plugin replaced the headers or the body: the request then goes upstream from `headers` and `body`. */
+  rewritten: boolean;
   body: Buffer | undefined;
   /** Cancels hook calls when the client goes away; only made when a request-side or on_response hook runs. */
   signal: AbortSignal | undefined;
@@ -163,12 +165,11 @@ export class Gateway {
     // Header map and PluginContext only when some hook of this route will see them.
     let headers: Record<string, string> | undefined;
     if (chains.any) {
-      headers = toHeaderMap(req.headers);
-      for (const h of INTERNAL_HEADERS) delete headers[h];
+      headers = toHeaderMap(req.headers, INTERNAL_HEADERS);
       headers['x-request-id'] = requestId;
     }
     const context = headers ? newRequestContext(requestId, headers, this.llm) : NO_CONTEXT;
-    const ctx: Ctx = { requestId, context, started: performance.now(), method, path, headers, body: undefined, signal: undefined, chains };
+    const ctx: Ctx = { requestId, context, started: performance.now(), method, path, headers, rewritten: false, body: undefined, signal: undefined, chains };
     res.on('finish', () => this.finished(ctx, res.statusCode));
     if (!this.upstream) return sendError(res, new EdgeError({ code: 'EDGE_NO_UPSTREAM', message: 'no upstream is configured' }));
     // Only origin-form targets ("/path?query"); absolute-form (forward-proxy style) requests are not relayed.
@@ -235,8 +236,8 @@ export class Gateway {
       return false;
     }
     if (out.modified) {
-      if (Object.keys(out.headers).length) ctx.headers = { ...out.headers, 'x-request-id': ctx.requestId };
-      if (out.body.length) ctx.body = Buffer.from(out.body);
+      if (Object.keys(out.headers).length) { ctx.headers = { ...out.headers, 'x-request-id': ctx.requestId }; ctx.rewritten = true; }
+      if (out.body.length) { ctx.body = Buffer.from(out.body); ctx.rewritten = true; }
     }
     return true;
   }
@@ -245,8 +246,8 @@ export class Gateway {
     const { url: up, lib, hostname, basePath } = this.upstream!;
     const from = req.socket.remoteAddress;
     let headers: Record<string, string> | string[];
-    if (ctx.chains.requestSide) {
-      // Plugins may have replaced the headers: forward their map.
+    // Plugins replaced the headers or the body, or a read body goes on from memory: forward the map.
+    if (ctx.chains.requestSide && (ctx.rewritten || ctx.body!.length > 0)) {
       const map = forwardable(ctx.headers!);
       const xff = map['x-forwarded-for'];
       map['host'] = up.host;
@@ -257,12 +258,16 @@ export class Gateway {
       if (ctx.body) { map['content-length'] = String(ctx.body.length); delete map['transfer-encoding']; }
       headers = map;
     } else {
-      // No plugin touched the request: the client's header lines go on as a flat list, without building header maps.
+      // No plugin touched the request (and no body was read): the client's header lines go on as a flat list, without
+      // building header maps; the identity an auth plugin returned is added.
       const xffIn = req.headers['x-forwarded-for'];
       const xff = Array.isArray(xffIn) ? xffIn.join(', ') : xffIn;
       headers = forwardableRaw(req.rawHeaders, SET_BY_PROXY);
       headers.push('host', up.host, 'x-forwarded-for', xff && from ? `${xff}, ${from}` : (xff || from || ''), 'x-forwarded-host', req.headers.host ?? '',
         'x-forwarded-proto', 'http', 'x-request-id', ctx.requestId);
+      const identity = ctx.headers;
+      if (identity?.['x-plugway-user-id']) headers.push('x-plugway-user-id', identity['x-plugway-user-id']);
+      if (identity?.['x-plugway-app-id']) headers.push('x-plugway-app-id', identity['x-plugway-app-id']);
     }
     return new Promise<void>((resolve) => {
       const upReq = lib.request({
@@ -278,7 +283,7 @@ export class Gateway {
         resolve();
       });
       upReq.on('response', (upRes) => { this.respond(upRes, res, ctx).then(resolve, (e: unknown) => { upRes.destroy(); sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: (e as Error).message })); resolve(); }); });
-      if (ctx.body) upReq.end(ctx.body);
+      if (ctx.body) upReq.end(ctx.body.length ? ctx.body : undefined);
       else {
         if (ctx.chains.data_collection.length || ctx.chains.on_response.length) {
           // Data collection and OnStreamComplete get the first `captureBytes` of the streamed body, copied on the way through.
@@ -374,16 +379,19 @@ export class Gateway {
 
   /** Pipes the upstream body to the client; data collection gets the first `captureBytes`, copied on the way through. */
   private async stream(upRes: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
-    const collect = ctx.chains.data_collection.length > 0;
-    const captured: Buffer[] = [];
-    if (collect) {
-      let size = 0;
-      upRes.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
-      ctx.responseHeaders ??= forwardable(toHeaderMap(upRes.headers));
+    if (ctx.chains.data_collection.length === 0) {
+      // Nothing waits for the end of the body: no promise, no close listener.
+      upRes.once('error', () => res.destroy());
+      upRes.pipe(res);
+      return;
     }
+    const captured: Buffer[] = [];
+    let size = 0;
+    upRes.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
+    ctx.responseHeaders ??= forwardable(toHeaderMap(upRes.headers));
     upRes.pipe(res);
     await new Promise<void>((resolve) => { res.once('close', resolve); upRes.once('error', () => { res.destroy(); resolve(); }); });
-    if (collect) ctx.responseBody = Buffer.concat(captured);
+    ctx.responseBody = Buffer.concat(captured);
   }
 
   /** Metrics, and the data-collection hooks fired after the response (never awaited by the client). */

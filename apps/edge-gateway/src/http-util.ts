@@ -4,12 +4,15 @@ import { EDGE_STATUS, type EdgeError } from './error.js';
 /** Hop-by-hop headers (RFC 9110 §7.6.1) a proxy must not forward. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
-/** Node headers → the plugin protocol's map<string,string> (lower-case names, repeated values joined). */
-export function toHeaderMap(h: IncomingHttpHeaders | OutgoingHttpHeaders): Record<string, string> {
+/** Node headers → the plugin protocol's map<string,string> (lower-case names, repeated values joined), without `drop`. */
+export function toHeaderMap(h: IncomingHttpHeaders | OutgoingHttpHeaders, drop?: ReadonlySet<string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
+  for (const k in h) {
+    const v = h[k];
     if (v === undefined) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+    const name = k.toLowerCase();
+    if (drop?.has(name)) continue;
+    out[name] = Array.isArray(v) ? v.join(', ') : String(v);
   }
   return out;
 }

@@ -3,9 +3,10 @@
 // the trailers (or a trailers-only answer), custom metadata as headers, TLS/mTLS for remote plugins, and a new session
 // on the next call after the old one closed (reconnect). It does what a hook call needs and nothing else: no
 // compression, no streaming RPCs, no retries.
-import http2, { type ClientHttp2Session, type IncomingHttpHeaders, type IncomingHttpStatusHeader } from 'node:http2';
+import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type IncomingHttpStatusHeader } from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
 // The status codes only (grpc-js's enum, the one the rest of the host uses); the calls themselves never go through grpc-js.
 import { status as GrpcStatus } from '@grpc/grpc-js';
 
@@ -14,6 +15,27 @@ export type H2Target =
   | { kind: 'tcp'; host: string; port: number; authority?: string; tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string } };
 
 export type UnaryResult = { ok: true; message: Buffer } | { ok: false; code: number; details: string };
+
+/** A gRPC length-prefixed message (flag byte 0, big-endian length, the message): what `unaryFramed` sends. */
+export function frame(message: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(5 + message.length);
+  out[0] = 0;
+  out.writeUInt32BE(message.length, 1);
+  out.set(message, 5);
+  return out;
+}
+
+/**
+ * Encodes a message straight into a gRPC frame: the codec writes into a BinaryWriter that already holds the 5 prefix
+ * bytes, so the message is neither copied into a Buffer nor into the frame afterwards.
+ */
+export function encodeFramed<T>(codec: { encode(message: T, writer: BinaryWriter): BinaryWriter }, message: T): Buffer {
+  const bytes = codec.encode(message, new BinaryWriter().raw(PREFIX)).finish();
+  const out = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  out.writeUInt32BE(out.length - 5, 1);
+  return out;
+}
+const PREFIX = new Uint8Array(5);
 
 export interface UnaryOptions {
   deadlineMs: number;
@@ -39,11 +61,142 @@ function decodeMessage(v: unknown): string {
   try { return decodeURIComponent(v); } catch { return v; }
 }
 
+// One call in flight. The stream's listeners are shared module functions that find the call through the stream (no
+// closures per call), a signal gets one abort listener for all the calls it ever cancels (`watch`), and deadlines go
+// through the client's one timer (`Deadlines`) instead of a timer per call.
+interface CallStream extends ClientHttp2Stream { [CALL]?: Call }
+const CALL = Symbol('call');
+
+class Call {
+  done = false;
+  status: number | undefined = undefined;
+  grpcStatus: unknown = undefined;
+  grpcMessage: unknown = undefined;
+  chunks: Buffer[] = [];
+  size = 0;
+  constructor(
+    readonly stream: CallStream, readonly resolve: (r: UnaryResult) => void, readonly deadline: number, readonly deadlineMs: number,
+    readonly signal: AbortSignal | undefined, readonly maxBytes: number, readonly deadlines: Deadlines,
+  ) {}
+
+  finish(r: UnaryResult): void {
+    if (this.done) return;
+    this.done = true;
+    this.deadlines.delete(this);
+    if (this.signal) watched.get(this.signal)?.delete(this);
+    this.resolve(r);
+  }
+
+  cancel(r: UnaryResult): void {
+    this.stream.close(NGHTTP2_CANCEL);
+    this.finish(r);
+  }
+
+  abort(): void {
+    this.cancel({ ok: false, code: GrpcStatus.CANCELLED, details: 'cancelled' });
+  }
+
+  expire(): void {
+    this.cancel({ ok: false, code: GrpcStatus.DEADLINE_EXCEEDED, details: `deadline of ${this.deadlineMs} ms exceeded` });
+  }
+
+  /** The answer once the stream has closed (trailers, or a trailers-only answer, or nothing). */
+  settle(): void {
+    if (this.done) return;
+    if (this.grpcStatus === undefined) {
+      const status = this.status;
+      const code = status !== undefined && status !== 200 ? fromHttpStatus(status) : GrpcStatus.UNAVAILABLE;
+      return this.finish({ ok: false, code, details: status !== undefined ? `HTTP ${status} without a gRPC status` : 'the stream closed without an answer' });
+    }
+    const code = Number(this.grpcStatus);
+    if (code !== GrpcStatus.OK) return this.finish({ ok: false, code: Number.isInteger(code) ? code : GrpcStatus.UNKNOWN, details: decodeMessage(this.grpcMessage) });
+    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    if (body.length < 5) return this.finish({ ok: false, code: GrpcStatus.INTERNAL, details: 'the answer has no message' });
+    if (body[0] !== 0) return this.finish({ ok: false, code: GrpcStatus.INTERNAL, details: 'the answer is compressed, which was not offered' });
+    const len = body.readUInt32BE(1);
+    if (body.length < 5 + len) return this.finish({ ok: false, code: GrpcStatus.INTERNAL, details: 'the answer is truncated' });
+    this.finish({ ok: true, message: body.subarray(5, 5 + len) });
+  }
+}
+
+// The calls in flight per signal. A caller that reuses one signal for many calls (the edge: one per client connection)
+// pays one abort listener per signal instead of an add and a remove per call.
+const watched = new WeakMap<AbortSignal, Set<Call>>();
+function watch(signal: AbortSignal, call: Call): void {
+  let calls = watched.get(signal);
+  if (!calls) {
+    const set = calls = new Set();
+    watched.set(signal, set);
+    signal.addEventListener('abort', () => { for (const c of set) c.abort(); }, { once: true });
+  }
+  calls.add(call);
+}
+
+function onHeaders(this: CallStream, h: IncomingHttpHeaders & IncomingHttpStatusHeader): void {
+  const call = this[CALL]!;
+  if (h[HTTP2_HEADER_STATUS] !== undefined) call.status = Number(h[HTTP2_HEADER_STATUS]);
+  if (h['grpc-status'] !== undefined) { call.grpcStatus = h['grpc-status']; call.grpcMessage = h['grpc-message']; }
+}
+function onData(this: CallStream, c: Buffer): void {
+  const call = this[CALL]!;
+  call.size += c.length;
+  if (call.size > call.maxBytes + 5) return call.cancel({ ok: false, code: GrpcStatus.RESOURCE_EXHAUSTED, details: `response larger than ${call.maxBytes} bytes` });
+  call.chunks.push(c);
+}
+function onError(this: CallStream, e: Error): void {
+  this[CALL]!.finish({ ok: false, code: GrpcStatus.UNAVAILABLE, details: e.message });
+}
+function onClose(this: CallStream): void {
+  this[CALL]!.settle();
+}
+
+/**
+ * The deadlines of a client's calls in flight, with one timer armed for the earliest. Calls mostly share one deadline
+ * length, so the timer rarely moves; when it fires it expires what is due and re-arms for the next.
+ */
+class Deadlines {
+  private readonly calls = new Set<Call>();
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor = Infinity;
+
+  add(call: Call): void {
+    this.calls.add(call);
+    if (call.deadline < this.armedFor) this.arm(call.deadline);
+  }
+
+  delete(call: Call): void {
+    this.calls.delete(call);
+    if (this.calls.size === 0 && this.timer) { clearTimeout(this.timer); this.timer = undefined; this.armedFor = Infinity; }
+  }
+
+  private arm(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.armedFor = at;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, at - performance.now()));
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const c of this.calls) {
+      if (c.deadline <= now) c.expire();
+      else if (c.deadline < next) next = c.deadline;
+    }
+    if (next !== Infinity && this.calls.size) this.arm(next);
+  }
+}
+
 export class H2UnaryClient {
   private session: ClientHttp2Session | undefined;
   private closed = false;
   private readonly authority: string;
   private readonly authorityHeader: string;
+  private readonly deadlines = new Deadlines();
+  // `grpc-timeout` of the last deadline length used (calls mostly share one).
+  private timeoutFor = -1;
+  private timeoutHeader = '';
 
   constructor(private readonly target: H2Target, private readonly maxMessageBytes = 64 * 1024 * 1024) {
     // The :authority is the plugin's name (remote: the grpc:// host); the socket always dials the resolved address.
@@ -74,72 +227,40 @@ export class H2UnaryClient {
     return s;
   }
 
-  /** One unary call; never throws (a transport failure is UNAVAILABLE, a local deadline DEADLINE_EXCEEDED). */
+  /** One unary call with an encoded message; never throws (a transport failure is UNAVAILABLE, a local deadline DEADLINE_EXCEEDED). */
   unary(path: string, request: Uint8Array, opts: UnaryOptions): Promise<UnaryResult> {
+    return this.unaryFramed(path, frame(request), opts);
+  }
+
+  /** `unary` with the message already in a gRPC frame (`frame`, `encodeFramed`). */
+  unaryFramed(path: string, framed: Buffer, opts: UnaryOptions): Promise<UnaryResult> {
     if (this.closed) return Promise.resolve({ ok: false, code: GrpcStatus.UNAVAILABLE, details: 'the client is closed' });
-    if (opts.signal?.aborted) return Promise.resolve({ ok: false, code: GrpcStatus.CANCELLED, details: 'cancelled before it started' });
-    return new Promise((resolve) => {
-      let session: ClientHttp2Session;
-      try {
-        session = this.connect();
-      } catch (e) {
-        resolve({ ok: false, code: GrpcStatus.UNAVAILABLE, details: (e as Error).message });
-        return;
-      }
+    const signal = opts.signal;
+    if (signal?.aborted) return Promise.resolve({ ok: false, code: GrpcStatus.CANCELLED, details: 'cancelled before it started' });
+    let stream: CallStream;
+    try {
+      const deadlineMs = opts.deadlineMs;
+      if (deadlineMs !== this.timeoutFor) { this.timeoutFor = deadlineMs; this.timeoutHeader = `${Math.max(1, Math.ceil(deadlineMs))}m`; }
       const headers: http2.OutgoingHttpHeaders = {
         [HTTP2_HEADER_METHOD]: 'POST', [HTTP2_HEADER_AUTHORITY]: this.authorityHeader, [HTTP2_HEADER_PATH]: path, [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc', [HTTP2_HEADER_TE]: 'trailers',
-        'grpc-timeout': `${Math.max(1, Math.ceil(opts.deadlineMs))}m`,
-        ...opts.metadata,
+        'grpc-timeout': this.timeoutHeader,
       };
-      let done = false;
-      let status: number | undefined;
-      let grpcStatus: unknown;
-      let grpcMessage: unknown;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const finish = (r: UnaryResult): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        resolve(r);
-      };
-      const stream = session.request(headers, { endStream: false });
-      const timer = setTimeout(() => { stream.close(NGHTTP2_CANCEL); finish({ ok: false, code: GrpcStatus.DEADLINE_EXCEEDED, details: `deadline of ${opts.deadlineMs} ms exceeded` }); }, opts.deadlineMs);
-      const onAbort = (): void => { stream.close(NGHTTP2_CANCEL); finish({ ok: false, code: GrpcStatus.CANCELLED, details: 'cancelled' }); };
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      const fromHeaders = (h: IncomingHttpHeaders & IncomingHttpStatusHeader): void => {
-        if (h[HTTP2_HEADER_STATUS] !== undefined) status = Number(h[HTTP2_HEADER_STATUS]);
-        if (h['grpc-status'] !== undefined) { grpcStatus = h['grpc-status']; grpcMessage = h['grpc-message']; }
-      };
-      stream.on('response', fromHeaders);
-      stream.on('trailers', fromHeaders);
-      stream.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > this.maxMessageBytes + 5) { stream.close(NGHTTP2_CANCEL); finish({ ok: false, code: GrpcStatus.RESOURCE_EXHAUSTED, details: `response larger than ${this.maxMessageBytes} bytes` }); return; }
-        chunks.push(c);
-      });
-      stream.on('error', (e: Error) => finish({ ok: false, code: GrpcStatus.UNAVAILABLE, details: e.message }));
-      stream.on('close', () => {
-        if (done) return;
-        if (grpcStatus === undefined) {
-          const code = status !== undefined && status !== 200 ? fromHttpStatus(status) : GrpcStatus.UNAVAILABLE;
-          return finish({ ok: false, code, details: status !== undefined ? `HTTP ${status} without a gRPC status` : 'the stream closed without an answer' });
-        }
-        const code = Number(grpcStatus);
-        if (code !== GrpcStatus.OK) return finish({ ok: false, code: Number.isInteger(code) ? code : GrpcStatus.UNKNOWN, details: decodeMessage(grpcMessage) });
-        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-        if (body.length < 5) return finish({ ok: false, code: GrpcStatus.INTERNAL, details: 'the answer has no message' });
-        if (body[0] !== 0) return finish({ ok: false, code: GrpcStatus.INTERNAL, details: 'the answer is compressed, which was not offered' });
-        const len = body.readUInt32BE(1);
-        if (body.length < 5 + len) return finish({ ok: false, code: GrpcStatus.INTERNAL, details: 'the answer is truncated' });
-        finish({ ok: true, message: body.subarray(5, 5 + len) });
-      });
-      const frame = Buffer.allocUnsafe(5 + request.length);
-      frame[0] = 0;
-      frame.writeUInt32BE(request.length, 1);
-      frame.set(request, 5);
-      stream.end(frame);
+      if (opts.metadata) Object.assign(headers, opts.metadata);
+      stream = this.connect().request(headers);
+    } catch (e) {
+      return Promise.resolve({ ok: false, code: GrpcStatus.UNAVAILABLE, details: (e as Error).message });
+    }
+    return new Promise((resolve) => {
+      const call = new Call(stream, resolve, performance.now() + opts.deadlineMs, opts.deadlineMs, signal, this.maxMessageBytes, this.deadlines);
+      stream[CALL] = call;
+      this.deadlines.add(call);
+      if (signal) watch(signal, call);
+      stream.on('response', onHeaders);
+      stream.on('trailers', onHeaders);
+      stream.on('data', onData);
+      stream.on('error', onError);
+      stream.on('close', onClose);
+      stream.end(framed);
     });
   }
 
