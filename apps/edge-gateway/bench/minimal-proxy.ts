@@ -1,11 +1,13 @@
 // The floor the edge is measured against: a minimal node:http keep-alive reverse proxy, optionally making one
-// ProcessPreAuth call per request to a go-plugin plugin, either over raw node:http2 with gRPC framing or with
-// @grpc/grpc-js. Usage: minimal-proxy.ts <upstream-url> [h2|grpc-js <plugin-address>] — prints its URL, then serves.
+// ProcessPreAuth call per request to a go-plugin plugin, over raw node:http2 with gRPC framing, with @grpc/grpc-js or
+// with @connectrpc/connect-node (gRPC protocol). Usage: minimal-proxy.ts <upstream-url> [h2|grpc-js|connect
+// <plugin-address>] — prints its URL, then serves.
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { pluginpb } from '@plugway/proto';
+import { connectPreAuth } from '../../../libs/plugin-host/bench/connect-client.js';
 
 const [upstreamUrl, client, address] = process.argv.slice(2);
 const up = new URL(upstreamUrl!);
@@ -39,6 +41,9 @@ if (client === 'h2') {
   call = (req) => new Promise((resolve, reject) => {
     c.processPreAuth(request(req), md, (e) => (e ? reject(e) : resolve()));
   });
+} else if (client === 'connect') {
+  const preAuth = connectPreAuth(new URL('../../../', import.meta.url).pathname, address!);
+  call = (req) => preAuth(request(req));
 }
 
 const server = http.createServer((req, res) => {

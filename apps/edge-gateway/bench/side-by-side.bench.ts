@@ -1,6 +1,6 @@
 // The edge next to its floors, in one run with interleaved rounds and medians (`npm run bench side-by-side`):
 // nginx (Debian) as a proxy and with auth_request to a small Go auth service, a minimal node:http proxy without and
-// with one gRPC call per request (raw node:http2 framing, and @grpc/grpc-js), and the edge with 0 hooks, 10 hooks on
+// with one gRPC call per request (raw node:http2 framing, @grpc/grpc-js and @connectrpc/connect-node), and the edge with 0 hooks, 10 hooks on
 // another route, 1 Go go-plugin hook, 1 TypeScript SDK hook and 10 Go hooks. wrk drives each target with keep-alive
 // connections against the same nginx upstream; CPU per request is read from /proc for the proxy process and,
 // separately, for what it calls (plugins, the auth service). Asserts nothing; prints a table and the issue's ratios.
@@ -174,6 +174,7 @@ async function main(): Promise<void> {
     ['node minimal proxy', async () => ({ name: '', ...(await minimal()) })],
     ['node minimal + raw-h2 gRPC', async () => ({ name: '', ...(await minimal('h2')), aux: plugin.child.pid! })],
     ['node minimal + grpc-js gRPC', async () => ({ name: '', ...(await minimal('grpc-js')), aux: plugin.child.pid! })],
+    ['node minimal + connect-node gRPC', async () => ({ name: '', ...(await minimal('connect')), aux: plugin.child.pid! })],
     ['edge, no plugins', async () => ({ name: '', ...(await edge('none', { plugins: [] })) })],
     ['edge, 10 hooks on another route', async () => ({ name: '', ...(await edge('routed', { plugins: ten, routes: [{ id: 'llm', match: { llm: 'other' }, plugins: ten.map((p) => p.id) }] })) })],
     ['edge + 1 Go hook', async () => ({ name: '', ...(await edge('go1', { plugins: [goHook(0)] })) })],
@@ -215,6 +216,7 @@ async function main(): Promise<void> {
   // The edge's hook calls use plugin-host's node:http2 client, so the raw-h2 row is both the floor and "the same client".
   ratio('edge + 1 Go hook / node minimal + raw-h2 gRPC (floor, same client)', 'edge + 1 Go hook', 'node minimal + raw-h2 gRPC', '≥ 0.9 of the floor; ≥ 0.95 same client');
   ratio('edge + 1 Go hook / node minimal + grpc-js gRPC', 'edge + 1 Go hook', 'node minimal + grpc-js gRPC', 'for reference');
+  ratio('node minimal + raw-h2 / node minimal + connect-node (choice of hook client)', 'node minimal + raw-h2 gRPC', 'node minimal + connect-node gRPC', 'for reference');
   ratio('edge, route with no plugins / edge, no plugins configured', 'edge, 10 hooks on another route', 'edge, no plugins', '1.00 ± 0.05');
 }
 

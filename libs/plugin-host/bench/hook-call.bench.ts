@@ -1,10 +1,12 @@
-// Hook-call latency through @plugway/plugin-host vs a bare call with the same node:http2 client (H2UnaryClient) and
-// a bare grpc-js unary call to the same plugin executable, and
+// Hook-call latency and CPU per call through @plugway/plugin-host vs a bare call with the same node:http2 client
+// (H2UnaryClient), a bare grpc-js unary call and a bare @connectrpc/connect-node call (gRPC protocol) to the same plugin
+// executable, and
 // cold start (launch → handshake → healthy) vs a bare process start. Runs the SDK's header-injector example (Node +
 // tsx) and, when tools/go-plugins/build.sh can build it, the Go go-plugin echo-plugin. Prints tables; asserts nothing.
 // Also the callee's CPU per call: the plugin process's utime+stime from /proc/<pid>/stat over BENCH_CPU_CALLS bare
 // node:http2 calls (the same client and request for the Go and the TS plugin).
-// Knobs: BENCH_CALLS (default 2000), BENCH_COLD (default 5), BENCH_CPU_CALLS (default 10000).
+// Knobs: BENCH_CALLS (default 2000, in interleaved blocks of 200 per client), BENCH_COLD (default 5), BENCH_CPU_CALLS
+// (default 10000), BENCH_ONLY_GO=1 (the Go plugin only).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,10 +17,11 @@ import * as grpc from '@grpc/grpc-js';
 import { pluginpb } from '@plugway/proto';
 import { launchPlugin } from '@plugway/plugin-host';
 import { H2UnaryClient } from '../src/h2-client.js';
+import { connectPreAuth } from './connect-client.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const N = Number(process.env.BENCH_CALLS ?? 2000);
-const COLD = Number(process.env.BENCH_COLD ?? 5);
+const BLOCK = 200;
 const CPU_CALLS = Number(process.env.BENCH_CPU_CALLS ?? 10_000);
 const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 // utime + stime of one process (the plugin: the example's sh wrapper execs node, so the pid is the plugin's).
@@ -27,13 +30,14 @@ const cpuUs = (pid: number): number => {
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) * TICK_US;
 };
+const COLD = Number(process.env.BENCH_COLD ?? 5);
 const REQ = { method: 'GET', path: '/v1/chat', headers: { accept: 'application/json', 'x-request-id': 'bench' } };
 
 const pct = (xs: number[], p: number): number => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const ms = (x: number): string => `${x.toFixed(3)} ms`;
 
 // The bare baseline: our own minimal go-plugin handshake (cookie env, first stdout line) and a plain grpc-js client.
-async function startBare(path: string): Promise<{ child: ChildProcess; client: pluginpb.PluginServiceClient; h2: H2UnaryClient }> {
+async function startBare(path: string): Promise<{ child: ChildProcess; client: pluginpb.PluginServiceClient; h2: H2UnaryClient; connect: ReturnType<typeof connectPreAuth> }> {
   const child = spawn(path, [], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AI_STUDIO_PLUGIN: 'v1', PLUGIN_PROTOCOL_VERSIONS: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
@@ -42,40 +46,46 @@ async function startBare(path: string): Promise<{ child: ChildProcess; client: p
   const [, , network, address] = line.split('|');
   const client = new pluginpb.PluginServiceClient(network === 'unix' ? `unix:${address}` : address!, grpc.credentials.createInsecure());
   const h2 = new H2UnaryClient(network === 'unix' ? { kind: 'unix', path: address! } : { kind: 'tcp', host: address!.split(':')[0]!, port: Number(address!.split(':')[1]) });
-  return { child, client, h2 };
+  return { child, client, h2, connect: connectPreAuth(REPO, address!) };
 }
 
 async function benchCalls(label: string, path: string): Promise<Record<string, Record<string, string>>> {
   const conn = await launchPlugin({ path, hostEnv: process.env, startupTimeoutMs: 60_000 });
   const bare = await startBare(path);
   const request = pluginpb.PluginRequest.fromPartial(REQ);
-  const bareCall = (): Promise<void> => new Promise((resolve, reject) => bare.client.processPreAuth(request, (err) => (err ? reject(err) : resolve())));
   const def = pluginpb.PluginServiceService.processPreAuth;
+  // What the host does per call, minus the host: encode the partial request, call, decode.
   const h2Call = async (): Promise<void> => {
-    // What the host does per call, minus the host: encode the partial request, call, decode.
     const out = await bare.h2.unary(def.path, def.requestSerialize(pluginpb.PluginRequest.fromPartial(REQ)), { deadlineMs: 5000 });
     if (!out.ok) throw new Error(out.details);
     def.responseDeserialize(out.message);
   };
-  const hostCall = async (): Promise<void> => {
-    const out = await conn.callHook('processPreAuth', REQ);
-    if (out.status !== 'ok') throw out.error;
-  };
-  for (let i = 0; i < 200; i++) { await hostCall(); await bareCall(); await h2Call(); } // warm-up
-  const host: number[] = [];
-  const raw: number[] = [];
-  const rawH2: number[] = [];
-  for (let i = 0; i < N; i++) {
-    // Interleaved, so background load hits both sides alike.
-    let t = performance.now();
-    await hostCall();
-    host.push(performance.now() - t);
-    t = performance.now();
-    await bareCall();
-    raw.push(performance.now() - t);
-    t = performance.now();
-    await h2Call();
-    rawH2.push(performance.now() - t);
+  const clients: Array<[string, () => Promise<void>]> = [
+    ['through host', async () => {
+      const out = await conn.callHook('processPreAuth', REQ);
+      if (out.status !== 'ok') throw out.error;
+    }],
+    ['bare node:http2 client', h2Call],
+    ['bare grpc-js', () => new Promise((resolve, reject) => bare.client.processPreAuth(request, (err) => (err ? reject(err) : resolve())))],
+    ['bare connect-node (gRPC)', () => bare.connect(REQ)],
+  ];
+  for (let i = 0; i < 200; i++) for (const [, call] of clients) await call(); // warm-up
+  const lat = new Map<string, number[]>(clients.map(([n]) => [n, []]));
+  const cpu = new Map<string, number>(clients.map(([n]) => [n, 0]));
+  // Interleaved blocks of BLOCK calls per client, so background load hits every client alike; CPU is this process's
+  // (user + system) over each block, the plugin's not included.
+  for (let done = 0; done < N; done += BLOCK) {
+    for (const [name, call] of clients) {
+      const times = lat.get(name)!;
+      const before = process.cpuUsage();
+      for (let i = 0; i < BLOCK; i++) {
+        const t = performance.now();
+        await call();
+        times.push(performance.now() - t);
+      }
+      const used = process.cpuUsage(before);
+      cpu.set(name, cpu.get(name)! + used.user + used.system);
+    }
   }
   // Callee CPU per call: only bare node:http2 calls in this window, so the plugin's CPU is theirs.
   const calleeUs = async (inFlight: number): Promise<number> => {
@@ -90,15 +100,20 @@ async function benchCalls(label: string, path: string): Promise<Record<string, R
   bare.h2.close();
   bare.child.kill('SIGTERM');
   await conn.close();
-  return {
-    [`${label}: through host`]: { p50: ms(pct(host, 50)), p99: ms(pct(host, 99)) },
-    [`${label}: bare node:http2 client`]: { p50: ms(pct(rawH2, 50)), p99: ms(pct(rawH2, 99)) },
-    [`${label}: bare grpc-js`]: { p50: ms(pct(raw, 50)), p99: ms(pct(raw, 99)) },
-    [`${label}: ratio host/bare (same client)`]: { p50: (pct(host, 50) / pct(rawH2, 50)).toFixed(2), p99: (pct(host, 99) / pct(rawH2, 99)).toFixed(2) },
-    [`${label}: ratio bare http2/bare grpc-js`]: { p50: (pct(rawH2, 50) / pct(raw, 50)).toFixed(2), p99: (pct(rawH2, 99) / pct(raw, 99)).toFixed(2) },
-    [`${label}: plugin CPU µs per call (1 in flight)`]: { p50: calleeSeq.toFixed(1), p99: '' },
-    [`${label}: plugin CPU µs per call (8 in flight)`]: { p50: calleeConc.toFixed(1), p99: '' },
-  };
+  const rows: Record<string, Record<string, string>> = {};
+  for (const [name] of clients) {
+    const xs = lat.get(name)!;
+    rows[`${label}: ${name}`] = { p50: ms(pct(xs, 50)), p99: ms(pct(xs, 99)), 'CPU µs/call': (cpu.get(name)! / xs.length).toFixed(1) };
+  }
+  const p50 = (n: string): number => pct(lat.get(n)!, 50);
+  const perCall = (n: string): number => cpu.get(n)! / lat.get(n)!.length;
+  const ratio = (a: string, b: string): Record<string, string> => ({ p50: (p50(a) / p50(b)).toFixed(2), p99: (pct(lat.get(a)!, 99) / pct(lat.get(b)!, 99)).toFixed(2), 'CPU µs/call': (perCall(a) / perCall(b)).toFixed(2) });
+  rows[`${label}: ratio host/bare (same client)`] = ratio('through host', 'bare node:http2 client');
+  rows[`${label}: ratio bare http2/bare grpc-js`] = ratio('bare node:http2 client', 'bare grpc-js');
+  rows[`${label}: ratio bare connect-node/bare http2`] = ratio('bare connect-node (gRPC)', 'bare node:http2 client');
+  rows[`${label}: plugin CPU µs per call (1 in flight)`] = { p50: calleeSeq.toFixed(1), p99: '', 'CPU µs/call': '' };
+  rows[`${label}: plugin CPU µs per call (8 in flight)`] = { p50: calleeConc.toFixed(1), p99: '', 'CPU µs/call': '' };
+  return rows;
 }
 
 async function coldStart(label: string, path: string): Promise<Record<string, Record<string, string>>> {
@@ -112,7 +127,7 @@ async function coldStart(label: string, path: string): Promise<Record<string, Re
   return { [`${label}: launch → healthy`]: { p50: ms(pct(cold, 50)), max: ms(Math.max(...cold)) } };
 }
 
-const plugins: Array<[string, string]> = [['TS (tsx)', `${REPO}examples/header-injector/plugin`]];
+const plugins: Array<[string, string]> = process.env.BENCH_ONLY_GO ? [] : [['TS (tsx)', `${REPO}examples/header-injector/plugin`]];
 const goDir = mkdtempSync(join(tmpdir(), 'bench-go-'));
 const built = spawnSync(`${REPO}tools/go-plugins/build.sh`, [goDir, 'echo-plugin'], { encoding: 'utf8', timeout: 600_000 });
 if (built.status === 0) plugins.push(['Go go-plugin', built.stdout.trim().split('\n').at(-1)!]);
@@ -130,10 +145,10 @@ try {
     bareStart.push(performance.now() - t);
   }
   starts['bare node -e "" (spawn → exit)'] = { p50: ms(pct(bareStart, 50)), max: ms(Math.max(...bareStart)) };
-  const tsCold = Number.parseFloat(starts['TS (tsx): launch → healthy']!.p50!);
-  starts['ratio TS launch / bare node'] = { p50: (tsCold / pct(bareStart, 50)).toFixed(2), max: '' };
+  const tsCold = starts['TS (tsx): launch → healthy'];
+  if (tsCold) starts['ratio TS launch / bare node'] = { p50: (Number.parseFloat(tsCold.p50!) / pct(bareStart, 50)).toFixed(2), max: '' };
 
-  console.log(`hook call (ProcessPreAuth, ${N} calls each, unix socket, interleaved)`);
+  console.log(`hook call (ProcessPreAuth, ${N} calls each, unix socket, interleaved blocks of ${BLOCK}; CPU: this process only)`);
   console.table(calls);
   for (const n of [1, 8]) {
     const cpuOf = (label: string): number => Number(calls[`${label}: plugin CPU µs per call (${n} in flight)`]?.p50);
