@@ -86,12 +86,7 @@ export class Gateway {
     this.capture = opts.captureBytes ?? 64 * 1024;
     this.setUpstream(opts.upstreamUrl);
     this.llm = opts.llm;
-    this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch((e: unknown) => {
-        this.logger.error('request failed', { message: (e as Error)?.message });
-        sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the request could not be proxied' }));
-      });
-    });
+    this.server = http.createServer((req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 5_000;
   }
 
@@ -127,16 +122,27 @@ export class Gateway {
     this.agents.https.destroy();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = req.url ?? '/';
-    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return this.health(res);
-    if (path === '/metrics' && req.method === 'GET' && this.opts.metrics) {
-      const reg = this.opts.metrics.registry;
-      res.writeHead(200, { 'content-type': reg.contentType }).end(await reg.metrics());
-      return;
+  // Synchronous up to the first hook call: a request that runs no request-side hook goes upstream without a promise.
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      const path = req.url ?? '/';
+      if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return this.health(res);
+      if (path === '/metrics' && req.method === 'GET' && this.opts.metrics) {
+        const reg = this.opts.metrics.registry;
+        reg.metrics().then((text) => res.writeHead(200, { 'content-type': reg.contentType }).end(text), (e: unknown) => this.failed(res, e));
+        return;
+      }
+      if (path === '/admin/reload' && req.method === 'POST') return void this.adminReload(req, res).catch((e: unknown) => this.failed(res, e));
+      this.proxy(req, res);
+    } catch (e) {
+      this.failed(res, e);
     }
-    if (path === '/admin/reload' && req.method === 'POST') return this.adminReload(req, res);
-    await this.proxy(req, res);
+  }
+
+  /** Whatever went wrong unexpectedly while proxying: logged, and answered with a coded error (never a crash). */
+  private failed(res: ServerResponse, e: unknown): void {
+    this.logger.error('request failed', { message: (e as Error)?.message });
+    sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the request could not be proxied' }));
   }
 
   private health(res: ServerResponse): void {
@@ -156,7 +162,7 @@ export class Gateway {
     sendJson(res, 200, { data: result ?? { reloaded: true } });
   }
 
-  private async proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private proxy(req: IncomingMessage, res: ServerResponse): void {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     const chains = this.runner.chains(this.runner.route(method, req.headers.host, path));
@@ -177,8 +183,12 @@ export class Gateway {
     // Hook calls in flight are cancelled when the client goes away; a request without such hooks pays nothing for it.
     if (chains.requestSide || chains.on_response.length) ctx.signal = closeSignal(req.socket);
     if (!chains.requestSide) return this.forward(req, res, ctx);
+    this.requestHooks(req, res, ctx).catch((e: unknown) => this.failed(res, e));
+  }
 
-    const { pre_auth: pre, auth, post_auth: post } = chains;
+  /** pre_auth → auth → post_auth, then upstream (unless a hook answered the client). */
+  private async requestHooks(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
+    const { pre_auth: pre, auth, post_auth: post } = ctx.chains;
     // Plugins see the body, so it is buffered only when a request-side hook runs; otherwise it streams. A request
     // with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3): nothing to wait for.
     const body = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined ? EMPTY : await readBody(req, this.maxBody);
@@ -216,7 +226,7 @@ export class Gateway {
     }
     if (identity?.userId) ctx.headers!['x-plugway-user-id'] = identity.userId;
     if (identity?.appId) ctx.headers!['x-plugway-app-id'] = identity.appId;
-    await this.forward(req, res, ctx);
+    this.forward(req, res, ctx);
   }
 
   /** One pre_auth / post_auth plugin: applies its modifications; answers the client and returns false when it blocks or fails closed. */
@@ -242,7 +252,7 @@ export class Gateway {
     return true;
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
+  private forward(req: IncomingMessage, res: ServerResponse, ctx: Ctx): void {
     const { url: up, lib, hostname, basePath } = this.upstream!;
     const from = req.socket.remoteAddress;
     let headers: Record<string, string> | string[];
@@ -269,42 +279,42 @@ export class Gateway {
       if (identity?.['x-plugway-user-id']) headers.push('x-plugway-user-id', identity['x-plugway-user-id']);
       if (identity?.['x-plugway-app-id']) headers.push('x-plugway-app-id', identity['x-plugway-app-id']);
     }
-    return new Promise<void>((resolve) => {
-      const upReq = lib.request({
-        agent: lib === https ? this.agents.https : this.agents.http, protocol: up.protocol, hostname, port: up.port || undefined,
-        method: ctx.method, path: basePath + ctx.path, headers,
-      });
-      // The client went away before its response was complete: stop the upstream exchange too.
-      let clientGone = false;
-      res.once('close', () => { if (!res.writableFinished) { clientGone = true; upReq.destroy(); } });
-      upReq.on('error', (e) => {
-        if (!clientGone) this.logger.warn('upstream request failed', { requestId: ctx.requestId, message: e.message });
-        sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the upstream did not answer' }));
-        resolve();
-      });
-      upReq.on('response', (upRes) => { this.respond(upRes, res, ctx).then(resolve, (e: unknown) => { upRes.destroy(); sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: (e as Error).message })); resolve(); }); });
-      if (ctx.body) upReq.end(ctx.body.length ? ctx.body : undefined);
-      else {
-        if (ctx.chains.data_collection.length || ctx.chains.on_response.length) {
-          // Data collection and OnStreamComplete get the first `captureBytes` of the streamed body, copied on the way through.
-          const captured: Buffer[] = [];
-          let size = 0;
-          req.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
-          req.on('end', () => { ctx.requestCapture = Buffer.concat(captured); });
-        }
-        req.pipe(upReq);
-      }
+    const upReq = lib.request({
+      agent: lib === https ? this.agents.https : this.agents.http, protocol: up.protocol, hostname, port: up.port || undefined,
+      method: ctx.method, path: basePath + ctx.path, headers,
     });
+    // The client went away before its response was complete: stop the upstream exchange too.
+    let clientGone = false;
+    res.once('close', () => { if (!res.writableFinished) { clientGone = true; upReq.destroy(); } });
+    upReq.on('error', (e) => {
+      if (!clientGone) this.logger.warn('upstream request failed', { requestId: ctx.requestId, message: e.message });
+      sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the upstream did not answer' }));
+    });
+    upReq.on('response', (upRes) => {
+      const status = upRes.statusCode ?? 502;
+      if (ctx.chains.on_response.length === 0) {
+        // Streaming path, no plugin needs the response: the upstream's header lines go on as a flat list.
+        res.writeHead(status, forwardableRaw(upRes.rawHeaders));
+        return this.stream(upRes, res, ctx);
+      }
+      this.respond(upRes, res, ctx, status).catch((e: unknown) => { upRes.destroy(); sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: (e as Error).message })); });
+    });
+    if (ctx.body) upReq.end(ctx.body.length ? ctx.body : undefined);
+    else {
+      if (ctx.chains.data_collection.length || ctx.chains.on_response.length) {
+        // Data collection and OnStreamComplete get the first `captureBytes` of the streamed body, copied on the way through.
+        const captured: Buffer[] = [];
+        let size = 0;
+        req.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
+        req.on('end', () => { ctx.requestCapture = Buffer.concat(captured); });
+      }
+      req.pipe(upReq);
+    }
   }
 
-  private async respond(upRes: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
-    const status = upRes.statusCode ?? 502;
+  /** The response through the on_response hooks (headers, then the body whole or, for event streams, chunk by chunk). */
+  private async respond(upRes: IncomingMessage, res: ServerResponse, ctx: Ctx, status: number): Promise<void> {
     const chain = ctx.chains.on_response;
-    if (chain.length === 0) {
-      // Streaming path, no plugin needs the response: the upstream's header lines go on as a flat list.
-      res.writeHead(status, forwardableRaw(upRes.rawHeaders));
-      return this.stream(upRes, res, ctx);
-    }
     let headers = forwardable(toHeaderMap(upRes.headers));
     const context = ctx.context;
     for (const link of chain) {
@@ -378,20 +388,17 @@ export class Gateway {
   }
 
   /** Pipes the upstream body to the client; data collection gets the first `captureBytes`, copied on the way through. */
-  private async stream(upRes: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
-    if (ctx.chains.data_collection.length === 0) {
-      // Nothing waits for the end of the body: no promise, no close listener.
-      upRes.once('error', () => res.destroy());
-      upRes.pipe(res);
-      return;
+  private stream(upRes: IncomingMessage, res: ServerResponse, ctx: Ctx): void {
+    upRes.once('error', () => res.destroy());
+    if (ctx.chains.data_collection.length) {
+      // The capture is complete before the response finishes (the `finish` listener reads it).
+      const captured: Buffer[] = [];
+      let size = 0;
+      upRes.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
+      upRes.once('end', () => { ctx.responseBody = Buffer.concat(captured); });
+      ctx.responseHeaders ??= forwardable(toHeaderMap(upRes.headers));
     }
-    const captured: Buffer[] = [];
-    let size = 0;
-    upRes.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
-    ctx.responseHeaders ??= forwardable(toHeaderMap(upRes.headers));
     upRes.pipe(res);
-    await new Promise<void>((resolve) => { res.once('close', resolve); upRes.once('error', () => { res.destroy(); resolve(); }); });
-    ctx.responseBody = Buffer.concat(captured);
   }
 
   /** Metrics, and the data-collection hooks fired after the response (never awaited by the client). */
