@@ -46,7 +46,7 @@ export class RouteTable {
       const r = this.routes[i]!;
       if (r.methods && !r.methods.has(method)) continue;
       if (r.host !== undefined && hostname(host) !== r.host) continue;
-      if (r.prefixes && !r.prefixes.some((p) => hasPrefix(path, p))) continue;
+      if (r.prefixes && !anyPrefix(path, r.prefixes)) continue;
       return i;
     }
     return -1;
@@ -66,6 +66,11 @@ export class RouteTable {
 // An `llm` route with a pathPrefix too mounts the LLM paths under that prefix (a gateway served below a base path).
 function join(base: string | undefined, path: string): string {
   return base ? base.replace(/\/$/, '') + path : path;
+}
+
+function anyPrefix(path: string, prefixes: readonly string[]): boolean {
+  for (const p of prefixes) if (hasPrefix(path, p)) return true;
+  return false;
 }
 
 function hasPrefix(path: string, prefix: string): boolean {

@@ -68,6 +68,40 @@ describe('H2UnaryClient', () => {
     }
   });
 
+  it('ends each of several concurrent calls at its own deadline (one timer for all), a short one behind a long one too', async () => {
+    const c = new H2UnaryClient({ kind: 'tcp', host: '127.0.0.1', port });
+    try {
+      const started = performance.now();
+      const long = c.unary(PATH, encode('/slow'), { deadlineMs: 1000 }).then((r) => [r, performance.now() - started] as const);
+      const short = c.unary(PATH, encode('/slow'), { deadlineMs: 100 }).then((r) => [r, performance.now() - started] as const);
+      const ok = c.unary(PATH, encode('/ok'), { deadlineMs: 50 });
+      expect((await ok).ok).toBe(true);
+      const [shortOut, shortMs] = await short;
+      expect(shortOut).toMatchObject({ ok: false, code: grpc.status.DEADLINE_EXCEEDED });
+      expect(shortMs).toBeGreaterThanOrEqual(95);
+      expect(shortMs).toBeLessThan(900);
+      const [longOut, longMs] = await long;
+      expect(longOut).toMatchObject({ ok: false, code: grpc.status.DEADLINE_EXCEEDED });
+      expect(longMs).toBeGreaterThanOrEqual(995);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('cancels every call in flight on one shared signal, and a signal reused after calls ended still cancels', async () => {
+    const c = new H2UnaryClient({ kind: 'tcp', host: '127.0.0.1', port });
+    try {
+      const ac = new AbortController();
+      // Calls that ended before the abort are no longer watched by the signal.
+      expect((await c.unary(PATH, encode('/ok'), { deadlineMs: 5000, signal: ac.signal })).ok).toBe(true);
+      const pending = [c.unary(PATH, encode('/slow'), { deadlineMs: 5000, signal: ac.signal }), c.unary(PATH, encode('/slow'), { deadlineMs: 5000, signal: ac.signal })];
+      setTimeout(() => ac.abort(), 50);
+      for (const out of await Promise.all(pending)) expect(out).toMatchObject({ ok: false, code: grpc.status.CANCELLED });
+    } finally {
+      c.close();
+    }
+  });
+
   it('answers UNAVAILABLE while the server is gone and reconnects once it is back', async () => {
     const first = await startServer(grpc.ServerCredentials.createInsecure());
     const c = new H2UnaryClient({ kind: 'tcp', host: '127.0.0.1', port: first.port });
