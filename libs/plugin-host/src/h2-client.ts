@@ -152,7 +152,8 @@ function onClose(this: CallStream): void {
 
 /**
  * The deadlines of a client's calls in flight, with one timer armed for the earliest. Calls mostly share one deadline
- * length, so the timer rarely moves; when it fires it expires what is due and re-arms for the next.
+ * length, so the timer rarely moves: it stays armed while calls come and go (unref'd while none is in flight, so an
+ * idle client never keeps the process alive), and when it fires it expires what is due and re-arms for the next.
  */
 class Deadlines {
   private readonly calls = new Set<Call>();
@@ -162,11 +163,11 @@ class Deadlines {
   add(call: Call): void {
     this.calls.add(call);
     if (call.deadline < this.armedFor) this.arm(call.deadline);
+    else if (this.calls.size === 1) this.timer?.ref();
   }
 
   delete(call: Call): void {
-    this.calls.delete(call);
-    if (this.calls.size === 0 && this.timer) { clearTimeout(this.timer); this.timer = undefined; this.armedFor = Infinity; }
+    if (this.calls.delete(call) && this.calls.size === 0) this.timer?.unref();
   }
 
   private arm(at: number): void {
@@ -184,7 +185,7 @@ class Deadlines {
       if (c.deadline <= now) c.expire();
       else if (c.deadline < next) next = c.deadline;
     }
-    if (next !== Infinity && this.calls.size) this.arm(next);
+    if (next !== Infinity) this.arm(next);
   }
 }
 
