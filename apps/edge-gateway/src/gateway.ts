@@ -7,7 +7,7 @@ import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import type { PluginManager } from '@plugway/runtime';
 import type { pluginpb } from '@plugway/proto';
 import { EdgeError } from './error.js';
-import { HookRunner, type ChainLink, type RouteChains } from './hook-chain.js';
+import { HookRunner, type ChainLink, type LinkResult, type RouteChains } from './hook-chain.js';
 import { credentialOf, forwardable, forwardableRaw, readBody, sendError, sendJson, toHeaderMap } from './http-util.js';
 import type { EdgeMetrics } from './metrics.js';
 import { RouteTable, type RouteSpec } from './routes.js';
@@ -61,6 +61,9 @@ interface Ctx {
   responseBody?: Buffer;
   /** First bytes of a streamed request body, for data collection. */
   requestCapture?: Buffer;
+  /** The upstream exchange, cancelled when the client goes away first. */
+  upstreamRequest?: http.ClientRequest;
+  clientGone?: boolean;
 }
 
 export class Gateway {
@@ -176,7 +179,13 @@ export class Gateway {
     }
     const context = headers ? newRequestContext(requestId, headers, this.llm) : NO_CONTEXT;
     const ctx: Ctx = { requestId, context, started: performance.now(), method, path, headers, rewritten: false, body: undefined, signal: undefined, chains };
-    res.on('finish', () => this.finished(ctx, res.statusCode));
+    // One listener per response: a finished one is counted (and handed to data collection), an unfinished one (the
+    // client went away) cancels the upstream exchange.
+    res.once('close', () => {
+      if (res.writableFinished) return this.finished(ctx, res.statusCode);
+      ctx.clientGone = true;
+      ctx.upstreamRequest?.destroy();
+    });
     if (!this.upstream) return sendError(res, new EdgeError({ code: 'EDGE_NO_UPSTREAM', message: 'no upstream is configured' }));
     // Only origin-form targets ("/path?query"); absolute-form (forward-proxy style) requests are not relayed.
     if (!path.startsWith('/')) return sendError(res, new EdgeError({ code: 'EDGE_BAD_REQUEST', message: 'the request target must be a path (origin-form)' }));
@@ -229,9 +238,12 @@ export class Gateway {
     this.forward(req, res, ctx);
   }
 
-  /** One pre_auth / post_auth plugin: applies its modifications; answers the client and returns false when it blocks or fails closed. */
-  private async requestHook(link: ChainLink, method: 'processPreAuth' | 'processPostAuth', request: Parameters<HookRunner['call']>[2], ctx: Ctx, res: ServerResponse): Promise<boolean> {
-    const r = await this.runner.call(link, method, request as never, ctx.signal);
+  /** One pre_auth / post_auth plugin: applies its modifications; answers the client and resolves false when it blocks or fails closed. */
+  private requestHook(link: ChainLink, method: 'processPreAuth' | 'processPostAuth', request: Parameters<HookRunner['call']>[2], ctx: Ctx, res: ServerResponse): Promise<boolean> {
+    return this.runner.call(link, method, request as never, ctx.signal).then((r) => this.applyRequestHook(link, r, ctx, res));
+  }
+
+  private applyRequestHook(link: ChainLink, r: LinkResult<pluginpb.PluginResponse>, ctx: Ctx, res: ServerResponse): boolean {
     if (r.kind === 'stop') { sendError(res, r.error); return false; }
     if (r.kind === 'skip') return true;
     const out: pluginpb.PluginResponse = r.response;
@@ -253,6 +265,7 @@ export class Gateway {
   }
 
   private forward(req: IncomingMessage, res: ServerResponse, ctx: Ctx): void {
+    if (ctx.clientGone) return;
     const { url: up, lib, hostname, basePath } = this.upstream!;
     const from = req.socket.remoteAddress;
     let headers: Record<string, string> | string[];
@@ -283,11 +296,10 @@ export class Gateway {
       agent: lib === https ? this.agents.https : this.agents.http, protocol: up.protocol, hostname, port: up.port || undefined,
       method: ctx.method, path: basePath + ctx.path, headers,
     });
-    // The client went away before its response was complete: stop the upstream exchange too.
-    let clientGone = false;
-    res.once('close', () => { if (!res.writableFinished) { clientGone = true; upReq.destroy(); } });
+    // The client going away before its response was complete stops the upstream exchange too (the `close` listener).
+    ctx.upstreamRequest = upReq;
     upReq.on('error', (e) => {
-      if (!clientGone) this.logger.warn('upstream request failed', { requestId: ctx.requestId, message: e.message });
+      if (!ctx.clientGone) this.logger.warn('upstream request failed', { requestId: ctx.requestId, message: e.message });
       sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the upstream did not answer' }));
     });
     upReq.on('response', (upRes) => {
