@@ -152,7 +152,7 @@ try {
   console.table(calls);
   for (const n of [1, 8]) {
     const cpuOf = (label: string): number => Number(calls[`${label}: plugin CPU µs per call (${n} in flight)`]?.p50);
-    if (cpuOf('Go go-plugin')) console.log(`plugin CPU per call, TS SDK / Go go-plugin, ${n} in flight: ${(cpuOf('TS (tsx)') / cpuOf('Go go-plugin')).toFixed(2)} (goal ≤ 1.5)`);
+    if (cpuOf('Go go-plugin') && cpuOf('TS (tsx)')) console.log(`plugin CPU per call, TS SDK / Go go-plugin, ${n} in flight: ${(cpuOf('TS (tsx)') / cpuOf('Go go-plugin')).toFixed(2)} (goal ≤ 1.5)`);
   }
   console.log(`cold start (${COLD} runs each)`);
   console.table(starts);
