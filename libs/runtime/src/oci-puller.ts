@@ -11,7 +11,7 @@ export interface TagResolution { digest: string; resolvedAt: string; ttlMs: numb
 /**
  * Pulls and verifies an oci:// plugin into the cache; returns the verified file, its sha256 (`digest`), the digest the
  * reference resolved to (`artifactDigest`, what `plugway push` printed), the runtime its config asks for and, by tag,
- * when the tag was resolved. `refresh` asks the registry what a tag means now (one manifest HEAD) whatever the pull policy.
+ * when the tag was resolved. `refresh` asks the registry what a tag means now (one manifest HEAD for a tag the cache has seen, one GET for a first-seen tag) whatever the pull policy.
  */
 export type OciPuller = (cmd: OciCommand, opts: { signal?: AbortSignal; refresh?: boolean }) => Promise<{ path: string; digest: string; artifactDigest?: string; verifiedBy?: string; runtime?: PluginRuntime; resolved?: TagResolution }>;
 
