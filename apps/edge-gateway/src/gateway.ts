@@ -215,7 +215,7 @@ export class Gateway {
     const pre = ctx.chains.pre_auth;
     if (i === pre.length) return this.forward(req, res, ctx);
     const link = pre[i]!;
-    this.runner.call(link, 'processPreAuth', this.pluginRequest(req, ctx), ctx.signal).then((r) => {
+    this.runner.callThen(link, 'processPreAuth', this.pluginRequest(req, ctx), ctx.signal, (r) => {
       try {
         if (this.applyRequestHook(link, r, ctx, res)) this.preAuthOnly(req, res, ctx, i + 1);
       } catch (e) {
