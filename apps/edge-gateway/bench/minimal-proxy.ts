@@ -1,13 +1,14 @@
 // The floor the edge is measured against: a minimal node:http keep-alive reverse proxy, optionally making one
-// ProcessPreAuth call per request to a go-plugin plugin, over raw node:http2 with gRPC framing, with @grpc/grpc-js or
-// with @connectrpc/connect-node (gRPC protocol). Usage: minimal-proxy.ts <upstream-url> [h2|grpc-js|connect
+// ProcessPreAuth call per request to a go-plugin plugin, over raw node:http2 with gRPC framing, over plugway's own
+// node:http2 hook client (plugin-host's H2UnaryClient, the client the edge calls hooks with), with @grpc/grpc-js or
+// with @connectrpc/connect-node (gRPC protocol). Usage: minimal-proxy.ts <upstream-url> [h2|plugway-h2|grpc-js|connect
 // <plugin-address>] — prints its URL, then serves.
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { pluginpb } from '@plugway/proto';
-import { connectPreAuth } from '../../../libs/plugin-host/bench/connect-client.js';
+import { encodeFramed, H2UnaryClient } from '../../../libs/plugin-host/src/h2-client.js';
 
 const [upstreamUrl, client, address] = process.argv.slice(2);
 const up = new URL(upstreamUrl!);
@@ -35,6 +36,16 @@ if (client === 'h2') {
     s.on('error', reject);
     s.end(frame);
   });
+} else if (client === 'plugway-h2') {
+  // What any proxy calling a hook through this client must do: a deadline (the edge's default 5 s), the request encoded
+  // into its frame, the answer decoded and a block honoured (403) — and no more (no context, metrics or fail modes).
+  const h2 = new H2UnaryClient(address!.startsWith('/') ? { kind: 'unix', path: address! } : { kind: 'tcp', host: address!.split(':')[0]!, port: Number(address!.split(':')[1]) });
+  const path = pluginpb.PluginServiceService.processPreAuth.path;
+  const opts = { deadlineMs: 5_000 };
+  call = (req) => h2.unaryFramed(path, encodeFramed(pluginpb.PluginRequest, request(req)), opts).then((out) => {
+    if (!out.ok) throw new Error(out.details);
+    if (pluginpb.PluginResponse.decode(out.message).block) throw new Error('blocked');
+  });
 } else if (client === 'grpc-js') {
   const c = new pluginpb.PluginServiceClient(address!.startsWith('/') ? `unix:${address}` : address!, grpc.credentials.createInsecure());
   const md = new grpc.Metadata();
@@ -42,6 +53,8 @@ if (client === 'h2') {
     c.processPreAuth(request(req), md, (e) => (e ? reject(e) : resolve()));
   });
 } else if (client === 'connect') {
+  // Loaded only for this variant, so the other floors do not carry connect-node's modules.
+  const { connectPreAuth } = await import('../../../libs/plugin-host/bench/connect-client.js');
   const preAuth = connectPreAuth(new URL('../../../', import.meta.url).pathname, address!);
   call = (req) => preAuth(request(req));
 }
@@ -55,7 +68,7 @@ const server = http.createServer((req, res) => {
     upReq.on('error', () => res.writeHead(502).end());
     req.pipe(upReq);
   };
-  if (call) call(req).then(forward, () => res.writeHead(502).end());
+  if (call) call(req).then(forward, (e: Error) => res.writeHead(e.message === 'blocked' ? 403 : 502).end());
   else forward();
 });
 server.keepAliveTimeout = 5_000;

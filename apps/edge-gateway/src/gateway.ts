@@ -192,19 +192,46 @@ export class Gateway {
     // Hook calls in flight are cancelled when the client goes away; a request without such hooks pays nothing for it.
     if (chains.requestSide || chains.on_response.length) ctx.signal = closeSignal(req.socket);
     if (!chains.requestSide) return this.forward(req, res, ctx);
-    this.requestHooks(req, res, ctx).catch((e: unknown) => this.failed(res, e));
+    // Plugins see the body, so it is buffered only when a request-side hook runs; otherwise it streams. A request
+    // with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3): nothing to wait for.
+    const bodiless = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+    if (bodiless && !chains.auth.length && !chains.post_auth.length) {
+      ctx.body = EMPTY;
+      return this.preAuthOnly(req, res, ctx, 0);
+    }
+    this.requestHooks(req, res, ctx, bodiless).catch((e: unknown) => this.failed(res, e));
+  }
+
+  /** The PluginRequest of the request as it stands (headers and body as earlier hooks left them). */
+  private pluginRequest(req: IncomingMessage, ctx: Ctx): pluginpb.DeepPartial<pluginpb.PluginRequest> {
+    return { method: ctx.method, path: ctx.path, headers: ctx.headers ?? {}, body: ctx.body ?? EMPTY, remoteAddr: req.socket.remoteAddress ?? '', context: ctx.context };
+  }
+
+  /**
+   * The common hooked request (pre_auth hooks only, no body to read) without an async frame: each link's answer
+   * continues the chain from its one `then`, then the request goes upstream.
+   */
+  private preAuthOnly(req: IncomingMessage, res: ServerResponse, ctx: Ctx, i: number): void {
+    const pre = ctx.chains.pre_auth;
+    if (i === pre.length) return this.forward(req, res, ctx);
+    const link = pre[i]!;
+    this.runner.callThen(link, 'processPreAuth', this.pluginRequest(req, ctx), ctx.signal, (r) => {
+      try {
+        if (this.applyRequestHook(link, r, ctx, res)) this.preAuthOnly(req, res, ctx, i + 1);
+      } catch (e) {
+        this.failed(res, e);
+      }
+    }, (e: unknown) => this.failed(res, e));
   }
 
   /** pre_auth → auth → post_auth, then upstream (unless a hook answered the client). */
-  private async requestHooks(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
+  private async requestHooks(req: IncomingMessage, res: ServerResponse, ctx: Ctx, bodiless: boolean): Promise<void> {
     const { pre_auth: pre, auth, post_auth: post } = ctx.chains;
-    // Plugins see the body, so it is buffered only when a request-side hook runs; otherwise it streams. A request
-    // with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3): nothing to wait for.
-    const body = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined ? EMPTY : await readBody(req, this.maxBody);
+    const body = bodiless ? EMPTY : await readBody(req, this.maxBody);
     if (body === 'closed') { res.destroy(); return; }
     if (body === 'too-large') return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the request body is larger than ${this.maxBody} bytes` }));
     ctx.body = body;
-    const pluginRequest = () => ({ method: ctx.method, path: ctx.path, headers: ctx.headers ?? {}, body: ctx.body ?? Buffer.alloc(0), remoteAddr: req.socket.remoteAddress ?? '', context: ctx.context });
+    const pluginRequest = () => this.pluginRequest(req, ctx);
 
     for (const link of pre) if (!(await this.requestHook(link, 'processPreAuth', pluginRequest(), ctx, res))) return;
 

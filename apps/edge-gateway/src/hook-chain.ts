@@ -69,6 +69,11 @@ export class HookRunner {
     return this.manager.callHook(link.id, method, request, signal ? { signal } : NO_OPTIONS).then((out) => this.result(link, method, out));
   }
 
+  /** `call` with its continuation: the link's result goes to `next` from the call's own `then` (one promise less per call). */
+  callThen<M extends HookMethod>(link: ChainLink, method: M, request: pluginpb.DeepPartial<HookRequest<M>>, signal: AbortSignal | undefined, next: (r: LinkResult<HookResponse<M>>) => void, fail: (e: unknown) => void): void {
+    this.manager.callHook(link.id, method, request, signal ? { signal } : NO_OPTIONS).then((out) => next(this.result(link, method, out)), fail);
+  }
+
   private result<M extends HookMethod>(link: ChainLink, method: M, out: HookOutcome<HookResponse<M>>): LinkResult<HookResponse<M>> {
     this.metrics?.observeHook(link.id, method, out.status, out.durationMs / 1000);
     if (out.status === 'ok') return { kind: 'ok', response: out.response };

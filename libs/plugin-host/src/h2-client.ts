@@ -27,15 +27,26 @@ export function frame(message: Uint8Array): Buffer {
 
 /**
  * Encodes a message straight into a gRPC frame: the codec writes into a BinaryWriter that already holds the 5 prefix
- * bytes, so the message is neither copied into a Buffer nor into the frame afterwards.
+ * bytes, so the message is neither copied into a Buffer nor into the frame afterwards. One writer serves every call
+ * (encoding is synchronous; `finish` copies the bytes out and resets it), so a call does not allocate and grow a new
+ * writer buffer; a writer that grew past `KEEP_BYTES` (a large body) or failed midway is dropped.
  */
 export function encodeFramed<T>(codec: { encode(message: T, writer: BinaryWriter): BinaryWriter }, message: T): Buffer {
-  const bytes = codec.encode(message, new BinaryWriter().raw(PREFIX)).finish();
+  let bytes: Uint8Array;
+  try {
+    bytes = codec.encode(message, writer.raw(PREFIX)).finish();
+  } catch (e) {
+    writer = new BinaryWriter();
+    throw e;
+  }
+  if (bytes.length > KEEP_BYTES) writer = new BinaryWriter();
   const out = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   out.writeUInt32BE(out.length - 5, 1);
   return out;
 }
 const PREFIX = new Uint8Array(5);
+const KEEP_BYTES = 64 * 1024;
+let writer = new BinaryWriter();
 
 export interface UnaryOptions {
   deadlineMs: number;
