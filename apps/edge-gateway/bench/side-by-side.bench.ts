@@ -191,12 +191,13 @@ async function main(): Promise<void> {
     ['edge, 10 hooks on another route', async () => ({ name: '', ...(await edge('routed', { plugins: ten, routes: [{ id: 'llm', match: { llm: 'other' }, plugins: ten.map((p) => p.id) }] })) })],
     // A diagnostic, only when BENCH_ONLY names it: is the route-with-no-plugins cost the plugin processes' own activity?
     ['edge, 10 hooks on another route, plugins SIGSTOPped', async () => ({ name: '', freeze: true, ...(await edge('routed-stopped', { plugins: ten, routes: [{ id: 'llm', match: { llm: 'other' }, plugins: ten.map((p) => p.id) }] })) })],
+    ['edge, 1 hook on another route (diag)', async () => ({ name: '', ...(await edge('routed1', { plugins: [goHook(0)], routes: [{ id: 'llm', match: { llm: 'other' }, plugins: [goHook(0).id] }] })) })],
     ['edge + 1 Go hook', async () => ({ name: '', ...(await edge('go1', { plugins: [goHook(0)] })) })],
     ['edge + 1 TS hook', async () => ({ name: '', ...(await edge('ts1', { plugins: [tsHook] })) })],
     ['edge + 10 Go hooks', async () => ({ name: '', ...(await edge('go10', { plugins: ten })) })],
   ];
   const targets: Target[] = [];
-  const optIn = (name: string): boolean => name.endsWith('SIGSTOPped');
+  const optIn = (name: string): boolean => name.endsWith('SIGSTOPped') || name.endsWith('(diag)');
   for (const [name, make] of defs) if (ONLY ? ONLY.some((o) => name.includes(o)) : !optIn(name)) targets.push({ ...(await make()), name });
 
   for (const t of targets) wrk(t, 2);   // warm-up (JIT, connection pools)
