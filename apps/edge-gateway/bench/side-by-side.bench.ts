@@ -4,7 +4,7 @@
 // another route, 1 Go go-plugin hook, 1 TypeScript SDK hook and 10 Go hooks. wrk drives each target with keep-alive
 // connections against the same nginx upstream; CPU per request is read from /proc for the proxy process and,
 // separately, for what it calls (plugins, the auth service). Asserts nothing; prints a table and the issue's ratios.
-// Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (8), BENCH_ONLY (target names, ';'-separated; the
+// Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (8), BENCH_FRESH (1: a new Node process per round), BENCH_WARMUP (5 s per process: the hooked edge's JIT takes seconds to settle), BENCH_ONLY (target names, ';'-separated; the
 // diagnostic target "edge, 10 hooks on another route, plugins SIGSTOPped" runs only when named there),
 // BENCH_CPU_PROF (a directory: the Node targets run with --cpu-prof and write their profiles there when stopped).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -22,6 +22,10 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 8);
 const ONLY = process.env['BENCH_ONLY']?.split(';').filter(Boolean);
 const PROF_DIR = process.env['BENCH_CPU_PROF'];
+// BENCH_FRESH=1: every Node target (minimal proxies, edges) is restarted after each of its samples, so each round
+// measures another process; separately started Node processes differ by several per cent (JIT and memory layout).
+const FRESH = process.env['BENCH_FRESH'] === '1';
+const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 5);
 const NODE_ARGS = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
 const API_KEY = 'bench-key-0123456789';
 const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
@@ -76,6 +80,17 @@ async function waitHttp(url: string): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
+/** Stops a started process (SIGTERM: an edge stops its plugins), SIGKILL after 5 s. */
+async function stop(pid: number): Promise<void> {
+  const c = children.find((x) => x.pid === pid);
+  if (!c || c.exitCode !== null || c.signalCode !== null) return;
+  const exited = new Promise((r) => c.once('exit', r));
+  c.kill('SIGTERM');
+  const t = setTimeout(() => c.kill('SIGKILL'), PROF_DIR ? 10_000 : 5_000);
+  await exited;
+  clearTimeout(t);
+}
+
 // Every process's parent and CPU (µs), from /proc/<pid>/stat (utime + stime).
 function procStats(): Map<number, { ppid: number; us: number }> {
   const stats = new Map<number, { ppid: number; us: number }>();
@@ -101,7 +116,7 @@ function cpu(pid: number): { self: number; children: number } {
 
 /** `pid`'s own CPU is the proxy's (with `tree`, its descendants too: nginx's workers); `aux`'s tree is the callee's. */
 /** `freeze`: the target's child processes (its plugins) are stopped (SIGSTOP) while wrk runs, and continued after. */
-interface Target { name: string; url: string; pid: number; tree?: boolean; aux?: number; headers?: string[]; freeze?: boolean }
+interface Target { name: string; url: string; pid: number; tree?: boolean; aux?: number; headers?: string[]; freeze?: boolean; restart?: () => Promise<Omit<Target, 'name'>> }
 interface Sample { rps: number; p50: number; p99: number; cpu: number; aux: number }
 
 function wrk(t: Target, seconds: number): Sample {
@@ -198,15 +213,24 @@ async function main(): Promise<void> {
   ];
   const targets: Target[] = [];
   const optIn = (name: string): boolean => name.endsWith('SIGSTOPped') || name.endsWith('(diag)');
-  for (const [name, make] of defs) if (ONLY ? ONLY.some((o) => name.includes(o)) : !optIn(name)) targets.push({ ...(await make()), name });
+  const restartable = (name: string): boolean => name.startsWith('node ') || name.startsWith('edge');
+  for (const [name, make] of defs) {
+    if (ONLY ? ONLY.some((o) => name.includes(o)) : !optIn(name)) targets.push({ ...(await make()), name, ...(restartable(name) ? { restart: make } : {}) });
+  }
 
-  for (const t of targets) wrk(t, 2);   // warm-up (JIT, connection pools)
+  for (const t of targets) wrk(t, WARMUP);   // warm-up (JIT, connection pools)
   const samples = new Map<string, Sample[]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     // Interleaved: every target runs once per round, in a rotated order, so drifting background load hits all alike.
     for (let i = 0; i < targets.length; i++) {
-      const t = targets[(i + round) % targets.length]!;
+      const k = (i + round) % targets.length;
+      const t = targets[k]!;
       samples.get(t.name)!.push(wrk(t, SECONDS));
+      if (FRESH && t.restart && round < ROUNDS - 1) {
+        await stop(t.pid);
+        targets[k] = { ...(await t.restart()), name: t.name, restart: t.restart };
+        wrk(targets[k]!, WARMUP);   // the new process's warm-up
+      }
     }
   }
 
@@ -214,7 +238,7 @@ async function main(): Promise<void> {
     const s = samples.get(t.name)!;
     return { target: t.name, rps: median(s.map((x) => x.rps)), p50: median(s.map((x) => x.p50)), p99: median(s.map((x) => x.p99)), cpu: median(s.map((x) => x.cpu)), aux: median(s.map((x) => x.aux)) };
   });
-  console.log(`wrk -t1 -c${CONNECTIONS}, ${ROUNDS} interleaved rounds of ${SECONDS} s, medians; node ${process.version}, ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`);
+  console.log(`wrk -t1 -c${CONNECTIONS}, ${ROUNDS} interleaved rounds of ${SECONDS} s${FRESH ? ', a fresh process per Node target and round' : ''}, medians; node ${process.version}, ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`);
   console.table(Object.fromEntries(rows.map((r) => [r.target, {
     'req/s': Math.round(r.rps), 'p50 ms': r.p50.toFixed(2), 'p99 ms': r.p99.toFixed(2), 'CPU µs/req': r.cpu.toFixed(1), '+ callee µs/req': r.aux ? r.aux.toFixed(1) : '',
   }])));
