@@ -7,8 +7,8 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { pluginpb } from '@plugway/proto';
-import { encodeFramed, H2UnaryClient } from '../../../libs/plugin-host/src/h2-client.js';
+import { encodeGrpcFrame, pluginpb } from '@plugway/proto';
+import { H2UnaryClient } from '../../../libs/plugin-host/src/h2-client.js';
 
 const [upstreamUrl, client, address] = process.argv.slice(2);
 const up = new URL(upstreamUrl!);
@@ -42,7 +42,7 @@ if (client === 'h2') {
   const h2 = new H2UnaryClient(address!.startsWith('/') ? { kind: 'unix', path: address! } : { kind: 'tcp', host: address!.split(':')[0]!, port: Number(address!.split(':')[1]) });
   const path = pluginpb.PluginServiceService.processPreAuth.path;
   const opts = { deadlineMs: 5_000 };
-  call = (req) => h2.unaryFramed(path, encodeFramed(pluginpb.PluginRequest, request(req)), opts).then((out) => {
+  call = (req) => h2.unaryFramed(path, encodeGrpcFrame(pluginpb.PluginRequest, request(req)), opts).then((out) => {
     if (!out.ok) throw new Error(out.details);
     if (pluginpb.PluginResponse.decode(out.message).block) throw new Error('blocked');
   });

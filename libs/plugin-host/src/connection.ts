@@ -1,10 +1,9 @@
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import type { BinaryWriter } from '@bufbuild/protobuf/wire';
-import { healthpb, pluginpb } from '@plugway/proto';
+import { encodeGrpcFrame, healthpb, pluginpb, type GrpcFrameCodec } from '@plugway/proto';
 import { PluginHostError, type PluginHostErrorCode } from './error.js';
 import { readConfigInfo, type ConfigInfo } from './config-info.js';
-import { encodeFramed, H2UnaryClient, type H2Target } from './h2-client.js';
+import { H2UnaryClient, type H2Target } from './h2-client.js';
 
 /** Milliseconds since `started`, to the microsecond. */
 function took(started: number): number {
@@ -66,7 +65,7 @@ export interface PluginConnection {
   off(event: 'exit', listener: (info: PluginExitInfo) => void): this;
 }
 
-type Fns = { fromPartial(o: unknown): unknown; encode(m: unknown, w: BinaryWriter): BinaryWriter };
+type Fns = GrpcFrameCodec<unknown> & { fromPartial(o: unknown): unknown };
 // The message codec of each method's request, to fill defaults from a partial request.
 const REQUEST_CODECS: Record<HookMethod, Fns> = {
   initialize: pluginpb.InitRequest, ping: pluginpb.PingRequest, shutdown: pluginpb.ShutdownRequest,
@@ -149,7 +148,7 @@ export class GrpcConnection extends EventEmitter {
     const def = pluginpb.PluginServiceService[method];
     if (this.h2) {
       // The hot path: the request is encoded straight into its gRPC frame, one promise and one `then` per call.
-      const framed = encodeFramed(codec, codec.fromPartial(request));
+      const framed = encodeGrpcFrame(codec, codec.fromPartial(request));
       return this.h2.unaryFramed(def.path, framed, { deadlineMs, signal: opts.signal }).then((out): HookOutcome<HookResponse<M>> => {
         if (!out.ok) return this.failure(method, started, opts, out.code, out.details);
         let response: HookResponse<M>;

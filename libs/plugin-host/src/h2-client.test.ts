@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { pluginpb } from '@plugway/proto';
-import { encodeFramed, H2UnaryClient } from './h2-client.js';
+import { H2UnaryClient } from './h2-client.js';
 
 const PATH = pluginpb.PluginServiceService.processPreAuth.path;
 const encode = (path: string): Uint8Array => pluginpb.PluginRequest.encode(pluginpb.PluginRequest.fromPartial({ path })).finish();
@@ -26,20 +26,6 @@ function startServer(creds: grpc.ServerCredentials, port = 0): Promise<{ port: n
 }
 
 const decode = (r: Awaited<ReturnType<H2UnaryClient['unary']>>) => (r.ok ? pluginpb.PluginResponse.decode(r.message) : r);
-
-describe('encodeFramed', () => {
-  const unframe = (b: Buffer) => { expect(b[0]).toBe(0); expect(b.readUInt32BE(1)).toBe(b.length - 5); return pluginpb.PluginRequest.decode(b.subarray(5)); };
-
-  it('gives every call its own frame from the shared writer, also after a failed or a large encode', () => {
-    const a = encodeFramed(pluginpb.PluginRequest, pluginpb.PluginRequest.fromPartial({ path: '/a', headers: { k: 'v' } }));
-    const big = encodeFramed(pluginpb.PluginRequest, pluginpb.PluginRequest.fromPartial({ path: '/big', body: Buffer.alloc(100_000, 1) }));
-    expect(() => encodeFramed(pluginpb.PluginRequest, { path: 1n } as unknown as pluginpb.PluginRequest)).toThrow();
-    const b = encodeFramed(pluginpb.PluginRequest, pluginpb.PluginRequest.fromPartial({ path: '/b' }));
-    expect(unframe(a)).toMatchObject({ path: '/a', headers: { k: 'v' } });
-    expect(unframe(big).body.length).toBe(100_000);
-    expect(unframe(b)).toMatchObject({ path: '/b', headers: {} });
-  });
-});
 
 describe('H2UnaryClient', () => {
   let port: number;

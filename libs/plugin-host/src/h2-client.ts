@@ -6,7 +6,6 @@
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type IncomingHttpStatusHeader } from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
 // The status codes only (grpc-js's enum, the one the rest of the host uses); the calls themselves never go through grpc-js.
 import { status as GrpcStatus } from '@grpc/grpc-js';
 
@@ -25,28 +24,6 @@ export function frame(message: Uint8Array): Buffer {
   return out;
 }
 
-/**
- * Encodes a message straight into a gRPC frame: the codec writes into a BinaryWriter that already holds the 5 prefix
- * bytes, so the message is neither copied into a Buffer nor into the frame afterwards. One writer serves every call
- * (encoding is synchronous; `finish` copies the bytes out and resets it), so a call does not allocate and grow a new
- * writer buffer; a writer that grew past `KEEP_BYTES` (a large body) or failed midway is dropped.
- */
-export function encodeFramed<T>(codec: { encode(message: T, writer: BinaryWriter): BinaryWriter }, message: T): Buffer {
-  let bytes: Uint8Array;
-  try {
-    bytes = codec.encode(message, writer.raw(PREFIX)).finish();
-  } catch (e) {
-    writer = new BinaryWriter();
-    throw e;
-  }
-  if (bytes.length > KEEP_BYTES) writer = new BinaryWriter();
-  const out = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  out.writeUInt32BE(out.length - 5, 1);
-  return out;
-}
-const PREFIX = new Uint8Array(5);
-const KEEP_BYTES = 64 * 1024;
-let writer = new BinaryWriter();
 
 export interface UnaryOptions {
   deadlineMs: number;
@@ -244,7 +221,7 @@ export class H2UnaryClient {
     return this.unaryFramed(path, frame(request), opts);
   }
 
-  /** `unary` with the message already in a gRPC frame (`frame`, `encodeFramed`). */
+  /** `unary` with the message already in a gRPC frame (`frame`, or `encodeGrpcFrame` from @plugway/proto). */
   unaryFramed(path: string, framed: Buffer, opts: UnaryOptions): Promise<UnaryResult> {
     if (this.closed) return Promise.resolve({ ok: false, code: GrpcStatus.UNAVAILABLE, details: 'the client is closed' });
     const signal = opts.signal;

@@ -4,7 +4,7 @@
 // `grpc-timeout` deadlines, cancellation on RST_STREAM, string metadata; no compression, no client streaming.
 // Any bad input is answered with a status (unknown method → UNIMPLEMENTED, malformed frame → INTERNAL), never a crash.
 import http2, { type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
-import { healthpb } from '@plugway/proto';
+import { encodeGrpcFrame, type GrpcFrameCodec } from '@plugway/proto';
 import type { HookContext } from './plugin-hooks.types.js';
 
 /** The gRPC status codes this server sends (the values are gRPC's). */
@@ -14,10 +14,8 @@ export const Status = { OK: 0, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FO
 export interface StatusError { code: number; details: string }
 
 // ts-proto's message functions: decode from bytes, encode into a (reusable) BinaryWriter.
-type Writer = ReturnType<typeof healthpb.HealthCheckRequest.encode>;
-export interface Codec<T> {
+export interface Codec<T> extends GrpcFrameCodec<T> {
   decode(input: Uint8Array): T;
-  encode(message: T, writer?: Writer): Writer;
 }
 
 export type UnaryHandler<Req, Res> = (req: Req, ctx: HookContext) => Promise<Res>;
@@ -52,7 +50,6 @@ const OK_TRAILERS = { 'grpc-status': '0' };
 // gRPC answers carry no Date header (grpc-go sends none either); node:http2 would format one per answer.
 const RESPOND_WITH_TRAILERS = { waitForTrailers: true, sendDate: false };
 const END_STREAM = { endStream: true, sendDate: false };
-const PREFIX = new Uint8Array(5);
 const MAX_TIMER_MS = 2 ** 31 - 1;
 // Headers that are transport, not metadata (what grpc-js's server removes too).
 const NOT_METADATA = new Set(['content-type', 'te', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding']);
@@ -137,13 +134,9 @@ export class GrpcServer {
   private readonly sessions = new Set<ServerHttp2Session>();
   private readonly openStreams = new Set<ServerStreamCall<unknown>>();
   private readonly maxReceiveBytes: number;
-  // One writer reused by every answer (encoding is synchronous): the 5-byte prefix and the message are written into
-  // it together, so an answer is one buffer, allocated once.
-  private writer: Writer = healthpb.HealthCheckRequest.encode({ service: '' });
 
   constructor(opts: GrpcServerOptions = {}) {
     this.maxReceiveBytes = opts.maxReceiveBytes ?? 4 * 1024 * 1024;
-    this.writer.finish();
     // As grpc-js's server: no cap on header blocks, and node's session memory limit effectively off (node degrades
     // badly when it is reached under large messages).
     this.http2 = http2.createServer({ maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER, maxSessionMemory: Number.MAX_SAFE_INTEGER });
@@ -264,7 +257,7 @@ export class GrpcServer {
         if (done) return;
         let frame: Buffer;
         try {
-          frame = this.frame(method.response, res);
+          frame = encodeGrpcFrame(method.response, res);
         } catch (e) {
           return fail({ code: Status.INTERNAL, details: `cannot encode the answer: ${(e as Error).message}` });
         }
@@ -296,22 +289,6 @@ export class GrpcServer {
     return body.subarray(5);
   }
 
-  // Prefix and message in one buffer.
-  private frame(codec: Codec<unknown>, message: unknown): Buffer {
-    const w = this.writer;
-    let bytes: Uint8Array;
-    try {
-      bytes = codec.encode(message, w.raw(PREFIX)).finish();
-    } catch (e) {
-      this.writer = healthpb.HealthCheckRequest.encode({ service: '' });
-      this.writer.finish();
-      throw e;
-    }
-    const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-    frame.writeUInt32BE(frame.length - 5, 1);
-    return frame;
-  }
-
   private startStream(stream: ServerHttp2Stream, ctx: CallContext, method: Method, req: unknown, settle: () => void): ServerStreamCall<unknown> {
     let ended = false;
     const call: ServerStreamCall<unknown> = {
@@ -322,7 +299,7 @@ export class GrpcServer {
           stream.respond(RESPONSE_HEADERS, RESPOND_WITH_TRAILERS);
           stream.once('wantTrailers', sendOkTrailers);
         }
-        stream.write(this.frame(method.response, message));
+        stream.write(encodeGrpcFrame(method.response, message));
       },
       end: (s) => {
         if (ended) return;
