@@ -4,16 +4,17 @@
 // another route, 1 Go go-plugin hook, 1 TypeScript SDK hook and 10 Go hooks. wrk drives each target with keep-alive
 // connections against the same nginx upstream; CPU per request is read from /proc for the proxy process and,
 // separately, for what it calls (plugins, the auth service). Asserts nothing; prints a table and the issue's ratios.
-// Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (8), BENCH_FRESH (1: a new Node process per round), BENCH_WARMUP (5 s per process: the hooked edge's JIT takes seconds to settle), BENCH_ONLY (target names, ';'-separated; the
+// Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (8), BENCH_FRESH (1: a new Node process per round), BENCH_WARMUP (5 s per process: the hooked edge's JIT takes seconds to settle), BENCH_SAMPLES (1: print every sample), BENCH_ONLY (target names, ';'-separated; the
 // diagnostic target "edge, 10 hooks on another route, plugins SIGSTOPped" runs only when named there),
 // BENCH_CPU_PROF (a directory: the Node targets run with --cpu-prof and write their profiles there when stopped).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { build as esbuild } from 'esbuild';
 import { DEFAULT_HANDSHAKE } from '@plugway/plugin-host';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
@@ -26,6 +27,8 @@ const PROF_DIR = process.env['BENCH_CPU_PROF'];
 // measures another process; separately started Node processes differ by several per cent (JIT and memory layout).
 const FRESH = process.env['BENCH_FRESH'] === '1';
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 5);
+// BENCH_SAMPLES=1: every sample is printed as it is taken (which process, req/s, CPU per request), not only the medians.
+const SAMPLES = process.env['BENCH_SAMPLES'] === '1';
 const NODE_ARGS = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
 const API_KEY = 'bench-key-0123456789';
 const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
@@ -92,32 +95,32 @@ async function stop(pid: number): Promise<void> {
 }
 
 // Every process's parent and CPU (µs), from /proc/<pid>/stat (utime + stime).
-function procStats(): Map<number, { ppid: number; us: number }> {
-  const stats = new Map<number, { ppid: number; us: number }>();
+function procStats(): Map<number, { ppid: number; us: number; sys: number }> {
+  const stats = new Map<number, { ppid: number; us: number; sys: number }>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const s = readFileSync(`/proc/${d}/stat`, 'utf8');
       const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(d), { ppid: Number(f[1]), us: (Number(f[11]) + Number(f[12])) * TICK_US });
+      stats.set(Number(d), { ppid: Number(f[1]), us: (Number(f[11]) + Number(f[12])) * TICK_US, sys: Number(f[12]) * TICK_US });
     } catch { /* exited */ }
   }
   return stats;
 }
 
 // CPU (µs) of a process and of its descendants.
-function cpu(pid: number): { self: number; children: number } {
+function cpu(pid: number): { self: number; sys: number; children: number } {
   const stats = procStats();
   let below = 0;
   const walk = (p: number): void => { for (const [c, s] of stats) if (s.ppid === p) { below += s.us; walk(c); } };
   walk(pid);
-  return { self: stats.get(pid)?.us ?? 0, children: below };
+  return { self: stats.get(pid)?.us ?? 0, sys: stats.get(pid)?.sys ?? 0, children: below };
 }
 
 /** `pid`'s own CPU is the proxy's (with `tree`, its descendants too: nginx's workers); `aux`'s tree is the callee's. */
 /** `freeze`: the target's child processes (its plugins) are stopped (SIGSTOP) while wrk runs, and continued after. */
 interface Target { name: string; url: string; pid: number; tree?: boolean; aux?: number; headers?: string[]; freeze?: boolean; restart?: () => Promise<Omit<Target, 'name'>> }
-interface Sample { rps: number; p50: number; p99: number; cpu: number; aux: number }
+interface Sample { rps: number; p50: number; p99: number; cpu: number; aux: number; sys: number }
 
 function wrk(t: Target, seconds: number): Sample {
   const frozen = t.freeze ? [...procStats()].filter(([, s]) => s.ppid === t.pid).map(([p]) => p) : [];
@@ -139,7 +142,7 @@ function wrk(t: Target, seconds: number): Sample {
   };
   const own = after.self - before.self + (t.tree ? after.children - before.children : 0);
   const aux = t.aux ? (auxAfter!.self + auxAfter!.children - auxBefore!.self - auxBefore!.children) : t.tree ? 0 : after.children - before.children;
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: lat('50'), p99: lat('99'), cpu: own / total, aux: aux / total };
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: lat('50'), p99: lat('99'), cpu: own / total, aux: aux / total, sys: (after.sys - before.sys) / total };
 }
 
 const median = (xs: number[]): number => { const s = xs.slice().sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
@@ -153,6 +156,22 @@ async function main(): Promise<void> {
     if (r.status !== 0) throw new Error(`tools/go-plugins/build.sh ${target} failed: ${r.stderr.slice(-500)}`);
     return r.stdout.trim().split('\n').at(-1)!;
   };
+  // Every Node target runs compiled JavaScript, as shipped: the edge from its dist/ (built with Nx when stale), the
+  // TypeScript example plugin from examples/dist/ (plugin-sdk's build), and the minimal proxies bundled here with
+  // esbuild. Run through tsx instead, the same hooked edge cost ~15 % more CPU per request (tsx's transform, e.g. its
+  // `__name` wrapper around every function created per request), which is not what a user runs.
+  const { ensureBuilt } = (await import(new URL('../../../tools/ensure-built.mjs', import.meta.url).href)) as { ensureBuilt: (...names: string[]) => void };
+  ensureBuilt('@plugway/edge-gateway', '@plugway/plugin-sdk');
+  const exampleJs = join(REPO, 'examples/dist/header-injector/plugin.js');
+  const fresh = (js: string, ...sources: string[]): boolean => { try { const t = statSync(js).mtimeMs; return sources.every((f) => statSync(f).mtimeMs <= t); } catch { return false; } };
+  if (!fresh(exampleJs, join(REPO, 'examples/header-injector/plugin.ts'))) {
+    const r = spawnSync(process.execPath, [join(REPO, 'node_modules/.bin/tsc'), '-p', 'examples/tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
+    if (r.status !== 0 || !fresh(exampleJs, join(REPO, 'examples/header-injector/plugin.ts'))) throw new Error(`examples did not compile: ${r.stdout}${r.stderr}`);
+  }
+  // Inside the repository (node_modules/.cache), so the bundle's bare imports resolve to the workspace packages.
+  const minimalDir = join(REPO, 'node_modules/.cache/plugway-bench');
+  await esbuild({ entryPoints: [join(REPO, 'apps/edge-gateway/bench/minimal-proxy.ts')], bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', outdir: minimalDir, logLevel: 'warning' });
+
   const echoPlugin = build('echo-plugin');
   const authService = build('auth-service');
 
@@ -176,17 +195,17 @@ async function main(): Promise<void> {
   const plugin = await start(echoPlugin, [], { [DEFAULT_HANDSHAKE.magicCookieKey]: DEFAULT_HANDSHAKE.magicCookieValue, PLUGIN_PROTOCOL_VERSIONS: DEFAULT_HANDSHAKE.appProtocolVersions.join(',') }, /^\d+\|\d+\|(unix|tcp)\|/);
   const pluginAddress = plugin.line.split('|')[3]!;
   const minimal = async (client?: string): Promise<{ url: string; pid: number }> => {
-    const p = await start(process.execPath, [...NODE_ARGS, '--import', 'tsx', 'apps/edge-gateway/bench/minimal-proxy.ts', upstreamUrl, ...(client ? [client, pluginAddress] : [])], {}, /^http:/);
+    const p = await start(process.execPath, [...NODE_ARGS, join(minimalDir, 'minimal-proxy.js'), upstreamUrl, ...(client ? [client, pluginAddress] : [])], {}, /^http:/);
     return { url: p.line, pid: p.child.pid! };
   };
 
-  // The edges, each a real main.ts process with its plugins as children.
+  // The edges, each a real edge process (dist/main.js) with its plugins as children.
   const goHook = (i: number) => ({ id: `go-${i}`, name: `Go ${i}`, slug: `go-${i}`, command: `file://${echoPlugin}`, hookType: 'pre_auth', failMode: 'closed', order: i });
   const tsHook = { id: 'ts', name: 'TS', slug: 'ts', command: `file://${REPO}/examples/header-injector/plugin`, hookType: 'pre_auth', config: { 'x-team': 'bench' } };
   const edge = async (name: string, config: object): Promise<{ url: string; pid: number }> => {
     const file = join(work, `${name}.json`);
     writeFileSync(file, JSON.stringify(config));
-    const p = await start(process.execPath, [...NODE_ARGS, '--import', 'tsx', 'apps/edge-gateway/src/main.ts'], {
+    const p = await start(process.execPath, [...NODE_ARGS, 'apps/edge-gateway/dist/main.js'], {
       PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EDGE_CONFIG_FILE: file, EDGE_UPSTREAM_URL: upstreamUrl,
       PLUGIN_COMMAND_ALLOWLIST: `${goDir}/**,${REPO}/examples/**`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache'),
     }, /edge gateway listening/);
@@ -225,7 +244,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < targets.length; i++) {
       const k = (i + round) % targets.length;
       const t = targets[k]!;
-      samples.get(t.name)!.push(wrk(t, SECONDS));
+      const sample = wrk(t, SECONDS);
+      samples.get(t.name)!.push(sample);
+      if (SAMPLES) console.log(`round ${round + 1}, ${t.name} (pid ${t.pid}): ${Math.round(sample.rps)} req/s, ${sample.cpu.toFixed(1)} µs/req (${sample.sys.toFixed(1)} in the kernel)${sample.aux ? ` + ${sample.aux.toFixed(1)}` : ''}`);
       if (FRESH && t.restart && round < ROUNDS - 1) {
         await stop(t.pid);
         targets[k] = { ...(await t.restart()), name: t.name, restart: t.restart };
