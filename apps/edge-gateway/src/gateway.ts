@@ -4,6 +4,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { NOOP_LOGGER, type Logger } from '@plugway/core';
+import type { CallOptions } from '@plugway/plugin-host';
 import type { PluginManager } from '@plugway/runtime';
 import type { pluginpb } from '@plugway/proto';
 import { EdgeError } from './error.js';
@@ -41,7 +42,13 @@ const NO_CONTEXT: pluginpb.PluginContext = Object.freeze({ requestId: '', vendor
 /** What the proxy sets itself on the upstream request (the client's values are replaced or extended). */
 const SET_BY_PROXY = new Set([...INTERNAL_HEADERS, 'host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id']);
 
+/** A response with its request's context, for the one `close` listener every response shares. */
+interface CtxResponse extends ServerResponse { [CTX]?: Ctx }
+const CTX = Symbol('ctx');
+
 interface Ctx {
+  /** The gateway's `finished` (one function for all requests). */
+  finish: (ctx: Ctx, status: number) => void;
   requestId: string;
   /** What every hook of this request gets as PluginContext; grows with identity and context_updates. */
   context: pluginpb.PluginContext;
@@ -55,6 +62,8 @@ interface Ctx {
   body: Buffer | undefined;
   /** Cancels hook calls when the client goes away; only made when a request-side or on_response hook runs. */
   signal: AbortSignal | undefined;
+  /** The options of this request's fast-path hook calls: `signal`, and complete requests (one object per connection). */
+  callOptions: CallOptions | undefined;
   chains: RouteChains;
   status?: number;
   responseHeaders?: Record<string, string>;
@@ -80,6 +89,8 @@ export class Gateway {
     https: new https.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' }),
   };
   private llm: UpstreamLlm | undefined;
+  /** `finished`, bound once: every request's context carries it to the shared `close` listener. */
+  private readonly finish = (ctx: Ctx, status: number): void => this.finished(ctx, status);
 
   constructor(private readonly opts: GatewayOptions) {
     this.runner = new HookRunner(opts.manager, opts.metrics);
@@ -178,19 +189,15 @@ export class Gateway {
       headers['x-request-id'] = requestId;
     }
     const context = headers ? newRequestContext(requestId, headers, this.llm) : NO_CONTEXT;
-    const ctx: Ctx = { requestId, context, started: performance.now(), method, path, headers, rewritten: false, body: undefined, signal: undefined, chains };
-    // One listener per response: a finished one is counted (and handed to data collection), an unfinished one (the
-    // client went away) cancels the upstream exchange.
-    res.once('close', () => {
-      if (res.writableFinished) return this.finished(ctx, res.statusCode);
-      ctx.clientGone = true;
-      ctx.upstreamRequest?.destroy();
-    });
+    const ctx: Ctx = { finish: this.finish, requestId, context, started: performance.now(), method, path, headers, rewritten: false, body: undefined, signal: undefined, callOptions: undefined, chains };
+    (res as CtxResponse)[CTX] = ctx;
+    // `close` is emitted once per response: `on` spares the once-wrapper.
+    res.on('close', onResponseClose);
     if (!this.upstream) return sendError(res, new EdgeError({ code: 'EDGE_NO_UPSTREAM', message: 'no upstream is configured' }));
     // Only origin-form targets ("/path?query"); absolute-form (forward-proxy style) requests are not relayed.
     if (!path.startsWith('/')) return sendError(res, new EdgeError({ code: 'EDGE_BAD_REQUEST', message: 'the request target must be a path (origin-form)' }));
     // Hook calls in flight are cancelled when the client goes away; a request without such hooks pays nothing for it.
-    if (chains.requestSide || chains.on_response.length) ctx.signal = closeSignal(req.socket);
+    if (chains.requestSide || chains.on_response.length) ctx.signal = (ctx.callOptions = closeOptions(req.socket)).signal;
     if (!chains.requestSide) return this.forward(req, res, ctx);
     // Plugins see the body, so it is buffered only when a request-side hook runs; otherwise it streams. A request
     // with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3): nothing to wait for.
@@ -203,7 +210,7 @@ export class Gateway {
   }
 
   /** The PluginRequest of the request as it stands (headers and body as earlier hooks left them). */
-  private pluginRequest(req: IncomingMessage, ctx: Ctx): pluginpb.DeepPartial<pluginpb.PluginRequest> {
+  private pluginRequest(req: IncomingMessage, ctx: Ctx): pluginpb.PluginRequest {
     return { method: ctx.method, path: ctx.path, headers: ctx.headers ?? {}, body: ctx.body ?? EMPTY, remoteAddr: req.socket.remoteAddress ?? '', context: ctx.context };
   }
 
@@ -215,7 +222,7 @@ export class Gateway {
     const pre = ctx.chains.pre_auth;
     if (i === pre.length) return this.forward(req, res, ctx);
     const link = pre[i]!;
-    this.runner.callThen(link, 'processPreAuth', this.pluginRequest(req, ctx), ctx.signal, (r) => {
+    this.runner.callThen(link, 'processPreAuth', this.pluginRequest(req, ctx), ctx.callOptions!, (r) => {
       try {
         if (this.applyRequestHook(link, r, ctx, res)) this.preAuthOnly(req, res, ctx, i + 1);
       } catch (e) {
@@ -476,18 +483,30 @@ function withRepeated(map: Record<string, string>, raw: IncomingMessage['headers
   return out;
 }
 
+/**
+ * The one `close` listener of every response: a finished one is counted (and handed to data collection), an unfinished
+ * one (the client went away) cancels the upstream exchange. It finds its request through the response.
+ */
+function onResponseClose(this: CtxResponse): void {
+  const ctx = this[CTX]!;
+  if (this.writableFinished) return ctx.finish(ctx, this.statusCode);
+  ctx.clientGone = true;
+  ctx.upstreamRequest?.destroy();
+}
+
 // One AbortSignal per client connection, aborted when the socket closes. HTTP/1.1 answers one request at a time per
 // connection and a response only ends early when its socket closes, so this cancels exactly what a per-request
-// controller would, made once per connection instead of once per request.
-const socketSignals = new WeakMap<Socket, AbortSignal>();
-function closeSignal(socket: Socket): AbortSignal {
-  let signal = socketSignals.get(socket);
-  if (!signal) {
+// controller would, made once per connection instead of once per request. It comes in the call options of the
+// connection's fast-path hook calls, which send complete requests.
+const socketOptions = new WeakMap<Socket, CallOptions & { signal: AbortSignal }>();
+function closeOptions(socket: Socket): CallOptions & { signal: AbortSignal } {
+  let opts = socketOptions.get(socket);
+  if (!opts) {
     const ac = new AbortController();
     socket.once('close', () => ac.abort());
-    socketSignals.set(socket, signal = ac.signal);
+    socketOptions.set(socket, opts = Object.freeze({ signal: ac.signal, complete: true }));
   }
-  return signal;
+  return opts;
 }
 
 export function createGateway(opts: GatewayOptions): Gateway {

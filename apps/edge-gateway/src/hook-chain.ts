@@ -1,7 +1,7 @@
 // Runs one hook type's chain against the plugin manager and turns each outcome into continue / stop, honouring the
 // plugin's fail mode: fail-open skips a failed or timed-out plugin, fail-closed stops the request with a coded error.
 import type { HookType, PluginManager } from '@plugway/runtime';
-import type { HookMethod, HookOutcome, HookRequest, HookResponse } from '@plugway/plugin-host';
+import type { CallOptions, HookMethod, HookOutcome, HookRequest, HookResponse } from '@plugway/plugin-host';
 import type { pluginpb } from '@plugway/proto';
 import { EdgeError } from './error.js';
 import type { EdgeMetrics } from './metrics.js';
@@ -69,9 +69,12 @@ export class HookRunner {
     return this.manager.callHook(link.id, method, request, signal ? { signal } : NO_OPTIONS).then((out) => this.result(link, method, out));
   }
 
-  /** `call` with its continuation: the link's result goes to `next` from the call's own `then` (one promise less per call). */
-  callThen<M extends HookMethod>(link: ChainLink, method: M, request: pluginpb.DeepPartial<HookRequest<M>>, signal: AbortSignal | undefined, next: (r: LinkResult<HookResponse<M>>) => void, fail: (e: unknown) => void): void {
-    this.manager.callHook(link.id, method, request, signal ? { signal } : NO_OPTIONS).then((out) => next(this.result(link, method, out)), fail);
+  /**
+   * `call` with its continuation: the link's result goes to `next` from the call's own `then` (one promise less per
+   * call). The request is a complete message and `opts` the caller's (kept, not rebuilt per call).
+   */
+  callThen(link: ChainLink, method: 'processPreAuth', request: pluginpb.PluginRequest, opts: CallOptions, next: (r: LinkResult<pluginpb.PluginResponse>) => void, fail: (e: unknown) => void): void {
+    this.manager.callHook(link.id, method, request, opts).then((out) => next(this.result(link, method, out)), fail);
   }
 
   private result<M extends HookMethod>(link: ChainLink, method: M, out: HookOutcome<HookResponse<M>>): LinkResult<HookResponse<M>> {

@@ -92,35 +92,38 @@ export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics
       for (const p of manager.list()) this.inc({ state: p.state });
     },
   });
-  // Counts live in plain maps on the hot path and reach prom-client when scraped (it hashes labels on every inc); the
-  // histogram series are looked up once per label set. The request cache is capped since clients pick methods.
-  const reqChildren = new Map<string, { count: { n: number }; time: { observe(v: number): void } }>();
-  const hookChildren = new Map<string, { count: { n: number }; time: { observe(v: number): void } }>();
+  // Counts live in plain numbers on the hot path and reach prom-client when scraped (it hashes labels on every inc).
+  // Each label set's count and histogram series are made once and found again through nested maps keyed by the label
+  // values as they come (no key string is built per observation). Both request labels are bounded: methods are
+  // normalised (METHODS or OTHER) and a status has three digits.
+  type Child = { count: { n: number }; time: { observe(v: number): void } };
+  const reqChildren = new Map<string, Map<number, Child>>();
+  const hookChildren = new Map<string, Map<string, Map<string, Child>>>();
   // The hook histogram is labelled by hook only: one series per hook, shared by every plugin and outcome.
   const hookSeries = new Map<string, { observe(v: number): void }>();
+  const inner = <K, V>(m: Map<K, V>, k: K, make: () => V): V => { let v = m.get(k); if (v === undefined) m.set(k, v = make()); return v; };
   return {
     registry, requests, duration, hookCalls, hookDuration, syncs,
     observeRequest(rawMethod, status, seconds) {
       const method = METHODS.has(rawMethod) ? rawMethod : 'OTHER';
-      const key = `${method} ${status}`;
-      let c = reqChildren.get(key);
+      const byStatus = inner(reqChildren, method, () => new Map<number, Child>());
+      let c = byStatus.get(status);
       if (!c) {
         const labels = { method, status: String(status) };
-        const count = counts.get(key) ?? { labels, n: 0 };
-        counts.set(key, count);
-        c = { count, time: duration.series(labels) };
-        if (reqChildren.size < 1024) reqChildren.set(key, c);
+        const count = { labels, n: 0 };
+        counts.set(`${method} ${status}`, count);
+        byStatus.set(status, c = { count, time: duration.series(labels) });
       }
       c.count.n++;
       c.time.observe(seconds);
     },
     observeHook(plugin, hook, outcome, seconds) {
-      const key = `${plugin}\n${hook}\n${outcome}`;
-      let c = hookChildren.get(key);
+      const byOutcome = inner(inner(hookChildren, plugin, () => new Map<string, Map<string, Child>>()), hook, () => new Map<string, Child>());
+      let c = byOutcome.get(outcome);
       if (!c) {
         const count = { labels: { plugin, hook, outcome }, n: 0 };
-        hookCounts.set(key, count);
-        hookChildren.set(key, c = { count, time: hookSeries.get(hook) ?? hookSeries.set(hook, hookDuration.series({ hook })).get(hook)! });
+        hookCounts.set(`${plugin}\n${hook}\n${outcome}`, count);
+        byOutcome.set(outcome, c = { count, time: inner(hookSeries, hook, () => hookDuration.series({ hook })) });
       }
       c.count.n++;
       if (seconds !== undefined) c.time.observe(seconds);

@@ -46,6 +46,12 @@ export interface CallOptions {
   /** Per-call deadline in milliseconds (default: the connection's callTimeoutMs). */
   deadlineMs?: number;
   signal?: AbortSignal;
+  /**
+   * The request is a complete message (every field set, as the generated `create`/`fromPartial` return): it is encoded
+   * as it is, without the defaults-filling copy a partial request gets. A request that is not complete fails the call
+   * (PLUGIN_CALL_FAILED) instead of being sent.
+   */
+  complete?: boolean;
 }
 
 export interface PluginExitInfo { code: number | null; signal: string | null; expected: boolean }
@@ -148,7 +154,12 @@ export class GrpcConnection extends EventEmitter {
     const def = pluginpb.PluginServiceService[method];
     if (this.h2) {
       // The hot path: the request is encoded straight into its gRPC frame, one promise and one `then` per call.
-      const framed = encodeGrpcFrame(codec, codec.fromPartial(request));
+      let framed: Buffer;
+      try {
+        framed = encodeGrpcFrame(codec, opts.complete ? request : codec.fromPartial(request));
+      } catch (e) {
+        return Promise.resolve(this.failure(method, started, opts, grpc.status.INTERNAL, '', e, 'PLUGIN_CALL_FAILED', `the ${method} request does not encode: ${(e as Error).message}`));
+      }
       return this.h2.unaryFramed(def.path, framed, { deadlineMs, signal: opts.signal }).then((out): HookOutcome<HookResponse<M>> => {
         if (!out.ok) return this.failure(method, started, opts, out.code, out.details);
         let response: HookResponse<M>;
@@ -162,7 +173,7 @@ export class GrpcConnection extends EventEmitter {
     }
     const fn = (this.plugin as unknown as Record<string, UnaryFn>)[method]!;
     return new Promise((resolve) => {
-      const call = fn.call(this.plugin, codec.fromPartial(request), this.metadata, { deadline: Date.now() + deadlineMs }, (err, res) => {
+      const call = fn.call(this.plugin, opts.complete ? request : codec.fromPartial(request), this.metadata, { deadline: Date.now() + deadlineMs }, (err, res) => {
         opts.signal?.removeEventListener('abort', onAbort);
         if (!err) return resolve({ status: 'ok', response: res as HookResponse<M>, durationMs: took(started) });
         resolve(this.failure(method, started, opts, err.code, err.details || err.message, err));

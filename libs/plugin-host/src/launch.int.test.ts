@@ -1,3 +1,4 @@
+import { pluginpb } from '@plugway/proto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@plugway/core';
@@ -37,6 +38,11 @@ describe('launchPlugin (real child processes, real gRPC)', () => {
     if (out.status === 'ok') expect(out.response.headers).toMatchObject({ a: '1', 'x-fixture': `pid-${conn.pid}` });
     const man = await conn.callHook('getManifest', {});
     expect(man.status === 'ok' && JSON.parse(man.response.manifestJson)).toEqual({ name: 'fixture', version: '1.0.0' });
+    // A complete request goes out as it is; one that only claims to be complete fails the call instead of throwing.
+    const exact = await conn.callHook('processPreAuth', pluginpb.PluginRequest.fromPartial({ method: 'GET', path: '/y', headers: { b: '2' } }), { complete: true });
+    expect(exact.status === 'ok' && exact.response.headers).toMatchObject({ b: '2' });
+    const lie = await conn.callHook('processPreAuth', { method: 'GET' }, { complete: true });
+    expect(lie.status === 'failed' && lie.error.code).toBe('PLUGIN_CALL_FAILED');
   });
 
   it('forwards the plugin\'s hclog stderr lines to the host logger with their level and fields', async () => {
