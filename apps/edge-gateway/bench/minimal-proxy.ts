@@ -3,6 +3,7 @@
 // node:http2 hook client (plugin-host's H2UnaryClient, the client the edge calls hooks with), with @grpc/grpc-js or
 // with @connectrpc/connect-node (gRPC protocol). Usage: minimal-proxy.ts <upstream-url> [h2|plugway-h2|grpc-js|connect
 // <plugin-address>] — prints its URL, then serves.
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
@@ -12,12 +13,20 @@ import { H2UnaryClient } from '../../../libs/plugin-host/src/h2-client.js';
 
 const [upstreamUrl, client, address] = process.argv.slice(2);
 const up = new URL(upstreamUrl!);
+const EMPTY = Buffer.alloc(0);
 const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' });
 
 type Call = (req: http.IncomingMessage) => Promise<void>;
-const request = (req: http.IncomingMessage): pluginpb.PluginRequest => pluginpb.PluginRequest.fromPartial({
-  method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers as Record<string, string>, remoteAddr: req.socket.remoteAddress ?? '',
-});
+// Every variant makes the edge's call: the client's headers with the request id the proxy adds, and the PluginContext
+// every hook gets under AI Studio's contract (the request id; no LLM, app or user here) — the same message, so the
+// plugin does the same work for either.
+const request = (req: http.IncomingMessage): pluginpb.PluginRequest => {
+  const requestId = randomUUID();
+  return {
+    method: req.method ?? 'GET', path: req.url ?? '/', headers: { ...(req.headers as Record<string, string>), 'x-request-id': requestId }, body: EMPTY,
+    remoteAddr: req.socket.remoteAddress ?? '', context: { requestId, vendor: '', llmId: 0, llmSlug: '', appId: 0, userId: 0, metadata: {}, traceContext: {} },
+  };
+};
 const message = (req: http.IncomingMessage): Uint8Array => pluginpb.PluginRequest.encode(request(req)).finish();
 const dial = (): net.Socket => (address!.startsWith('/') ? net.connect(address!) : net.connect(Number(address!.split(':')[1]), address!.split(':')[0]));
 
@@ -38,7 +47,8 @@ if (client === 'h2') {
   });
 } else if (client === 'plugway-h2') {
   // What any proxy calling a hook through this client must do: a deadline (the edge's default 5 s), the request encoded
-  // into its frame, the answer decoded and a block honoured (403) — and no more (no context, metrics or fail modes).
+  // into its frame, the answer decoded and a block honoured (403) — and no more (no routes, metrics, fail modes,
+  // forwarded-for headers or cancellation).
   const h2 = new H2UnaryClient(address!.startsWith('/') ? { kind: 'unix', path: address! } : { kind: 'tcp', host: address!.split(':')[0]!, port: Number(address!.split(':')[1]) });
   const path = pluginpb.PluginServiceService.processPreAuth.path;
   const opts = { deadlineMs: 5_000 };
