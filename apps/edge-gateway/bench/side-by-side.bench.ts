@@ -4,7 +4,7 @@
 // another route, 1 Go go-plugin hook, 1 TypeScript SDK hook and 10 Go hooks. wrk drives each target with keep-alive
 // connections against the same nginx upstream; CPU per request is read from /proc for the proxy process and,
 // separately, for what it calls (plugins, the auth service). Asserts nothing; prints a table and the issue's ratios.
-// Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (8), BENCH_FRESH (1: a new Node process per round), BENCH_WARMUP (5 s per process: the hooked edge's JIT takes seconds to settle), BENCH_SAMPLES (1: print every sample), BENCH_ONLY (target names, ';'-separated; the
+// Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_CONNECTIONS (8), BENCH_FRESH (default 1: a new Node process per round; 0: one long-lived process per target), BENCH_WARMUP (5 s per process: the hooked edge's JIT takes seconds to settle), BENCH_SAMPLES (1: print every sample), BENCH_ONLY (target names, ';'-separated; the
 // diagnostic target "edge, 10 hooks on another route, plugins SIGSTOPped" runs only when named there),
 // BENCH_CPU_PROF (a directory: the Node targets run with --cpu-prof and write their profiles there when stopped).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -18,14 +18,16 @@ import { build as esbuild } from 'esbuild';
 import { DEFAULT_HANDSHAKE } from '@plugway/plugin-host';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 4);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 8);
 const ONLY = process.env['BENCH_ONLY']?.split(';').filter(Boolean);
 const PROF_DIR = process.env['BENCH_CPU_PROF'];
-// BENCH_FRESH=1: every Node target (minimal proxies, edges) is restarted after each of its samples, so each round
-// measures another process; separately started Node processes differ by several per cent (JIT and memory layout).
-const FRESH = process.env['BENCH_FRESH'] === '1';
+// By default every Node target (minimal proxies, edges) is restarted after each of its samples, so each round measures
+// another process and the median is over processes: separately started Node processes with the same code and config
+// differ by up to ~40 % in CPU per request here (six plugin-less edges: 41.6–56.8 µs; a slow process runs V8's
+// generic property-store path in Node's own process.nextTick, per perf). BENCH_FRESH=0 keeps one process per target.
+const FRESH = process.env['BENCH_FRESH'] !== '0';
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 5);
 // BENCH_SAMPLES=1: every sample is printed as it is taken (which process, req/s, CPU per request), not only the medians.
 const SAMPLES = process.env['BENCH_SAMPLES'] === '1';
