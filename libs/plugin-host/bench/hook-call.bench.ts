@@ -1,14 +1,16 @@
 // Hook-call latency and CPU per call through @plugway/plugin-host vs a bare call with the same node:http2 client
 // (H2UnaryClient), a bare grpc-js unary call and a bare @connectrpc/connect-node call (gRPC protocol) to the same plugin
 // executable, and
-// cold start (launch → handshake → healthy) vs a bare process start. Runs the SDK's header-injector example (Node +
-// tsx) and, when tools/go-plugins/build.sh can build it, the Go go-plugin echo-plugin. Prints tables; asserts nothing.
+// cold start (launch → handshake → healthy) vs a bare process start. Runs the SDK's header-injector example (compiled:
+// plugin-sdk's build is brought up to date first, so examples/run-plugin.sh starts examples/dist/, not tsx) and, when
+// tools/go-plugins/build.sh can build it, the Go go-plugin echo-plugin. Prints tables; asserts nothing. The host side
+// (this process: the host path and the bare clients alike) runs through tsx.
 // Also the callee's CPU per call: the plugin process's utime+stime from /proc/<pid>/stat over BENCH_CPU_CALLS bare
 // node:http2 calls (the same client and request for the Go and the TS plugin).
 // Knobs: BENCH_CALLS (default 2000, in interleaved blocks of 200 per client), BENCH_COLD (default 5), BENCH_CPU_CALLS
 // (default 10000), BENCH_ONLY_GO=1 (the Go plugin only).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -127,7 +129,18 @@ async function coldStart(label: string, path: string): Promise<Record<string, Re
   return { [`${label}: launch → healthy`]: { p50: ms(pct(cold, 50)), max: ms(Math.max(...cold)) } };
 }
 
-const plugins: Array<[string, string]> = process.env.BENCH_ONLY_GO ? [] : [['TS (tsx)', `${REPO}examples/header-injector/plugin`]];
+// The TypeScript plugin runs as shipped: compiled (examples/dist/, written by plugin-sdk's build).
+if (!process.env.BENCH_ONLY_GO) {
+  const { ensureBuilt } = (await import(new URL('../../../tools/ensure-built.mjs', import.meta.url).href)) as { ensureBuilt: (...names: string[]) => void };
+  ensureBuilt('@plugway/plugin-sdk');
+  const js = join(REPO, 'examples/dist/header-injector/plugin.js');
+  const ts = join(REPO, 'examples/header-injector/plugin.ts');
+  if (!existsSync(js) || statSync(js).mtimeMs < statSync(ts).mtimeMs) {
+    const r = spawnSync(process.execPath, [join(REPO, 'node_modules/.bin/tsc'), '-p', 'examples/tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`examples did not compile: ${r.stdout}${r.stderr}`);
+  }
+}
+const plugins: Array<[string, string]> = process.env.BENCH_ONLY_GO ? [] : [['TS SDK', `${REPO}examples/header-injector/plugin`]];
 const goDir = mkdtempSync(join(tmpdir(), 'bench-go-'));
 const built = spawnSync(`${REPO}tools/go-plugins/build.sh`, [goDir, 'echo-plugin'], { encoding: 'utf8', timeout: 600_000 });
 if (built.status === 0) plugins.push(['Go go-plugin', built.stdout.trim().split('\n').at(-1)!]);
@@ -145,14 +158,14 @@ try {
     bareStart.push(performance.now() - t);
   }
   starts['bare node -e "" (spawn → exit)'] = { p50: ms(pct(bareStart, 50)), max: ms(Math.max(...bareStart)) };
-  const tsCold = starts['TS (tsx): launch → healthy'];
+  const tsCold = starts['TS SDK: launch → healthy'];
   if (tsCold) starts['ratio TS launch / bare node'] = { p50: (Number.parseFloat(tsCold.p50!) / pct(bareStart, 50)).toFixed(2), max: '' };
 
   console.log(`hook call (ProcessPreAuth, ${N} calls each, unix socket, interleaved blocks of ${BLOCK}; CPU: this process only)`);
   console.table(calls);
   for (const n of [1, 8]) {
     const cpuOf = (label: string): number => Number(calls[`${label}: plugin CPU µs per call (${n} in flight)`]?.p50);
-    if (cpuOf('Go go-plugin') && cpuOf('TS (tsx)')) console.log(`plugin CPU per call, TS SDK / Go go-plugin, ${n} in flight: ${(cpuOf('TS (tsx)') / cpuOf('Go go-plugin')).toFixed(2)} (goal ≤ 1.5)`);
+    if (cpuOf('Go go-plugin') && cpuOf('TS SDK')) console.log(`plugin CPU per call, TS SDK / Go go-plugin, ${n} in flight: ${(cpuOf('TS SDK') / cpuOf('Go go-plugin')).toFixed(2)} (goal ≤ 1.5)`);
   }
   console.log(`cold start (${COLD} runs each)`);
   console.table(starts);
