@@ -218,6 +218,25 @@ describe('edge gateway configuration', { timeout: 120_000 }, () => {
     const res = await fetch(`${app.url}/post`, { method: 'POST', body: 'hello body', headers: { 'content-type': 'text/plain' } });
     expect(await res.json()).toMatchObject({ from: 'upstream', method: 'POST', body: 'hello body' });
     expect(res.headers.getSetCookie()).toHaveLength(2);
+    // One keep-alive connection: a bodiless GET (sent upstream without piping the empty request) leaves it usable, and
+    // a chunked body (no Content-Length) after it still streams upstream.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string, chunks: string[]): Promise<{ json: { method: string; body: string }; socket: unknown }> => new Promise((resolve, reject) => {
+      const u = new URL(app.url);
+      const r = http.request({ agent, host: u.hostname, port: u.port, path: '/k', method, headers: chunks.length ? { 'transfer-encoding': 'chunked' } : {} }, (resp) => {
+        let body = '';
+        resp.on('data', (c: Buffer) => { body += c.toString(); });
+        resp.on('end', () => resolve({ json: JSON.parse(body) as { method: string; body: string }, socket: resp.socket }));
+      }).on('error', reject);
+      for (const c of chunks) r.write(c);
+      r.end();
+    });
+    const first = await send('GET', []);
+    const second = await send('POST', ['chunk-1,', 'chunk-2']);
+    agent.destroy();
+    expect(first.json).toMatchObject({ method: 'GET', body: '' });
+    expect(second.json).toMatchObject({ method: 'POST', body: 'chunk-1,chunk-2' });
+    expect(second.socket).toBe(first.socket);
     const head = await fetch(`${app.url}/h`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(Number(head.headers.get('content-length'))).toBeGreaterThan(0);

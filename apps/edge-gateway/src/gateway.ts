@@ -346,7 +346,11 @@ export class Gateway {
       this.respond(upRes, res, ctx, status).catch((e: unknown) => { upRes.destroy(); sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: (e as Error).message })); });
     });
     if (ctx.body) upReq.end(ctx.body.length ? ctx.body : undefined);
-    else {
+    else if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+      // No body (RFC 9112 §6.3): nothing to pipe. Node's server drains the ended request itself when the response
+      // finishes; a pipe would add its listeners and several process.nextTick turns per request for an empty stream.
+      upReq.end();
+    } else {
       if (ctx.chains.data_collection.length || ctx.chains.on_response.length) {
         // Data collection and OnStreamComplete get the first `captureBytes` of the streamed body, copied on the way through.
         const captured: Buffer[] = [];
