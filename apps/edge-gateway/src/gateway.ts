@@ -60,10 +60,11 @@ interface Ctx {
   /** Whether a plugin replaced the headers or the body: the request then goes upstream from `headers` and `body`. */
   rewritten: boolean;
   body: Buffer | undefined;
-  /** Cancels hook calls when the client goes away; only made when a request-side or on_response hook runs. */
-  signal: AbortSignal | undefined;
-  /** The options of this request's fast-path hook calls: `signal`, and complete requests (one object per connection). */
-  callOptions: CallOptions | undefined;
+  /**
+   * The options of this request's fast-path hook calls (one object per connection): the signal that cancels hook calls
+   * when the client goes away, and complete requests. Only made when a request-side or on_response hook runs.
+   */
+  callOptions: ConnectionCallOptions | undefined;
   chains: RouteChains;
   status?: number;
   responseHeaders?: Record<string, string>;
@@ -189,7 +190,7 @@ export class Gateway {
       headers['x-request-id'] = requestId;
     }
     const context = headers ? newRequestContext(requestId, headers, this.llm) : NO_CONTEXT;
-    const ctx: Ctx = { finish: this.finish, requestId, context, started: performance.now(), method, path, headers, rewritten: false, body: undefined, signal: undefined, callOptions: undefined, chains };
+    const ctx: Ctx = { finish: this.finish, requestId, context, started: performance.now(), method, path, headers, rewritten: false, body: undefined, callOptions: undefined, chains };
     (res as CtxResponse)[CTX] = ctx;
     // `close` is emitted once per response: `on` spares the once-wrapper.
     res.on('close', onResponseClose);
@@ -197,11 +198,10 @@ export class Gateway {
     // Only origin-form targets ("/path?query"); absolute-form (forward-proxy style) requests are not relayed.
     if (!path.startsWith('/')) return sendError(res, new EdgeError({ code: 'EDGE_BAD_REQUEST', message: 'the request target must be a path (origin-form)' }));
     // Hook calls in flight are cancelled when the client goes away; a request without such hooks pays nothing for it.
-    if (chains.requestSide || chains.on_response.length) ctx.signal = (ctx.callOptions = closeOptions(req.socket)).signal;
+    if (chains.requestSide || chains.on_response.length) ctx.callOptions = closeOptions(req.socket);
     if (!chains.requestSide) return this.forward(req, res, ctx);
-    // Plugins see the body, so it is buffered only when a request-side hook runs; otherwise it streams. A request
-    // with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3): nothing to wait for.
-    const bodiless = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+    // Plugins see the body, so it is buffered only when a request-side hook runs; otherwise it streams.
+    const bodiless = hasNoBody(req);
     if (bodiless && !chains.auth.length && !chains.post_auth.length) {
       ctx.body = EMPTY;
       return this.preAuthOnly(req, res, ctx, 0);
@@ -247,7 +247,7 @@ export class Gateway {
       let rejected: string | undefined;
       const { credential, authType } = credentialOf(ctx.headers ?? {});
       for (const link of auth) {
-        const r = await this.runner.call(link, 'authenticate', { credential, authType, request: pluginRequest(), context: ctx.context }, ctx.signal);
+        const r = await this.runner.call(link, 'authenticate', { credential, authType, request: pluginRequest(), context: ctx.context }, ctx.callOptions?.signal);
         if (r.kind === 'stop') return sendError(res, r.error);
         if (r.kind === 'skip') continue;
         if (r.response.authenticated) {
@@ -274,7 +274,7 @@ export class Gateway {
 
   /** One pre_auth / post_auth plugin: applies its modifications; answers the client and resolves false when it blocks or fails closed. */
   private requestHook(link: ChainLink, method: 'processPreAuth' | 'processPostAuth', request: Parameters<HookRunner['call']>[2], ctx: Ctx, res: ServerResponse): Promise<boolean> {
-    return this.runner.call(link, method, request as never, ctx.signal).then((r) => this.applyRequestHook(link, r, ctx, res));
+    return this.runner.call(link, method, request as never, ctx.callOptions?.signal).then((r) => this.applyRequestHook(link, r, ctx, res));
   }
 
   private applyRequestHook(link: ChainLink, r: LinkResult<pluginpb.PluginResponse>, ctx: Ctx, res: ServerResponse): boolean {
@@ -346,9 +346,9 @@ export class Gateway {
       this.respond(upRes, res, ctx, status).catch((e: unknown) => { upRes.destroy(); sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: (e as Error).message })); });
     });
     if (ctx.body) upReq.end(ctx.body.length ? ctx.body : undefined);
-    else if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-      // No body (RFC 9112 §6.3): nothing to pipe. Node's server drains the ended request itself when the response
-      // finishes; a pipe would add its listeners and several process.nextTick turns per request for an empty stream.
+    else if (hasNoBody(req)) {
+      // Nothing to pipe: Node's server drains the ended request itself when the response finishes; a pipe would add its
+      // listeners and several process.nextTick turns per request for an empty stream.
       upReq.end();
     } else {
       if (ctx.chains.data_collection.length || ctx.chains.on_response.length) {
@@ -368,7 +368,7 @@ export class Gateway {
     let headers = forwardable(toHeaderMap(upRes.headers));
     const context = ctx.context;
     for (const link of chain) {
-      const r = await this.runner.call(link, 'onBeforeWriteHeaders', { headers, context }, ctx.signal);
+      const r = await this.runner.call(link, 'onBeforeWriteHeaders', { headers, context }, ctx.callOptions?.signal);
       if (r.kind === 'stop') { upRes.destroy(); return sendError(res, r.error); }
       if (r.kind === 'ok' && r.response.modified && Object.keys(r.response.headers).length) headers = r.response.headers;
     }
@@ -387,7 +387,7 @@ export class Gateway {
     let body: Buffer = read;
     for (const link of chain) {
       const current: Buffer = body;
-      const r = await this.runner.call(link, 'onBeforeWrite', { body: current, headers, isStreamChunk: false, context }, ctx.signal);
+      const r = await this.runner.call(link, 'onBeforeWrite', { body: current, headers, isStreamChunk: false, context }, ctx.callOptions?.signal);
       if (r.kind === 'stop') return sendError(res, r.error);
       if (r.kind === 'ok' && r.response.modified) {
         body = Buffer.from(r.response.body);
@@ -418,7 +418,7 @@ export class Gateway {
     for await (const raw of upRes) {
       let chunk = Buffer.from(raw as Buffer);
       for (const link of chain) {
-        const r = await this.runner.call(link, 'onBeforeWrite', { body: chunk, headers, isStreamChunk: true, context: ctx.context }, ctx.signal);
+        const r = await this.runner.call(link, 'onBeforeWrite', { body: chunk, headers, isStreamChunk: true, context: ctx.context }, ctx.callOptions?.signal);
         if (r.kind === 'stop') { upRes.destroy(); res.destroy(); return; }
         if (r.kind === 'ok' && r.response.modified) chunk = Buffer.from(r.response.body);
       }
@@ -487,6 +487,11 @@ function withRepeated(map: Record<string, string>, raw: IncomingMessage['headers
   return out;
 }
 
+/** A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3): nothing to read or pipe. */
+function hasNoBody(req: IncomingMessage): boolean {
+  return req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+}
+
 /**
  * The one `close` listener of every response: a finished one is counted (and handed to data collection), an unfinished
  * one (the client went away) cancels the upstream exchange. It finds its request through the response.
@@ -502,8 +507,9 @@ function onResponseClose(this: CtxResponse): void {
 // connection and a response only ends early when its socket closes, so this cancels exactly what a per-request
 // controller would, made once per connection instead of once per request. It comes in the call options of the
 // connection's fast-path hook calls, which send complete requests.
-const socketOptions = new WeakMap<Socket, CallOptions & { signal: AbortSignal }>();
-function closeOptions(socket: Socket): CallOptions & { signal: AbortSignal } {
+type ConnectionCallOptions = CallOptions & { signal: AbortSignal };
+const socketOptions = new WeakMap<Socket, ConnectionCallOptions>();
+function closeOptions(socket: Socket): ConnectionCallOptions {
   let opts = socketOptions.get(socket);
   if (!opts) {
     const ac = new AbortController();

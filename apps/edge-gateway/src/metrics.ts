@@ -66,21 +66,21 @@ export class BucketHistogram<T extends string> extends Gauge<T> {
 export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics?: boolean } = {}): EdgeMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry }); // standard names (process_*, nodejs_*)
-  const counts = new Map<string, { labels: { method: string; status: string }; n: number }>();
+  const counts: Array<{ labels: { method: string; status: string }; n: number }> = [];
   const requests = new Counter({
     name: 'edge_http_requests_total', help: 'Proxied requests by final status', labelNames: ['method', 'status'] as const, registers: [registry],
     collect() {
       this.reset();
-      for (const c of counts.values()) this.inc(c.labels, c.n);
+      for (const c of counts) this.inc(c.labels, c.n);
     },
   });
   const duration = new BucketHistogram({ name: 'edge_http_request_duration_seconds', help: 'Proxied request duration', labelNames: ['method', 'status'] as const, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] });
-  const hookCounts = new Map<string, { labels: { plugin: string; hook: string; outcome: string }; n: number }>();
+  const hookCounts: Array<{ labels: { plugin: string; hook: string; outcome: string }; n: number }> = [];
   const hookCalls = new Counter({
     name: 'edge_plugin_hook_calls_total', help: 'Plugin hook calls by outcome (ok, failed, timeout)', labelNames: ['plugin', 'hook', 'outcome'] as const, registers: [registry],
     collect() {
       this.reset();
-      for (const c of hookCounts.values()) this.inc(c.labels, c.n);
+      for (const c of hookCounts) this.inc(c.labels, c.n);
     },
   });
   const hookDuration = new BucketHistogram({ name: 'edge_plugin_hook_duration_seconds', help: 'Plugin hook call duration', labelNames: ['hook'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 1], registers: [registry] });
@@ -111,7 +111,7 @@ export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics
       if (!c) {
         const labels = { method, status: String(status) };
         const count = { labels, n: 0 };
-        counts.set(`${method} ${status}`, count);
+        counts.push(count);
         byStatus.set(status, c = { count, time: duration.series(labels) });
       }
       c.count.n++;
@@ -122,7 +122,7 @@ export function createEdgeMetrics(manager: PluginManager, opts: { defaultMetrics
       let c = byOutcome.get(outcome);
       if (!c) {
         const count = { labels: { plugin, hook, outcome }, n: 0 };
-        hookCounts.set(`${plugin}\n${hook}\n${outcome}`, count);
+        hookCounts.push(count);
         byOutcome.set(outcome, c = { count, time: inner(hookSeries, hook, () => hookDuration.series({ hook })) });
       }
       c.count.n++;

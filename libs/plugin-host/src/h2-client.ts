@@ -24,7 +24,6 @@ export function frame(message: Uint8Array): Buffer {
   return out;
 }
 
-
 export interface UnaryOptions {
   deadlineMs: number;
   signal?: AbortSignal | undefined;

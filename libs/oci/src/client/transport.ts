@@ -299,12 +299,14 @@ export class Transport {
       // Credentials never follow a redirect to another origin (blob storage, CDNs).
       if (authz !== undefined && sameOrigin) headers['authorization'] = authz;
       const init: HttpRequest = { method: spec.method, headers, redirect: 'manual', signal: deadline.signal };
+      // A fetch that takes files (a `GuardedFetch`) gets the file itself; any other the body.
       const f = this.o.fetch;
-      const file = 'acceptsFileBodies' in f ? spec.file?.() : undefined;
+      const files = 'acceptsFileBodies' in f ? f : undefined;
+      const file = files ? spec.file?.() : undefined;
       const body = file === undefined ? spec.body?.() : undefined;
       if (body !== undefined) { init.body = body; init.duplex = 'half'; }
       this.o.logger.debug('registry request', { method: spec.method, url: redactUrl(url), hop });
-      const res = file !== undefined && 'acceptsFileBodies' in f ? await f(url, { ...init, body: file }) : await f(url, init);
+      const res = files && file !== undefined ? await files(url, { ...init, body: file }) : await f(url, init);
       deadline.touch();
       const location = res.headers.get('location');
       if (canFollow && REDIRECT_STATUS.has(res.status) && location) {

@@ -83,7 +83,7 @@ export async function pullPlugin(o: PullPluginOptions): Promise<PulledPlugin> {
     const tag = o.reference.tag ?? 'latest';
     const rec = await o.cache.getRef(refName);
     const reuse = (o.pullPolicy ?? 'IfNotPresent') === 'IfNotPresent' && rec && Date.now() - Date.parse(rec.resolvedAt) < (o.refTtlMs ?? 24 * 3600_000);
-    if (rec && reuse) ({ subjectDigest, resolvedAt } = rec);
+    if (reuse) ({ subjectDigest, resolvedAt } = rec);
     else {
       if (rec) subjectDigest = (await o.client.headManifest(repository, tag, req))?.digest;
       else {
