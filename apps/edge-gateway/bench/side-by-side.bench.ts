@@ -6,7 +6,10 @@
 // separately, for what it calls (plugins, the auth service). Asserts nothing; prints a table and the issue's ratios.
 // Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_CONNECTIONS (8), BENCH_FRESH (default 1: a new Node process per round; 0: one long-lived process per target), BENCH_WARMUP (5 s per process: the hooked edge's JIT takes seconds to settle), BENCH_SAMPLES (1: print every sample), BENCH_ONLY (target names, ';'-separated; the
 // diagnostic target "edge, 10 hooks on another route, plugins SIGSTOPped" runs only when named there),
-// BENCH_CPU_PROF (a directory: the Node targets run with --cpu-prof and write their profiles there when stopped).
+// BENCH_CPU_PROF (a directory: the Node targets run with --cpu-prof and write their profiles there when stopped),
+// BENCH_NODE_ARGS (extra node options for the Node targets, space-separated), BENCH_AB_NODE_ARGS (';'-separated
+// variants of node options: every Node target runs again with each, interleaved, named "… [options]" — an A/B in one
+// run; bench/preload-*.mjs are preloads for it, see the README).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -31,7 +34,10 @@ const FRESH = process.env['BENCH_FRESH'] !== '0';
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 5);
 // BENCH_SAMPLES=1: every sample is printed as it is taken (which process, req/s, CPU per request), not only the medians.
 const SAMPLES = process.env['BENCH_SAMPLES'] === '1';
-const NODE_ARGS = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
+const words = (v: string | undefined): string[] => v?.split(' ').filter(Boolean) ?? [];
+const NODE_ARGS = [...(PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : []), ...words(process.env['BENCH_NODE_ARGS'])];
+const AB_VARIANTS = (process.env['BENCH_AB_NODE_ARGS'] ?? '').split(';').map(words).filter((a) => a.length > 0);
+const tagOf = (a: string[], n: string): string => `${n} [${a.join(' ')}]`;
 const API_KEY = 'bench-key-0123456789';
 const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
@@ -196,18 +202,18 @@ async function main(): Promise<void> {
   // A bare go-plugin process (handshake by hand) for the minimal proxies' gRPC calls.
   const plugin = await start(echoPlugin, [], { [DEFAULT_HANDSHAKE.magicCookieKey]: DEFAULT_HANDSHAKE.magicCookieValue, PLUGIN_PROTOCOL_VERSIONS: DEFAULT_HANDSHAKE.appProtocolVersions.join(',') }, /^\d+\|\d+\|(unix|tcp)\|/);
   const pluginAddress = plugin.line.split('|')[3]!;
-  const minimal = async (client?: string): Promise<{ url: string; pid: number }> => {
-    const p = await start(process.execPath, [...NODE_ARGS, join(minimalDir, 'minimal-proxy.js'), upstreamUrl, ...(client ? [client, pluginAddress] : [])], {}, /^http:/);
+  const minimal = async (client?: string, nodeArgs: string[] = []): Promise<{ url: string; pid: number }> => {
+    const p = await start(process.execPath, [...NODE_ARGS, ...nodeArgs, join(minimalDir, 'minimal-proxy.js'), upstreamUrl, ...(client ? [client, pluginAddress] : [])], {}, /^http:/);
     return { url: p.line, pid: p.child.pid! };
   };
 
   // The edges, each a real edge process (dist/main.js) with its plugins as children.
   const goHook = (i: number) => ({ id: `go-${i}`, name: `Go ${i}`, slug: `go-${i}`, command: `file://${echoPlugin}`, hookType: 'pre_auth', failMode: 'closed', order: i });
   const tsHook = { id: 'ts', name: 'TS', slug: 'ts', command: `file://${REPO}/examples/header-injector/plugin`, hookType: 'pre_auth', config: { 'x-team': 'bench' } };
-  const edge = async (name: string, config: object): Promise<{ url: string; pid: number }> => {
+  const edge = async (name: string, config: object, nodeArgs: string[] = []): Promise<{ url: string; pid: number }> => {
     const file = join(work, `${name}.json`);
     writeFileSync(file, JSON.stringify(config));
-    const p = await start(process.execPath, [...NODE_ARGS, 'apps/edge-gateway/dist/main.js'], {
+    const p = await start(process.execPath, [...NODE_ARGS, ...nodeArgs, 'apps/edge-gateway/dist/main.js'], {
       PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EDGE_CONFIG_FILE: file, EDGE_UPSTREAM_URL: upstreamUrl,
       PLUGIN_COMMAND_ALLOWLIST: `${goDir}/**,${REPO}/examples/**`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache'),
     }, /edge gateway listening/);
@@ -215,28 +221,36 @@ async function main(): Promise<void> {
   };
   const ten = Array.from({ length: 10 }, (_, i) => goHook(i));
 
-  const defs: Array<[string, () => Promise<Target>]> = [
+  type Def = [string, () => Promise<Target>];
+  const routed = (hooks: Array<{ id: string }>) => ({ plugins: hooks, routes: [{ id: 'llm', match: { llm: 'other' }, plugins: hooks.map((p) => p.id) }] });
+  // The Node targets, started with extra node options `a` (config file names and target names tagged with `tag`).
+  const nodeDefs = (a: string[], tag: string): Def[] => [
+    ['node minimal proxy', async () => ({ name: '', ...(await minimal(undefined, a)) })],
+    ['node minimal + raw-h2 gRPC', async () => ({ name: '', ...(await minimal('h2', a)), aux: plugin.child.pid! })],
+    ['node minimal + plugway-h2 gRPC', async () => ({ name: '', ...(await minimal('plugway-h2', a)), aux: plugin.child.pid! })],
+    ['node minimal + grpc-js gRPC', async () => ({ name: '', ...(await minimal('grpc-js', a)), aux: plugin.child.pid! })],
+    ['node minimal + connect-node gRPC', async () => ({ name: '', ...(await minimal('connect', a)), aux: plugin.child.pid! })],
+    ['edge, no plugins', async () => ({ name: '', ...(await edge(`none${tag}`, { plugins: [] }, a)) })],
+    ['edge, 10 hooks on another route', async () => ({ name: '', ...(await edge(`routed${tag}`, routed(ten), a)) })],
+    // A diagnostic, only when BENCH_ONLY names it: is the route-with-no-plugins cost the plugin processes' own activity?
+    ['edge, 10 hooks on another route, plugins SIGSTOPped', async () => ({ name: '', freeze: true, ...(await edge(`routed-stopped${tag}`, routed(ten), a)) })],
+    ['edge, 1 hook on another route (diag)', async () => ({ name: '', ...(await edge(`routed1${tag}`, routed([goHook(0)]), a)) })],
+    ['edge + 1 Go hook', async () => ({ name: '', ...(await edge(`go1${tag}`, { plugins: [goHook(0)] }, a)) })],
+    ['edge + 1 TS hook', async () => ({ name: '', ...(await edge(`ts1${tag}`, { plugins: [tsHook] }, a)) })],
+    ['edge + 10 Go hooks', async () => ({ name: '', ...(await edge(`go10${tag}`, { plugins: ten }, a)) })],
+  ];
+  const defs: Def[] = [
     ['nginx proxy', async () => ({ name: '', url: `http://127.0.0.1:${proxyPort}`, pid: ngx.pid!, tree: true })],
     ['nginx + auth_request (Go)', async () => ({ name: '', url: `http://127.0.0.1:${authPort}`, pid: ngx.pid!, tree: true, aux: auth.child.pid!, headers: [`x-api-key: ${API_KEY}`] })],
-    ['node minimal proxy', async () => ({ name: '', ...(await minimal()) })],
-    ['node minimal + raw-h2 gRPC', async () => ({ name: '', ...(await minimal('h2')), aux: plugin.child.pid! })],
-    ['node minimal + plugway-h2 gRPC', async () => ({ name: '', ...(await minimal('plugway-h2')), aux: plugin.child.pid! })],
-    ['node minimal + grpc-js gRPC', async () => ({ name: '', ...(await minimal('grpc-js')), aux: plugin.child.pid! })],
-    ['node minimal + connect-node gRPC', async () => ({ name: '', ...(await minimal('connect')), aux: plugin.child.pid! })],
-    ['edge, no plugins', async () => ({ name: '', ...(await edge('none', { plugins: [] })) })],
-    ['edge, 10 hooks on another route', async () => ({ name: '', ...(await edge('routed', { plugins: ten, routes: [{ id: 'llm', match: { llm: 'other' }, plugins: ten.map((p) => p.id) }] })) })],
-    // A diagnostic, only when BENCH_ONLY names it: is the route-with-no-plugins cost the plugin processes' own activity?
-    ['edge, 10 hooks on another route, plugins SIGSTOPped', async () => ({ name: '', freeze: true, ...(await edge('routed-stopped', { plugins: ten, routes: [{ id: 'llm', match: { llm: 'other' }, plugins: ten.map((p) => p.id) }] })) })],
-    ['edge, 1 hook on another route (diag)', async () => ({ name: '', ...(await edge('routed1', { plugins: [goHook(0)], routes: [{ id: 'llm', match: { llm: 'other' }, plugins: [goHook(0).id] }] })) })],
-    ['edge + 1 Go hook', async () => ({ name: '', ...(await edge('go1', { plugins: [goHook(0)] })) })],
-    ['edge + 1 TS hook', async () => ({ name: '', ...(await edge('ts1', { plugins: [tsHook] })) })],
-    ['edge + 10 Go hooks', async () => ({ name: '', ...(await edge('go10', { plugins: ten })) })],
+    ...nodeDefs([], ''),
+    // BENCH_AB_NODE_ARGS: every Node target again per variant of node options, interleaved with the rest.
+    ...AB_VARIANTS.flatMap((a, i) => nodeDefs(a, `-ab${i}`).map(([n, make]): Def => [tagOf(a, n), make])),
   ];
   const targets: Target[] = [];
-  const optIn = (name: string): boolean => name.endsWith('SIGSTOPped') || name.endsWith('(diag)');
+  const optIn = (name: string): boolean => name.includes('SIGSTOPped') || name.includes('(diag)');
   const restartable = (name: string): boolean => name.startsWith('node ') || name.startsWith('edge');
   for (const [name, make] of defs) {
-    if (ONLY ? ONLY.some((o) => name.includes(o)) : !optIn(name)) targets.push({ ...(await make()), name, ...(restartable(name) ? { restart: make } : {}) });
+    if (ONLY ? ONLY.some((o) => name.includes(o)) && (!optIn(name) || ONLY.some(optIn)) : !optIn(name)) targets.push({ ...(await make()), name, ...(restartable(name) ? { restart: make } : {}) });
   }
 
   for (const t of targets) wrk(t, WARMUP);   // warm-up (JIT, connection pools)
@@ -268,9 +282,20 @@ async function main(): Promise<void> {
   // Two views of each ratio: measured req/s, and the CPU view (1 / proxy CPU per request), which is what req/s
   // tends to on a dedicated core and moves far less when other work shares the machine.
   const by = (n: string) => rows.find((r) => r.target === n);
+  // A third view, "paired": the CPU ratio within each round (the two samples minutes apart at most), so drift of the
+  // machine's speed between rounds cancels out of it; printed as the geometric mean over rounds with its 95 %
+  // confidence interval (normal approximation on the logs), which says whether the rounds can resolve a goal at all.
+  const paired = (a: string, b: string): string => {
+    const sa = samples.get(a)!, sb = samples.get(b)!;
+    const logs = sa.map((s, i) => Math.log(sb[i]!.cpu / s.cpu));
+    const mean = logs.reduce((x, y) => x + y, 0) / logs.length;
+    if (logs.length < 2) return Math.exp(mean).toFixed(2);
+    const se = Math.sqrt(logs.reduce((x, y) => x + (y - mean) ** 2, 0) / (logs.length - 1) / logs.length);
+    return `${Math.exp(mean).toFixed(2)} (95 % CI ${Math.exp(mean - 1.96 * se).toFixed(2)}–${Math.exp(mean + 1.96 * se).toFixed(2)})`;
+  };
   const ratio = (label: string, a: string, b: string, goal: string): void => {
     const x = by(a), y = by(b);
-    if (x && y) console.log(`${label}: req/s ${(x.rps / y.rps).toFixed(2)}, CPU ${(y.cpu / x.cpu).toFixed(2)} (goal ${goal})`);
+    if (x && y) console.log(`${label}: req/s ${(x.rps / y.rps).toFixed(2)}, CPU ${(y.cpu / x.cpu).toFixed(2)}, paired CPU ${paired(a, b)} (goal ${goal})`);
   };
   ratio('edge no plugins / node minimal proxy', 'edge, no plugins', 'node minimal proxy', '≥ 0.9');
   ratio('edge no plugins / nginx proxy', 'edge, no plugins', 'nginx proxy', '≥ 0.35');
@@ -283,6 +308,12 @@ async function main(): Promise<void> {
   ratio('edge + 1 Go hook / node minimal + grpc-js gRPC', 'edge + 1 Go hook', 'node minimal + grpc-js gRPC', 'for reference');
   ratio('node minimal + raw-h2 / node minimal + connect-node (choice of hook client)', 'node minimal + raw-h2 gRPC', 'node minimal + connect-node gRPC', 'for reference');
   ratio('edge, route with no plugins / edge, no plugins configured', 'edge, 10 hooks on another route', 'edge, no plugins', '1.00 ± 0.05');
+  for (const a of AB_VARIANTS) {
+    const ab = (n: string): string => tagOf(a, n);
+    ratio(ab('edge, route with no plugins / edge, no plugins configured'), ab('edge, 10 hooks on another route'), ab('edge, no plugins'), '1.00 ± 0.05');
+    ratio(ab('edge + 1 Go hook / node minimal + raw-h2 gRPC (transport floor)'), ab('edge + 1 Go hook'), ab('node minimal + raw-h2 gRPC'), '≥ 0.9');
+    for (const r of rows) if (by(ab(r.target))) ratio(`A/B ${r.target}: as is / ${ab('')}`, r.target, ab(r.target), '> 1: faster as is');
+  }
 }
 
 try {

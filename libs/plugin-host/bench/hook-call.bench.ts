@@ -1,7 +1,6 @@
 // Hook-call latency and CPU per call through @plugway/plugin-host vs a bare call with the same node:http2 client
 // (H2UnaryClient), a bare grpc-js unary call and a bare @connectrpc/connect-node call (gRPC protocol) to the same plugin
-// executable, and
-// cold start (launch → handshake → healthy) vs a bare process start. Runs the SDK's header-injector example (compiled:
+// process (the one the host launched), and cold start (launch → handshake → healthy) vs a bare process start. Runs the SDK's header-injector example (compiled:
 // plugin-sdk's build is brought up to date first, so examples/run-plugin.sh starts examples/dist/, not tsx) and, when
 // tools/go-plugins/build.sh can build it, the Go go-plugin echo-plugin. Prints tables; asserts nothing. The host side
 // (this process: the host path and the bare clients alike) runs through tsx.
@@ -9,11 +8,10 @@
 // node:http2 calls (the same client and request for the Go and the TS plugin).
 // Knobs: BENCH_CALLS (default 2000, in interleaved blocks of 200 per client), BENCH_COLD (default 5), BENCH_CPU_CALLS
 // (default 10000), BENCH_ONLY_GO=1 (the Go plugin only).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { pluginpb } from '@plugway/proto';
@@ -38,22 +36,34 @@ const REQ = { method: 'GET', path: '/v1/chat', headers: { accept: 'application/j
 const pct = (xs: number[], p: number): number => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const ms = (x: number): string => `${x.toFixed(3)} ms`;
 
-// The bare baseline: our own minimal go-plugin handshake (cookie env, first stdout line) and a plain grpc-js client.
-async function startBare(path: string): Promise<{ child: ChildProcess; client: pluginpb.PluginServiceClient; h2: H2UnaryClient; connect: ReturnType<typeof connectPreAuth> }> {
-  const child = spawn(path, [], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AI_STUDIO_PLUGIN: 'v1', PLUGIN_PROTOCOL_VERSIONS: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (c) => reject(new Error(`plugin exited ${c} before its handshake`)));
-  });
-  const [, , network, address] = line.split('|');
-  const client = new pluginpb.PluginServiceClient(network === 'unix' ? `unix:${address}` : address!, grpc.credentials.createInsecure());
-  const h2 = new H2UnaryClient(network === 'unix' ? { kind: 'unix', path: address! } : { kind: 'tcp', host: address!.split(':')[0]!, port: Number(address!.split(':')[1]) });
-  return { child, client, h2, connect: connectPreAuth(REPO, address!) };
+// The bare clients call the very process the host launched (its listening unix socket, found through /proc: the
+// socket inodes among the process's descriptors, looked up in /proc/net/unix), so host and bare calls reach the same
+// plugin process: separately started Node processes differ in CPU per call, which a second process would add.
+function listeningSocket(pid: number): string {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try { const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`)); if (m) inodes.add(m[1]!); } catch { /* closed meanwhile */ }
+  }
+  // /proc/net/unix columns: Num RefCount Protocol Flags Type St Inode Path; flags 00010000 = __SO_ACCEPTCON (listening).
+  for (const line of readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 8 && f[3] === '00010000' && inodes.has(f[6]!)) return f[7]!;
+  }
+  throw new Error(`plugin process ${pid} has no listening unix socket`);
+}
+
+function joinBare(pid: number): { client: pluginpb.PluginServiceClient; h2: H2UnaryClient; connect: ReturnType<typeof connectPreAuth> } {
+  const address = listeningSocket(pid);
+  const client = new pluginpb.PluginServiceClient(`unix:${address}`, grpc.credentials.createInsecure());
+  const h2 = new H2UnaryClient({ kind: 'unix', path: address });
+  return { client, h2, connect: connectPreAuth(REPO, address) };
 }
 
 async function benchCalls(label: string, path: string): Promise<Record<string, Record<string, string>>> {
   const conn = await launchPlugin({ path, hostEnv: process.env, startupTimeoutMs: 60_000 });
-  const bare = await startBare(path);
+  const pid = conn.pid;
+  if (pid === undefined) throw new Error(`${label}: the launched plugin has no pid`);
+  const bare = joinBare(pid);
   const request = pluginpb.PluginRequest.fromPartial(REQ);
   const def = pluginpb.PluginServiceService.processPreAuth;
   // What the host does per call, minus the host: encode the partial request, call, decode.
@@ -91,16 +101,15 @@ async function benchCalls(label: string, path: string): Promise<Record<string, R
   }
   // Callee CPU per call: only bare node:http2 calls in this window, so the plugin's CPU is theirs.
   const calleeUs = async (inFlight: number): Promise<number> => {
-    const before = cpuUs(bare.child.pid!);
+    const before = cpuUs(pid);
     let left = CPU_CALLS;
     await Promise.all(Array.from({ length: inFlight }, async () => { while (left-- > 0) await h2Call(); }));
-    return (cpuUs(bare.child.pid!) - before) / CPU_CALLS;
+    return (cpuUs(pid) - before) / CPU_CALLS;
   };
   const calleeSeq = await calleeUs(1);
   const calleeConc = await calleeUs(8);
   bare.client.close();
   bare.h2.close();
-  bare.child.kill('SIGTERM');
   await conn.close();
   const rows: Record<string, Record<string, string>> = {};
   for (const [name] of clients) {
