@@ -39,7 +39,18 @@ function entryOf(dir) {
   return join(dir, 'dist', existsSync(join(dir, 'src', 'main.ts')) ? 'main.js' : 'index.js');
 }
 
-/** The projects (these and their @plugway/* dependencies) whose dist/ is missing or older than src/. */
+// What a project's build also writes outside its own dist/, from sources outside its src/ (the Nx target declares the
+// same as inputs and outputs): plugin-sdk's build compiles the example plugins to examples/dist/.
+const ALSO_BUILDS = { '@plugway/plugin-sdk': { src: 'examples', entry: 'examples/dist/header-injector/plugin.js' } };
+
+function staleOutside(name) {
+  const also = ALSO_BUILDS[name];
+  if (!also) return false;
+  const entry = join(root, also.entry);
+  return !existsSync(entry) || newestSource(join(root, also.src)) > statSync(entry).mtimeMs;
+}
+
+/** The projects (these and their @plugway/* dependencies) whose dist/ (or other build output) is missing or older than their sources. */
 export function staleProjects(names) {
   const dirs = workspaceDirs();
   const all = new Set();
@@ -47,7 +58,7 @@ export function staleProjects(names) {
   return [...all].filter((n) => {
     const dir = dirs.get(n);
     const entry = entryOf(dir);
-    if (!existsSync(entry)) return true;
+    if (!existsSync(entry) || staleOutside(n)) return true;
     const inputs = ['package.json', 'tsconfig.lib.json', 'tsconfig.app.json', 'build.mjs'].map((f) => join(dir, f)).filter(existsSync);
     const newest = Math.max(newestSource(join(dir, 'src')), ...inputs.map((f) => statSync(f).mtimeMs));
     return newest > statSync(entry).mtimeMs;
@@ -59,7 +70,7 @@ export function ensureBuilt(...names) {
   const stale = staleProjects(names);
   if (stale.length === 0) return;
   const what = names.join(', ');
-  process.stderr.write(`building ${what} (dist/ missing or older than src/ in ${stale.join(', ')}) …\n`);
+  process.stderr.write(`building ${what} (build output missing or older than the sources in ${stale.join(', ')}) …\n`);
   const nx = join(root, 'node_modules', '.bin', 'nx');
   const r = spawnSync(process.execPath, [nx, 'run-many', '-t', 'build', '-p', names.join(','), '--output-style=static'], {
     cwd: root, encoding: 'utf8', env: { ...process.env, NX_TUI: 'false' },
@@ -71,7 +82,9 @@ export function ensureBuilt(...names) {
   // Nx leaves outputs that already match its cache untouched; mark them fresh so the next start skips the build.
   const dirs = workspaceDirs();
   const now = new Date();
-  for (const n of stale) if (existsSync(entryOf(dirs.get(n)))) utimesSync(entryOf(dirs.get(n)), now, now);
+  for (const n of stale) {
+    for (const f of [entryOf(dirs.get(n)), ...(ALSO_BUILDS[n] ? [join(root, ALSO_BUILDS[n].entry)] : [])]) if (existsSync(f)) utimesSync(f, now, now);
+  }
 }
 
 // `node tools/ensure-built.mjs @plugway/edge-gateway`: the same check from a package.json script.
