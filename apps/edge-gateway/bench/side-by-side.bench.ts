@@ -4,7 +4,7 @@
 // another route, 1 Go go-plugin hook, 1 TypeScript SDK hook and 10 Go hooks. wrk drives each target with keep-alive
 // connections against the same nginx upstream; CPU per request is read from /proc for the proxy process and,
 // separately, for what it calls (plugins, the auth service). Asserts nothing; prints a table and the issue's ratios.
-// Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_CONNECTIONS (8), BENCH_FRESH (default 1: a new Node process per round; 0: one long-lived process per target), BENCH_WARMUP (5 s per process: the hooked edge's JIT takes seconds to settle), BENCH_SAMPLES (1: print every sample), BENCH_ONLY (target names, ';'-separated; the
+// Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_SLICES (1), BENCH_CONNECTIONS (8), BENCH_FRESH (default 1: a new Node process per round; 0: one long-lived process per target), BENCH_WARMUP (5 s per process: the hooked edge's JIT takes seconds to settle), BENCH_SAMPLES (1: print every sample), BENCH_ONLY (target names, ';'-separated; the
 // diagnostic target "edge, 10 hooks on another route, plugins SIGSTOPped" runs only when named there),
 // BENCH_CPU_PROF (a directory: the Node targets run with --cpu-prof and write their profiles there when stopped),
 // BENCH_NODE_ARGS (extra node options for the Node targets, space-separated), BENCH_AB_NODE_ARGS (';'-separated
@@ -34,6 +34,12 @@ const FRESH = process.env['BENCH_FRESH'] !== '0';
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 5);
 // BENCH_SAMPLES=1: every sample is printed as it is taken (which process, req/s, CPU per request), not only the medians.
 const SAMPLES = process.env['BENCH_SAMPLES'] === '1';
+// BENCH_SLICES=n: each round's sample of a target is taken in n slices of BENCH_SECONDS / n, the round's targets taking
+// turns slice by slice (all of them started and warmed first), so the two samples a paired ratio compares are seconds
+// apart instead of a restart and a warm-up per target: the machine's drift within a round cancels out of the ratio.
+const SLICES = Number(process.env['BENCH_SLICES'] ?? 1);
+// wrk takes whole seconds.
+if (!Number.isInteger(SLICES) || SLICES < 1 || !Number.isInteger(SECONDS / SLICES)) throw new Error(`BENCH_SLICES must divide BENCH_SECONDS (${SECONDS}) into whole seconds`);
 const words = (v: string | undefined): string[] => v?.split(' ').filter(Boolean) ?? [];
 const NODE_ARGS = [...(PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : []), ...words(process.env['BENCH_NODE_ARGS'])];
 const AB_VARIANTS = (process.env['BENCH_AB_NODE_ARGS'] ?? '').split(';').map(words).filter((a) => a.length > 0);
@@ -128,7 +134,7 @@ function cpu(pid: number): { self: number; sys: number; children: number } {
 /** `pid`'s own CPU is the proxy's (with `tree`, its descendants too: nginx's workers); `aux`'s tree is the callee's. */
 /** `freeze`: the target's child processes (its plugins) are stopped (SIGSTOP) while wrk runs, and continued after. */
 interface Target { name: string; url: string; pid: number; tree?: boolean; aux?: number; headers?: string[]; freeze?: boolean; restart?: () => Promise<Omit<Target, 'name'>> }
-interface Sample { rps: number; p50: number; p99: number; cpu: number; aux: number; sys: number }
+interface Sample { rps: number; p50: number; p99: number; cpu: number; aux: number; sys: number; requests: number }
 
 function wrk(t: Target, seconds: number): Sample {
   const frozen = t.freeze ? [...procStats()].filter(([, s]) => s.ppid === t.pid).map(([p]) => p) : [];
@@ -150,10 +156,18 @@ function wrk(t: Target, seconds: number): Sample {
   };
   const own = after.self - before.self + (t.tree ? after.children - before.children : 0);
   const aux = t.aux ? (auxAfter!.self + auxAfter!.children - auxBefore!.self - auxBefore!.children) : t.tree ? 0 : after.children - before.children;
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: lat('50'), p99: lat('99'), cpu: own / total, aux: aux / total, sys: (after.sys - before.sys) / total };
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: lat('50'), p99: lat('99'), cpu: own / total, aux: aux / total, sys: (after.sys - before.sys) / total, requests: total };
 }
 
 const median = (xs: number[]): number => { const s = xs.slice().sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+
+/** One sample from a target's slices of equal length: mean req/s, CPU per request over all their requests, median latencies. */
+function merge(parts: Sample[]): Sample {
+  if (parts.length === 1) return parts[0]!;
+  const requests = parts.reduce((a, p) => a + p.requests, 0);
+  const per = (f: (p: Sample) => number): number => parts.reduce((a, p) => a + f(p) * p.requests, 0) / requests;
+  return { rps: parts.reduce((a, p) => a + p.rps, 0) / parts.length, p50: median(parts.map((p) => p.p50)), p99: median(parts.map((p) => p.p99)), cpu: per((p) => p.cpu), aux: per((p) => p.aux), sys: per((p) => p.sys), requests };
+}
 
 async function main(): Promise<void> {
   need('wrk', 'wrk');
@@ -249,17 +263,25 @@ async function main(): Promise<void> {
   for (const t of targets) wrk(t, WARMUP);   // warm-up (JIT, connection pools)
   const samples = new Map<string, Sample[]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    // Interleaved: every target runs once per round, in a rotated order, so drifting background load hits all alike.
-    for (let i = 0; i < targets.length; i++) {
-      const k = (i + round) % targets.length;
+    // Interleaved: every target runs once per round (in slices: once per slice), in a rotated order, so drifting
+    // background load hits all alike.
+    const order = targets.map((_, i) => (i + round) % targets.length);
+    const parts = new Map<number, Sample[]>(order.map((k) => [k, []]));
+    for (let slice = 0; slice < SLICES; slice++) for (const k of order) parts.get(k)!.push(wrk(targets[k]!, SECONDS / SLICES));
+    for (const k of order) {
       const t = targets[k]!;
-      const sample = wrk(t, SECONDS);
+      const sample = merge(parts.get(k)!);
       samples.get(t.name)!.push(sample);
       if (SAMPLES) console.log(`round ${round + 1}, ${t.name} (pid ${t.pid}): ${Math.round(sample.rps)} req/s, ${sample.cpu.toFixed(1)} µs/req (${sample.sys.toFixed(1)} in the kernel)${sample.aux ? ` + ${sample.aux.toFixed(1)}` : ''}`);
-      if (FRESH && t.restart && round < ROUNDS - 1) {
+    }
+    // A fresh process per Node target for the next round, each warmed up before the round starts.
+    if (FRESH && round < ROUNDS - 1) {
+      for (const k of order) {
+        const t = targets[k]!;
+        if (!t.restart) continue;
         await stop(t.pid);
         targets[k] = { ...(await t.restart()), name: t.name, restart: t.restart };
-        wrk(targets[k]!, WARMUP);   // the new process's warm-up
+        wrk(targets[k]!, WARMUP);
       }
     }
   }
@@ -268,7 +290,7 @@ async function main(): Promise<void> {
     const s = samples.get(t.name)!;
     return { target: t.name, rps: median(s.map((x) => x.rps)), p50: median(s.map((x) => x.p50)), p99: median(s.map((x) => x.p99)), cpu: median(s.map((x) => x.cpu)), aux: median(s.map((x) => x.aux)) };
   });
-  console.log(`wrk -t1 -c${CONNECTIONS}, ${ROUNDS} interleaved rounds of ${SECONDS} s${FRESH ? ', a fresh process per Node target and round' : ''}, medians; node ${process.version}, ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`);
+  console.log(`wrk -t1 -c${CONNECTIONS}, ${ROUNDS} interleaved rounds of ${SECONDS} s${SLICES > 1 ? ` (${SLICES} slices, the targets taking turns)` : ''}${FRESH ? ', a fresh process per Node target and round' : ''}, medians; node ${process.version}, ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`);
   console.table(Object.fromEntries(rows.map((r) => [r.target, {
     'req/s': Math.round(r.rps), 'p50 ms': r.p50.toFixed(2), 'p99 ms': r.p99.toFixed(2), 'CPU µs/req': r.cpu.toFixed(1), '+ callee µs/req': r.aux ? r.aux.toFixed(1) : '',
   }])));
