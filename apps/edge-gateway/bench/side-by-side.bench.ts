@@ -44,6 +44,11 @@ const words = (v: string | undefined): string[] => v?.split(' ').filter(Boolean)
 const NODE_ARGS = [...(PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : []), ...words(process.env['BENCH_NODE_ARGS'])];
 const AB_VARIANTS = (process.env['BENCH_AB_NODE_ARGS'] ?? '').split(';').map(words).filter((a) => a.length > 0);
 const tagOf = (a: string[], n: string): string => `${n} [${a.join(' ')}]`;
+// BENCH_AB_EDGE=<directory of another checkout, built>: every edge target runs again from that checkout's build (its
+// apps/edge-gateway/dist and the libraries it resolves there), named "… [checkout]" — an A/B of two versions of the
+// code in one run (e.g. `git worktree add /tmp/base HEAD~1`, node_modules copied or installed there, `npx nx run
+// @plugway/edge-gateway:build` in it).
+const AB_EDGE = process.env['BENCH_AB_EDGE']?.replace(/\/$/, '');
 const API_KEY = 'bench-key-0123456789';
 const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
@@ -217,10 +222,10 @@ async function main(): Promise<void> {
   // The edges, each a real edge process (dist/main.js) with its plugins as children.
   const goHook = (i: number) => ({ id: `go-${i}`, name: `Go ${i}`, slug: `go-${i}`, command: `file://${echoPlugin}`, hookType: 'pre_auth', failMode: 'closed', order: i });
   const tsHook = { id: 'ts', name: 'TS', slug: 'ts', command: `file://${REPO}/examples/header-injector/plugin`, hookType: 'pre_auth', config: { 'x-team': 'bench' } };
-  const edge = async (name: string, config: object, nodeArgs: string[] = []): Promise<{ url: string; pid: number }> => {
+  const edge = async (name: string, config: object, nodeArgs: string[] = [], root = REPO): Promise<{ url: string; pid: number }> => {
     const file = join(work, `${name}.json`);
     writeFileSync(file, JSON.stringify(config));
-    const p = await start(process.execPath, [...NODE_ARGS, ...nodeArgs, 'apps/edge-gateway/dist/main.js'], {
+    const p = await start(process.execPath, [...NODE_ARGS, ...nodeArgs, join(root, 'apps/edge-gateway/dist/main.js')], {
       PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EDGE_CONFIG_FILE: file, EDGE_UPSTREAM_URL: upstreamUrl,
       PLUGIN_COMMAND_ALLOWLIST: `${goDir}/**,${REPO}/examples/**`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache'),
     }, /edge gateway listening/);
@@ -230,21 +235,22 @@ async function main(): Promise<void> {
 
   type Def = [string, () => Promise<Target>];
   const routed = (hooks: Array<{ id: string }>) => ({ plugins: hooks, routes: [{ id: 'llm', match: { llm: 'other' }, plugins: hooks.map((p) => p.id) }] });
-  // The Node targets, started with extra node options `a` (config file names and target names tagged with `tag`).
-  const nodeDefs = (a: string[], tag: string): Def[] => [
+  // The Node targets, started with extra node options `a` (config file names and target names tagged with `tag`), the
+  // edges from checkout `root`.
+  const nodeDefs = (a: string[], tag: string, root = REPO): Def[] => [
     ['node minimal proxy', async () => ({ name: '', ...(await minimal(undefined, a)) })],
     ['node minimal + raw-h2 gRPC', async () => ({ name: '', ...(await minimal('h2', a)), aux: plugin.child.pid! })],
     ['node minimal + plugway-h2 gRPC', async () => ({ name: '', ...(await minimal('plugway-h2', a)), aux: plugin.child.pid! })],
     ['node minimal + grpc-js gRPC', async () => ({ name: '', ...(await minimal('grpc-js', a)), aux: plugin.child.pid! })],
     ['node minimal + connect-node gRPC', async () => ({ name: '', ...(await minimal('connect', a)), aux: plugin.child.pid! })],
-    ['edge, no plugins', async () => ({ name: '', ...(await edge(`none${tag}`, { plugins: [] }, a)) })],
-    ['edge, 10 hooks on another route', async () => ({ name: '', ...(await edge(`routed${tag}`, routed(ten), a)) })],
+    ['edge, no plugins', async () => ({ name: '', ...(await edge(`none${tag}`, { plugins: [] }, a, root)) })],
+    ['edge, 10 hooks on another route', async () => ({ name: '', ...(await edge(`routed${tag}`, routed(ten), a, root)) })],
     // A diagnostic, only when BENCH_ONLY names it: is the route-with-no-plugins cost the plugin processes' own activity?
-    ['edge, 10 hooks on another route, plugins SIGSTOPped', async () => ({ name: '', freeze: true, ...(await edge(`routed-stopped${tag}`, routed(ten), a)) })],
-    ['edge, 1 hook on another route (diag)', async () => ({ name: '', ...(await edge(`routed1${tag}`, routed([goHook(0)]), a)) })],
-    ['edge + 1 Go hook', async () => ({ name: '', ...(await edge(`go1${tag}`, { plugins: [goHook(0)] }, a)) })],
-    ['edge + 1 TS hook', async () => ({ name: '', ...(await edge(`ts1${tag}`, { plugins: [tsHook] }, a)) })],
-    ['edge + 10 Go hooks', async () => ({ name: '', ...(await edge(`go10${tag}`, { plugins: ten }, a)) })],
+    ['edge, 10 hooks on another route, plugins SIGSTOPped', async () => ({ name: '', freeze: true, ...(await edge(`routed-stopped${tag}`, routed(ten), a, root)) })],
+    ['edge, 1 hook on another route (diag)', async () => ({ name: '', ...(await edge(`routed1${tag}`, routed([goHook(0)]), a, root)) })],
+    ['edge + 1 Go hook', async () => ({ name: '', ...(await edge(`go1${tag}`, { plugins: [goHook(0)] }, a, root)) })],
+    ['edge + 1 TS hook', async () => ({ name: '', ...(await edge(`ts1${tag}`, { plugins: [tsHook] }, a, root)) })],
+    ['edge + 10 Go hooks', async () => ({ name: '', ...(await edge(`go10${tag}`, { plugins: ten }, a, root)) })],
   ];
   const defs: Def[] = [
     ['nginx proxy', async () => ({ name: '', url: `http://127.0.0.1:${proxyPort}`, pid: ngx.pid!, tree: true })],
@@ -252,6 +258,8 @@ async function main(): Promise<void> {
     ...nodeDefs([], ''),
     // BENCH_AB_NODE_ARGS: every Node target again per variant of node options, interleaved with the rest.
     ...AB_VARIANTS.flatMap((a, i) => nodeDefs(a, `-ab${i}`).map(([n, make]): Def => [tagOf(a, n), make])),
+    // BENCH_AB_EDGE: the edge targets again from the other checkout.
+    ...(AB_EDGE ? nodeDefs([], '-abedge', AB_EDGE).filter(([n]) => n.startsWith('edge')).map(([n, make]): Def => [`${n} [${AB_EDGE}]`, make]) : []),
   ];
   const targets: Target[] = [];
   const optIn = (name: string): boolean => name.includes('SIGSTOPped') || name.includes('(diag)');
@@ -323,6 +331,10 @@ async function main(): Promise<void> {
   ratio('edge + 1 Go hook / node minimal + grpc-js gRPC', 'edge + 1 Go hook', 'node minimal + grpc-js gRPC', 'for reference');
   ratio('node minimal + raw-h2 / node minimal + connect-node (choice of hook client)', 'node minimal + raw-h2 gRPC', 'node minimal + connect-node gRPC', 'for reference');
   ratio('edge, route with no plugins / edge, no plugins configured', 'edge, 10 hooks on another route', 'edge, no plugins', '1.00 ± 0.05');
+  if (AB_EDGE) {
+    ratio(`[${AB_EDGE}] edge + 1 Go hook / node minimal + raw-h2 gRPC (transport floor)`, `edge + 1 Go hook [${AB_EDGE}]`, 'node minimal + raw-h2 gRPC', '≥ 0.9');
+    for (const r of rows) if (by(`${r.target} [${AB_EDGE}]`)) ratio(`A/B ${r.target}: this checkout / ${AB_EDGE}`, r.target, `${r.target} [${AB_EDGE}]`, '> 1: this checkout faster');
+  }
   for (const a of AB_VARIANTS) {
     const ab = (n: string): string => tagOf(a, n);
     ratio(ab('edge, route with no plugins / edge, no plugins configured'), ab('edge, 10 hooks on another route'), ab('edge, no plugins'), '1.00 ± 0.05');
