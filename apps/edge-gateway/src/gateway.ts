@@ -1,8 +1,9 @@
 // The reverse proxy: pre_auth → auth → post_auth → upstream → on_response (headers, body) → data_collection (async).
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { PassThrough, type Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import { NOOP_LOGGER, type Logger } from '@plugway/core';
 import type { CallOptions } from '@plugway/plugin-host';
 import type { PluginManager } from '@plugway/runtime';
@@ -13,6 +14,7 @@ import { credentialOf, forwardable, forwardableRaw, readBody, sendError, sendJso
 import type { EdgeMetrics } from './metrics.js';
 import { RouteTable, type RouteSpec } from './routes.js';
 import { applyContextUpdates, applyIdentity, newRequestContext, type UpstreamLlm } from './request-context.js';
+import { Upstream } from './upstream.js';
 
 export interface GatewayOptions {
   manager: PluginManager;
@@ -37,10 +39,15 @@ export interface GatewayOptions {
 /** Headers a client may not set and data-collection plugins never see. */
 const INTERNAL_HEADERS = new Set(['x-plugway-user-id', 'x-plugway-app-id']);
 const EMPTY = Buffer.alloc(0);
+/** Response headers as the upstream client parses them (lower-case names; a repeated header's values as a list). */
+type UpstreamHeaders = Readonly<Record<string, string | string[] | undefined>>;
 /** The context of a request no hook sees (never handed to a plugin, never changed). */
 const NO_CONTEXT: pluginpb.PluginContext = Object.freeze({ requestId: '', vendor: '', llmId: 0, llmSlug: '', appId: 0, userId: 0, metadata: {}, traceContext: {} });
-/** What the proxy sets itself on the upstream request (the client's values are replaced or extended). */
-const SET_BY_PROXY = new Set([...INTERNAL_HEADERS, 'host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id']);
+/**
+ * Client headers that do not go upstream as they are: what the proxy sets itself (the client's values are replaced or
+ * extended), and Expect, which this server answers (Node sends the 100 Continue) and the upstream client does not take.
+ */
+const NOT_FORWARDED = new Set([...INTERNAL_HEADERS, 'host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id', 'expect']);
 
 /** A response with its request's context, for the one `close` listener every response shares. */
 interface CtxResponse extends ServerResponse { [CTX]?: Ctx }
@@ -71,24 +78,19 @@ interface Ctx {
   responseBody?: Buffer;
   /** First bytes of a streamed request body, for data collection. */
   requestCapture?: Buffer;
-  /** The upstream exchange, cancelled when the client goes away first. */
-  upstreamRequest?: http.ClientRequest;
+  /** The streamed upstream exchange, aborted when the client goes away first (the read path aborts by `callOptions.signal`). */
+  upstream?: Dispatcher.DispatchController;
   clientGone?: boolean;
 }
 
 export class Gateway {
   readonly server: http.Server;
-  /** The upstream, with what every forwarded request needs worked out once. */
-  private upstream: { url: URL; lib: typeof http | typeof https; hostname: string; basePath: string } | undefined;
+  /** The upstream and its keep-alive connection pool. */
+  private upstream: Upstream | undefined;
   private readonly runner: HookRunner;
   private readonly logger: Logger;
   private readonly maxBody: number;
   private readonly capture: number;
-  // A dedicated keep-alive pool (not the process-wide globalAgent), most recently used socket first.
-  private readonly agents = {
-    http: new http.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' }),
-    https: new https.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: 'lifo' }),
-  };
   private llm: UpstreamLlm | undefined;
   /** `finished`, bound once: every request's context carries it to the shared `close` listener. */
   private readonly finish = (ctx: Ctx, status: number): void => this.finished(ctx, status);
@@ -105,10 +107,12 @@ export class Gateway {
     this.server.keepAliveTimeout = 5_000;
   }
 
+  /** Switches the upstream; the previous one's pool closes once its exchanges in flight are done. */
   setUpstream(url: string | undefined): void {
-    if (!url) { this.upstream = undefined; return; }
-    const u = new URL(url);
-    this.upstream = { url: u, lib: u.protocol === 'https:' ? https : http, hostname: u.hostname.replace(/^\[|\]$/g, ''), basePath: u.pathname.replace(/\/$/, '') };
+    if (url === this.upstream?.url.href) return;
+    const previous = this.upstream;
+    this.upstream = url ? new Upstream(url) : undefined;
+    void previous?.close();
   }
 
   /** Replaces the routes plugins attach to; the chains are rebuilt on the next request. */
@@ -133,8 +137,7 @@ export class Gateway {
     const t = setTimeout(() => this.server.closeAllConnections(), graceMs);
     await new Promise<void>((resolve) => { this.server.close(() => resolve()); this.server.closeIdleConnections(); });
     clearTimeout(t);
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    await this.upstream?.destroy();
   }
 
   // Synchronous up to the first hook call: a request that runs no request-side hook goes upstream without a promise.
@@ -300,72 +303,72 @@ export class Gateway {
 
   private forward(req: IncomingMessage, res: ServerResponse, ctx: Ctx): void {
     if (ctx.clientGone) return;
-    const { url: up, lib, hostname, basePath } = this.upstream!;
+    const up = this.upstream!;
     const from = req.socket.remoteAddress;
     let headers: Record<string, string> | string[];
     // Plugins replaced the headers or the body, or a read body goes on from memory: forward the map.
     if (ctx.chains.requestSide && (ctx.rewritten || ctx.body!.length > 0)) {
       const map = forwardable(ctx.headers!);
       const xff = map['x-forwarded-for'];
+      delete map['expect'];
       map['host'] = up.host;
       map['x-forwarded-for'] = xff && from ? `${xff}, ${from}` : (xff || from || '');
       map['x-forwarded-host'] = ctx.headers!['host'] ?? '';
       map['x-forwarded-proto'] = 'http';
       map['x-request-id'] = ctx.requestId;
-      if (ctx.body) { map['content-length'] = String(ctx.body.length); delete map['transfer-encoding']; }
+      if (ctx.body) map['content-length'] = String(ctx.body.length);
       headers = map;
     } else {
       // No plugin touched the request (and no body was read): the client's header lines go on as a flat list, without
       // building header maps; the identity an auth plugin returned is added.
       const xffIn = req.headers['x-forwarded-for'];
       const xff = Array.isArray(xffIn) ? xffIn.join(', ') : xffIn;
-      headers = forwardableRaw(req.rawHeaders, SET_BY_PROXY);
+      headers = forwardableRaw(req.rawHeaders, NOT_FORWARDED);
       headers.push('host', up.host, 'x-forwarded-for', xff && from ? `${xff}, ${from}` : (xff || from || ''), 'x-forwarded-host', req.headers.host ?? '',
         'x-forwarded-proto', 'http', 'x-request-id', ctx.requestId);
       const identity = ctx.headers;
       if (identity?.['x-plugway-user-id']) headers.push('x-plugway-user-id', identity['x-plugway-user-id']);
       if (identity?.['x-plugway-app-id']) headers.push('x-plugway-app-id', identity['x-plugway-app-id']);
     }
-    const upReq = lib.request({
-      agent: lib === https ? this.agents.https : this.agents.http, protocol: up.protocol, hostname, port: up.port || undefined,
-      method: ctx.method, path: basePath + ctx.path, headers,
-    });
-    // The client going away before its response was complete stops the upstream exchange too (the `close` listener).
-    ctx.upstreamRequest = upReq;
-    upReq.on('error', (e) => {
-      if (!ctx.clientGone) this.logger.warn('upstream request failed', { requestId: ctx.requestId, message: e.message });
-      sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the upstream did not answer' }));
-    });
-    upReq.on('response', (upRes) => {
-      const status = upRes.statusCode ?? 502;
-      if (ctx.chains.on_response.length === 0) {
-        // Streaming path, no plugin needs the response: the upstream's header lines go on as a flat list.
-        res.writeHead(status, forwardableRaw(upRes.rawHeaders));
-        return this.stream(upRes, res, ctx);
-      }
-      this.respond(upRes, res, ctx, status).catch((e: unknown) => { upRes.destroy(); sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: (e as Error).message })); });
-    });
-    if (ctx.body) upReq.end(ctx.body.length ? ctx.body : undefined);
-    else if (hasNoBody(req)) {
-      // Nothing to pipe: Node's server drains the ended request itself when the response finishes; a pipe would add its
-      // listeners and several process.nextTick turns per request for an empty stream.
-      upReq.end();
-    } else {
+    let body: Buffer | Readable | null;
+    if (ctx.body) body = ctx.body.length ? ctx.body : null;
+    // Nothing to stream: Node's server drains the ended request itself when the response finishes.
+    else if (hasNoBody(req)) body = null;
+    else {
+      body = req;
       if (ctx.chains.data_collection.length || ctx.chains.on_response.length) {
-        // Data collection and OnStreamComplete get the first `captureBytes` of the streamed body, copied on the way through.
+        // Data collection and OnStreamComplete get the first `captureBytes` of the streamed body, copied on the way
+        // through. The body goes upstream through a PassThrough, which holds it (with backpressure) until the upstream
+        // client reads: a listener on the request alone would start the flow before that.
         const captured: Buffer[] = [];
         let size = 0;
+        body = req.pipe(new PassThrough());
         req.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
         req.on('end', () => { ctx.requestCapture = Buffer.concat(captured); });
       }
-      req.pipe(upReq);
     }
+    const request = { method: ctx.method, path: ctx.path, headers, body };
+    // Streaming path, no plugin needs the response: the answer goes to the client as it arrives.
+    if (ctx.chains.on_response.length === 0) return up.dispatch(request, new ToClient(this, res, ctx, this.capture));
+    up.request(request, ctx.callOptions?.signal).then(
+      (r) => this.respond(r.body, r.headers, res, ctx, r.statusCode).catch((e: unknown) => {
+        r.body.destroy();
+        sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: (e as Error).message }));
+      }),
+      (e: unknown) => this.upstreamFailed(res, ctx, e),
+    );
+  }
+
+  /** The upstream exchange failed (no answer, or the answer broke off): a coded error, or the response cut when it had begun. */
+  upstreamFailed(res: ServerResponse, ctx: Ctx, e: unknown): void {
+    if (!ctx.clientGone) this.logger.warn('upstream request failed', { requestId: ctx.requestId, message: (e as Error)?.message });
+    sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the upstream did not answer' }));
   }
 
   /** The response through the on_response hooks (headers, then the body whole or, for event streams, chunk by chunk). */
-  private async respond(upRes: IncomingMessage, res: ServerResponse, ctx: Ctx, status: number): Promise<void> {
+  private async respond(upRes: Readable, upHeaders: UpstreamHeaders, res: ServerResponse, ctx: Ctx, status: number): Promise<void> {
     const chain = ctx.chains.on_response;
-    let headers = forwardable(toHeaderMap(upRes.headers));
+    let headers = forwardable(toHeaderMap(upHeaders));
     const context = ctx.context;
     for (const link of chain) {
       const r = await this.runner.call(link, 'onBeforeWriteHeaders', { headers, context }, ctx.callOptions?.signal);
@@ -376,11 +379,13 @@ export class Gateway {
     const bodiless = ctx.method === 'HEAD' || status === 204 || status === 304;
     if (bodiless) {
       const out = forwardable(headers);
-      res.writeHead(status, withRepeated(out, upRes.headers));
+      res.writeHead(status, withRepeated(out, upHeaders));
       ctx.responseHeaders = out;
-      return this.stream(upRes, res, ctx);
+      upRes.once('error', () => res.destroy());
+      upRes.pipe(res);
+      return;
     }
-    if (/^text\/event-stream\b/i.test(headers['content-type'] ?? '')) return this.respondStream(upRes, res, ctx, status, headers, chain);
+    if (/^text\/event-stream\b/i.test(headers['content-type'] ?? '')) return this.respondStream(upRes, upHeaders, res, ctx, status, headers, chain);
     const read = await readBody(upRes, this.maxBody);
     if (read === 'closed') return sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the upstream closed the response early' }));
     if (read === 'too-large') return sendError(res, new EdgeError({ code: 'EDGE_BODY_TOO_LARGE', message: `the upstream response is larger than ${this.maxBody} bytes` }), 502);
@@ -396,7 +401,7 @@ export class Gateway {
     }
     const out = forwardable(headers);
     delete out['content-length'];
-    res.writeHead(status, { ...withRepeated(out, upRes.headers), 'content-length': String(body.length) });
+    res.writeHead(status, { ...withRepeated(out, upHeaders), 'content-length': String(body.length) });
     res.end(body);
     ctx.responseHeaders = out;
     ctx.responseBody = body;
@@ -408,10 +413,10 @@ export class Gateway {
    * whole response (first `maxBodyBytes`) and the chunk count. Headers are already sent, so a fail-closed plugin
    * failing on a chunk cuts the stream.
    */
-  private async respondStream(upRes: IncomingMessage, res: ServerResponse, ctx: Ctx, status: number, headers: Record<string, string>, chain: readonly ChainLink[]): Promise<void> {
+  private async respondStream(upRes: Readable, upHeaders: UpstreamHeaders, res: ServerResponse, ctx: Ctx, status: number, headers: Record<string, string>, chain: readonly ChainLink[]): Promise<void> {
     const out = forwardable(headers);
     delete out['content-length'];
-    res.writeHead(status, withRepeated(out, upRes.headers));
+    res.writeHead(status, withRepeated(out, upHeaders));
     const sent: Buffer[] = [];
     let size = 0;
     let chunks = 0;
@@ -435,20 +440,6 @@ export class Gateway {
     };
     // The response is complete: the client closing its connection now must not cancel these calls (their deadline bounds them).
     for (const link of chain) await this.runner.call({ ...link, failMode: 'open' }, 'onStreamComplete', complete);
-  }
-
-  /** Pipes the upstream body to the client; data collection gets the first `captureBytes`, copied on the way through. */
-  private stream(upRes: IncomingMessage, res: ServerResponse, ctx: Ctx): void {
-    upRes.once('error', () => res.destroy());
-    if (ctx.chains.data_collection.length) {
-      // The capture is complete before the response finishes (the `finish` listener reads it).
-      const captured: Buffer[] = [];
-      let size = 0;
-      upRes.on('data', (c: Buffer) => { if (size < this.capture) { captured.push(c); size += c.length; } });
-      upRes.once('end', () => { ctx.responseBody = Buffer.concat(captured); });
-      ctx.responseHeaders ??= forwardable(toHeaderMap(upRes.headers));
-    }
-    upRes.pipe(res);
   }
 
   /** Metrics, and the data-collection hooks fired after the response (never awaited by the client). */
@@ -478,7 +469,7 @@ export class Gateway {
  * The plugin protocol carries headers as map<string,string>; repeated upstream headers (Set-Cookie) were joined for it.
  * Restores the original list for every header whose joined value no plugin changed.
  */
-function withRepeated(map: Record<string, string>, raw: IncomingMessage['headers']): Record<string, string | string[]> {
+function withRepeated(map: Record<string, string>, raw: UpstreamHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = { ...map };
   for (const [k, v] of Object.entries(map)) {
     const orig = raw[k];
@@ -493,6 +484,49 @@ function hasNoBody(req: IncomingMessage): boolean {
 }
 
 /**
+ * The streaming path's answer (no on_response hook): it goes to the client as it arrives, a full client socket pausing
+ * the upstream; data collection gets the headers and the first `capture` bytes of the body, copied on the way through.
+ */
+class ToClient implements Dispatcher.DispatchHandler {
+  private captured: Buffer[] | undefined;
+  private size = 0;
+
+  constructor(private readonly gateway: Gateway, private readonly res: ServerResponse, private readonly ctx: Ctx, private readonly capture: number) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.ctx.clientGone) return controller.abort(new Error('the client went away'));
+    this.ctx.upstream = controller;
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: UpstreamHeaders): void {
+    if (status < 200) return;   // 1xx informational answers are not relayed
+    this.res.writeHead(status, forwardable(headers));
+    if (this.ctx.chains.data_collection.length) {
+      this.captured = [];
+      this.ctx.responseHeaders ??= forwardable(toHeaderMap(headers));
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.captured && this.size < this.capture) { this.captured.push(chunk); this.size += chunk.length; }
+    if (!this.res.write(chunk)) {
+      controller.pause();
+      this.res.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    // The capture is complete before the response finishes (the `close` listener reads it).
+    if (this.captured) this.ctx.responseBody = Buffer.concat(this.captured);
+    this.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, e: Error): void {
+    this.gateway.upstreamFailed(this.res, this.ctx, e);
+  }
+}
+
+/**
  * The one `close` listener of every response: a finished one is counted (and handed to data collection), an unfinished
  * one (the client went away) cancels the upstream exchange. It finds its request through the response.
  */
@@ -500,7 +534,7 @@ function onResponseClose(this: CtxResponse): void {
   const ctx = this[CTX]!;
   if (this.writableFinished) return ctx.finish(ctx, this.statusCode);
   ctx.clientGone = true;
-  ctx.upstreamRequest?.destroy();
+  ctx.upstream?.abort(new Error('the client went away'));
 }
 
 // One AbortSignal per client connection, aborted when the socket closes. HTTP/1.1 answers one request at a time per

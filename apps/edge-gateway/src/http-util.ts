@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { EDGE_STATUS, type EdgeError } from './error.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) a proxy must not forward. */
@@ -17,11 +18,15 @@ export function toHeaderMap(h: IncomingHttpHeaders | OutgoingHttpHeaders, drop?:
   return out;
 }
 
-/** Drops hop-by-hop headers and those named in `Connection`. */
-export function forwardable(h: Record<string, string>): Record<string, string> {
-  const named = new Set((h['connection'] ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (!HOP_BY_HOP.has(k) && !named.has(k)) out[k] = v;
+/** Drops hop-by-hop headers and those named in `Connection` (names lower-case, as in header maps and parsed headers). */
+export function forwardable<V extends string | string[]>(h: Readonly<Record<string, V | undefined>>): Record<string, V> {
+  const connection: string | string[] | undefined = h['connection'];
+  const named = new Set((Array.isArray(connection) ? connection.join(',') : connection ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  const out: Record<string, V> = {};
+  for (const k in h) {
+    const v = h[k];
+    if (v !== undefined && !HOP_BY_HOP.has(k) && !named.has(k)) out[k] = v;
+  }
   return out;
 }
 
@@ -49,7 +54,7 @@ export function forwardableRaw(raw: readonly string[], drop?: ReadonlySet<string
 }
 
 /** Reads a body up to `limit` bytes: `too-large` when it is larger, `closed` when the peer went away before the end. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'closed'> {
+export function readBody(req: Readable, limit: number): Promise<Buffer | 'too-large' | 'closed'> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
