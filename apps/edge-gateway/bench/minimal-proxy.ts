@@ -2,12 +2,15 @@
 // ProcessPreAuth call per request to a go-plugin plugin, over raw node:http2 with gRPC framing, over plugway's own
 // node:http2 hook client (plugin-host's H2UnaryClient, the client the edge calls hooks with), with @grpc/grpc-js or
 // with @connectrpc/connect-node (gRPC protocol). Usage: minimal-proxy.ts <upstream-url> [h2|plugway-h2|grpc-js|connect
-// <plugin-address>] — prints its URL, then serves.
+// <plugin-address>] — prints its URL, then serves. `minimal-proxy.ts <upstream-url> undici` forwards through undici
+// (a keep-alive Pool and a dispatch handler, as the edge does) instead of node:http's client, without a call: the
+// reference for what the upstream client choice is worth.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import { Pool, type Dispatcher } from 'undici';
 import { encodeGrpcFrame, pluginpb } from '@plugway/proto';
 import { H2UnaryClient } from '../../../libs/plugin-host/src/h2-client.js';
 
@@ -69,7 +72,32 @@ if (client === 'h2') {
   call = (req) => preAuth(request(req));
 }
 
+// The undici variant: the client's header lines (Host replaced, hop-by-hop ones and Expect dropped), the answer written as it arrives.
+const pool = client === 'undici' ? new Pool(up.origin) : undefined;
+class ToClient implements Dispatcher.DispatchHandler {
+  constructor(private readonly res: http.ServerResponse) {}
+  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+    const { connection: _connection, 'keep-alive': _keepAlive, 'transfer-encoding': _te, ...rest } = headers;
+    this.res.writeHead(status, rest);
+  }
+  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.res.write(chunk)) { c.pause(); this.res.once('drain', () => c.resume()); }
+  }
+  onResponseEnd(): void { this.res.end(); }
+  onResponseError(): void { if (this.res.headersSent) this.res.destroy(); else this.res.writeHead(502).end(); }
+}
+
 const server = http.createServer((req, res) => {
+  if (pool) {
+    const headers: string[] = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const k = req.rawHeaders[i]!.toLowerCase();
+      if (k !== 'host' && k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding' && k !== 'expect') headers.push(k, req.rawHeaders[i + 1]!);
+    }
+    headers.push('host', up.host);
+    const bodiless = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+    return pool.dispatch({ method: req.method ?? 'GET', path: req.url ?? '/', headers, body: bodiless ? null : req }, new ToClient(res));
+  }
   const forward = (): void => {
     const upReq = http.request({ agent, hostname: up.hostname, port: up.port, method: req.method, path: req.url, headers: { ...req.headers, host: up.host } }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);

@@ -1,6 +1,7 @@
 // The edge next to its floors, in one run with interleaved rounds and medians (`npm run bench side-by-side`):
 // nginx (Debian) as a proxy and with auth_request to a small Go auth service, a minimal node:http proxy without and
-// with one gRPC call per request (raw node:http2 framing, plugway's node:http2 hook client, @grpc/grpc-js and @connectrpc/connect-node), and the edge with 0 hooks, 10 hooks on
+// with one gRPC call per request (raw node:http2 framing, plugway's node:http2 hook client, @grpc/grpc-js and @connectrpc/connect-node),
+// for reference the same minimal proxy forwarding through undici (the edge's upstream client), and the edge with 0 hooks, 10 hooks on
 // another route, 1 Go go-plugin hook, 1 TypeScript SDK hook and 10 Go hooks. wrk drives each target with keep-alive
 // connections against the same nginx upstream; CPU per request is read from /proc for the proxy process and,
 // separately, for what it calls (plugins, the auth service). Asserts nothing; prints a table and the issue's ratios.
@@ -239,6 +240,7 @@ async function main(): Promise<void> {
   // edges from checkout `root`.
   const nodeDefs = (a: string[], tag: string, root = REPO): Def[] => [
     ['node minimal proxy', async () => ({ name: '', ...(await minimal(undefined, a)) })],
+    ['node undici proxy (reference)', async () => ({ name: '', ...(await minimal('undici', a)) })],
     ['node minimal + raw-h2 gRPC', async () => ({ name: '', ...(await minimal('h2', a)), aux: plugin.child.pid! })],
     ['node minimal + plugway-h2 gRPC', async () => ({ name: '', ...(await minimal('plugway-h2', a)), aux: plugin.child.pid! })],
     ['node minimal + grpc-js gRPC', async () => ({ name: '', ...(await minimal('grpc-js', a)), aux: plugin.child.pid! })],
@@ -322,6 +324,7 @@ async function main(): Promise<void> {
   };
   ratio('edge no plugins / node minimal proxy', 'edge, no plugins', 'node minimal proxy', '≥ 0.9');
   ratio('edge no plugins / nginx proxy', 'edge, no plugins', 'nginx proxy', '≥ 0.35');
+  ratio('edge no plugins / node undici proxy', 'edge, no plugins', 'node undici proxy (reference)', 'for reference');
   ratio('edge + 1 Go hook / nginx + auth_request', 'edge + 1 Go hook', 'nginx + auth_request (Go)', '≥ 0.3');
   ratio('node + raw-h2 call (transport floor) / nginx + auth_request', 'node minimal + raw-h2 gRPC', 'nginx + auth_request (Go)', 'the floor');
   // The raw-h2 row is the transport floor; the plugway-h2 row makes the same call with the edge's own hook client
