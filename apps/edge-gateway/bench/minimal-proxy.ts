@@ -76,6 +76,7 @@ if (client === 'h2') {
 const pool = client === 'undici' ? new Pool(up.origin) : undefined;
 class ToClient implements Dispatcher.DispatchHandler {
   constructor(private readonly res: http.ServerResponse) {}
+  onRequestStart(): void {}
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
     const { connection: _connection, 'keep-alive': _keepAlive, 'transfer-encoding': _te, ...rest } = headers;
     this.res.writeHead(status, rest);

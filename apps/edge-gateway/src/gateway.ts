@@ -349,20 +349,14 @@ export class Gateway {
     }
     const request = { method: ctx.method, path: ctx.path, headers, body };
     // Streaming path, no plugin needs the response: the answer goes to the client as it arrives.
-    if (ctx.chains.on_response.length === 0) return up.dispatch(request, new ToClient(this, res, ctx, this.capture));
+    if (ctx.chains.on_response.length === 0) return up.dispatch(request, new ToClient(this.logger, res, ctx, this.capture));
     up.request(request, ctx.callOptions?.signal).then(
       (r) => this.respond(r.body, r.headers, res, ctx, r.statusCode).catch((e: unknown) => {
         r.body.destroy();
         sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: (e as Error).message }));
       }),
-      (e: unknown) => this.upstreamFailed(res, ctx, e),
+      (e: unknown) => upstreamFailed(this.logger, res, ctx, e),
     );
-  }
-
-  /** The upstream exchange failed (no answer, or the answer broke off): a coded error, or the response cut when it had begun. */
-  upstreamFailed(res: ServerResponse, ctx: Ctx, e: unknown): void {
-    if (!ctx.clientGone) this.logger.warn('upstream request failed', { requestId: ctx.requestId, message: (e as Error)?.message });
-    sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the upstream did not answer' }));
   }
 
   /** The response through the on_response hooks (headers, then the body whole or, for event streams, chunk by chunk). */
@@ -483,6 +477,12 @@ function hasNoBody(req: IncomingMessage): boolean {
   return req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
 }
 
+/** The upstream exchange failed (no answer, or the answer broke off): a coded error, or the response cut when it had begun. */
+function upstreamFailed(logger: Logger, res: ServerResponse, ctx: Ctx, e: unknown): void {
+  if (!ctx.clientGone) logger.warn('upstream request failed', { requestId: ctx.requestId, message: e instanceof Error ? e.message : String(e) });
+  sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the upstream did not answer' }));
+}
+
 /**
  * The streaming path's answer (no on_response hook): it goes to the client as it arrives, a full client socket pausing
  * the upstream; data collection gets the headers and the first `capture` bytes of the body, copied on the way through.
@@ -491,7 +491,7 @@ class ToClient implements Dispatcher.DispatchHandler {
   private captured: Buffer[] | undefined;
   private size = 0;
 
-  constructor(private readonly gateway: Gateway, private readonly res: ServerResponse, private readonly ctx: Ctx, private readonly capture: number) {}
+  constructor(private readonly logger: Logger, private readonly res: ServerResponse, private readonly ctx: Ctx, private readonly capture: number) {}
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     if (this.ctx.clientGone) return controller.abort(new Error('the client went away'));
@@ -522,7 +522,7 @@ class ToClient implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, e: Error): void {
-    this.gateway.upstreamFailed(this.res, this.ctx, e);
+    upstreamFailed(this.logger, this.res, this.ctx, e);
   }
 }
 
