@@ -239,10 +239,13 @@ describe('edge gateway configuration', { timeout: 120_000 }, () => {
     });
     const first = await send('GET', []);
     const second = await send('POST', ['chunk-1,', 'chunk-2']);
+    const third = await send('GET', []);
     agent.destroy();
     expect(first.json).toMatchObject({ method: 'GET', body: '' });
     expect(second.json).toMatchObject({ method: 'POST', body: 'chunk-1,chunk-2' });
     expect(second.socket).toBe(first.socket);
+    // The connection stays usable after a streamed body went upstream.
+    expect(third.socket).toBe(first.socket);
     // Expect: 100-continue is answered by the edge (Node's server) and not forwarded; the body follows.
     const continued = await new Promise<{ status: number; json: { body: string; headers: Record<string, string> } }>((resolve, reject) => {
       const u = new URL(app.url);
