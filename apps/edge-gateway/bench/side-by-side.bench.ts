@@ -5,7 +5,7 @@
 // another route, 1 Go go-plugin hook, 1 TypeScript SDK hook and 10 Go hooks. wrk drives each target with keep-alive
 // connections against the same nginx upstream; CPU per request is read from /proc for the proxy process and,
 // separately, for what it calls (plugins, the auth service). Asserts nothing; prints a table and the issue's ratios.
-// Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_SLICES (1), BENCH_CONNECTIONS (8), BENCH_FRESH (default 1: a new Node process per round; 0: one long-lived process per target), BENCH_WARMUP (5 s per process: the hooked edge's JIT takes seconds to settle), BENCH_SAMPLES (1: print every sample), BENCH_ONLY (target names, ';'-separated; the
+// Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_SLICES (4), BENCH_CONNECTIONS (8), BENCH_FRESH (default 1: a new Node process per round; 0: one long-lived process per target), BENCH_WARMUP (5 s per process: the hooked edge's JIT takes seconds to settle), BENCH_SAMPLES (1: print every sample), BENCH_ONLY (target names, ';'-separated; the
 // diagnostic target "edge, 10 hooks on another route, plugins SIGSTOPped" runs only when named there),
 // BENCH_CPU_PROF (a directory: the Node targets run with --cpu-prof and write their profiles there when stopped),
 // BENCH_NODE_ARGS (extra node options for the Node targets, space-separated), BENCH_AB_NODE_ARGS (';'-separated
@@ -35,10 +35,11 @@ const FRESH = process.env['BENCH_FRESH'] !== '0';
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 5);
 // BENCH_SAMPLES=1: every sample is printed as it is taken (which process, req/s, CPU per request), not only the medians.
 const SAMPLES = process.env['BENCH_SAMPLES'] === '1';
-// BENCH_SLICES=n: each round's sample of a target is taken in n slices of BENCH_SECONDS / n, the round's targets taking
-// turns slice by slice (all of them started and warmed first), so the two samples a paired ratio compares are seconds
-// apart instead of a restart and a warm-up per target: the machine's drift within a round cancels out of the ratio.
-const SLICES = Number(process.env['BENCH_SLICES'] ?? 1);
+// BENCH_SLICES=n (default 4): each round's sample of a target is taken in n slices of BENCH_SECONDS / n, the round's
+// targets taking turns slice by slice (all of them started and warmed first), so the two samples a paired ratio
+// compares are seconds apart instead of a restart and a warm-up per target: the machine's drift within a round cancels
+// out of the ratio. BENCH_SLICES=1 takes each sample in one piece, as the bench did before 2026-12-02.
+const SLICES = Number(process.env['BENCH_SLICES'] ?? 4);
 // wrk takes whole seconds.
 if (!Number.isInteger(SLICES) || SLICES < 1 || !Number.isInteger(SECONDS / SLICES)) throw new Error(`BENCH_SLICES must divide BENCH_SECONDS (${SECONDS}) into whole seconds`);
 const words = (v: string | undefined): string[] => v?.split(' ').filter(Boolean) ?? [];
