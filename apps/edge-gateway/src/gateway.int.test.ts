@@ -358,6 +358,36 @@ describe('per-route plugins', { timeout: 120_000 }, () => {
     expect(await team('/free/x')).toBe('llm');
   });
 
+  it('answers a coded 502 when the upstream breaks off while a streamed body goes up', async () => {
+    const broken = http.createServer((req) => { req.once('data', () => req.socket.destroy()); });
+    await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
+    try {
+      const app = await start([], { upstreamUrl: `http://127.0.0.1:${(broken.address() as AddressInfo).port}` });
+      const body = Buffer.alloc(2 * 1024 * 1024, 1);
+      const out = await new Promise<{ status: number; text: string; connection: string | undefined }>((resolve, reject) => {
+        const u = new URL(app.url);
+        const q = http.request({ host: u.hostname, port: u.port, method: 'POST', path: '/up', headers: { 'content-length': body.length }, agent: false }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => { text += c.toString(); });
+          // The rest of the body is not read: the edge closes the connection after its answer.
+          res.on('end', () => {
+            const done = (): void => resolve({ status: res.statusCode ?? 0, text, connection: res.headers.connection });
+            const socket = q.socket;
+            if (!socket || socket.destroyed) done();
+            else socket.once('close', done);
+          });
+        });
+        q.on('error', reject);
+        q.end(body);
+      });
+      expect(out).toMatchObject({ status: 502, connection: 'close' });
+      expect(JSON.parse(out.text)).toMatchObject({ error: { code: 'EDGE_UPSTREAM_UNAVAILABLE' } });
+    } finally {
+      broken.closeAllConnections();
+      await new Promise<void>((r) => broken.close(() => r()));
+    }
+  });
+
   it('cancels the upstream exchange when the client goes away (no hooks)', async () => {
     let upstreamClosed!: () => void;
     const closed = new Promise<void>((r) => { upstreamClosed = r; });

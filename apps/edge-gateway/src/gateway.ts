@@ -480,6 +480,9 @@ function hasNoBody(req: IncomingMessage): boolean {
 /** The upstream exchange failed (no answer, or the answer broke off): a coded error, or the response cut when it had begun. */
 function upstreamFailed(logger: Logger, res: ServerResponse, ctx: Ctx, e: unknown): void {
   if (!ctx.clientGone) logger.warn('upstream request failed', { requestId: ctx.requestId, message: e instanceof Error ? e.message : String(e) });
+  // A request body the upstream stopped reading is left unread: the connection closes after the answer instead of
+  // waiting for the rest of it.
+  if (!res.headersSent && !res.req.complete) res.setHeader('connection', 'close');
   sendError(res, new EdgeError({ code: 'EDGE_UPSTREAM_UNAVAILABLE', message: 'the upstream did not answer' }));
 }
 
