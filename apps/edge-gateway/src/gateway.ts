@@ -503,10 +503,11 @@ class ToClient implements Dispatcher.DispatchHandler {
 
   onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: UpstreamHeaders): void {
     if (status < 200) return;   // 1xx informational answers are not relayed
-    this.res.writeHead(status, forwardable(headers));
+    const out = forwardable(headers);
+    this.res.writeHead(status, out);
     if (this.ctx.chains.data_collection.length) {
       this.captured = [];
-      this.ctx.responseHeaders ??= forwardable(toHeaderMap(headers));
+      this.ctx.responseHeaders ??= toHeaderMap(out);
     }
   }
 
