@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
+import { z } from 'zod';
 import { DEFAULT_HANDSHAKE } from '@plugway/plugin-host';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
@@ -96,6 +97,18 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fas
   return child;
 }
 
+const healthSchema = z.object({ plugins: z.array(z.object({ state: z.string() })) });
+
+/** Waits until the edge at `url` runs `count` plugins, all of them running. */
+async function waitPlugins(url: string, count: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const health = healthSchema.safeParse(await fetch(`${url}/health`).then((r) => r.json(), () => undefined));
+    if (health.success && health.data.plugins.length === count && health.data.plugins.every((p) => p.state === 'running')) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not reach ${count} running plugins`);
+}
+
 async function waitHttp(url: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (await fetch(url).then((r) => r.ok, () => false)) return;
@@ -140,7 +153,8 @@ function cpu(pid: number): { self: number; sys: number; children: number } {
 
 /** `pid`'s own CPU is the proxy's (with `tree`, its descendants too: nginx's workers); `aux`'s tree is the callee's. */
 /** `freeze`: the target's child processes (its plugins) are stopped (SIGSTOP) while wrk runs, and continued after. */
-interface Target { name: string; url: string; pid: number; tree?: boolean; aux?: number; headers?: string[]; freeze?: boolean; restart?: () => Promise<Omit<Target, 'name'>> }
+/** `before`: run (awaited) before each of the target's wrk runs, its CPU not counted (the reloaded pair's config switch). */
+interface Target { name: string; url: string; pid: number; tree?: boolean; aux?: number; headers?: string[]; freeze?: boolean; before?: (t: Target) => Promise<void>; restart?: () => Promise<Omit<Target, 'name'>> }
 interface Sample { rps: number; p50: number; p99: number; cpu: number; aux: number; sys: number; requests: number }
 
 function wrk(t: Target, seconds: number): Sample {
@@ -236,6 +250,34 @@ async function main(): Promise<void> {
   const ten = Array.from({ length: 10 }, (_, i) => goHook(i));
 
   type Def = [string, () => Promise<Target>];
+  // The reloaded pair: one edge process per round whose config file is switched (POST /admin/reload, then the plugin
+  // set awaited on /health and 1 s of traffic not counted) between no plugins and 10 hooks on another route before each
+  // slice, so the route goal is also measured with the process held constant; the separate edges above compare two
+  // processes, whose CPU per request differs by more than the goal's 5 % (see the README).
+  const reloadedPair = (a: string[], tag: string, root: string): Def[] => {
+    const name = `reloaded${tag}`;
+    let proc: { url: string; pid: number } | undefined;
+    let config: 'none' | 'routed' = 'none';
+    const alive = (pid: number): boolean => children.some((c) => c.pid === pid && c.exitCode === null && c.signalCode === null);
+    const make = async (): Promise<{ url: string; pid: number }> => {
+      if (!proc || !alive(proc.pid)) { config = 'none'; proc = await edge(name, { plugins: [] }, a, root); }
+      return proc;
+    };
+    const switchTo = (want: 'none' | 'routed') => async (t: Target): Promise<void> => {
+      if (config === want) return;
+      writeFileSync(join(work, `${name}.json`), JSON.stringify(want === 'none' ? { plugins: [] } : routed(ten)));
+      config = want;
+      const r = await fetch(`${t.url}/admin/reload`, { method: 'POST' });
+      if (!r.ok) throw new Error(`${t.name}: reload answered ${r.status}: ${await r.text()}`);
+      await r.arrayBuffer();
+      await waitPlugins(t.url, want === 'none' ? 0 : ten.length);
+      wrk(t, 1);
+    };
+    return [
+      ['edge reloaded, no plugins', async () => ({ name: '', ...(await make()), before: switchTo('none') })],
+      ['edge reloaded, 10 hooks on another route', async () => ({ name: '', ...(await make()), before: switchTo('routed') })],
+    ];
+  };
   const routed = (hooks: Array<{ id: string }>) => ({ plugins: hooks, routes: [{ id: 'llm', match: { llm: 'other' }, plugins: hooks.map((p) => p.id) }] });
   // The Node targets, started with extra node options `a` (config file names and target names tagged with `tag`), the
   // edges from checkout `root`.
@@ -251,6 +293,7 @@ async function main(): Promise<void> {
     // A diagnostic, only when BENCH_ONLY names it: is the route-with-no-plugins cost the plugin processes' own activity?
     ['edge, 10 hooks on another route, plugins SIGSTOPped', async () => ({ name: '', freeze: true, ...(await edge(`routed-stopped${tag}`, routed(ten), a, root)) })],
     ['edge, 1 hook on another route (diag)', async () => ({ name: '', ...(await edge(`routed1${tag}`, routed([goHook(0)]), a, root)) })],
+    ...reloadedPair(a, tag, root),
     ['edge + 1 Go hook', async () => ({ name: '', ...(await edge(`go1${tag}`, { plugins: [goHook(0)] }, a, root)) })],
     ['edge + 1 TS hook', async () => ({ name: '', ...(await edge(`ts1${tag}`, { plugins: [tsHook] }, a, root)) })],
     ['edge + 10 Go hooks', async () => ({ name: '', ...(await edge(`go10${tag}`, { plugins: ten }, a, root)) })],
@@ -271,14 +314,15 @@ async function main(): Promise<void> {
     if (ONLY ? ONLY.some((o) => name.includes(o)) && (!optIn(name) || ONLY.some(optIn)) : !optIn(name)) targets.push({ ...(await make()), name, ...(restartable(name) ? { restart: make } : {}) });
   }
 
-  for (const t of targets) wrk(t, WARMUP);   // warm-up (JIT, connection pools)
+  const run = async (t: Target, seconds: number): Promise<Sample> => { await t.before?.(t); return wrk(t, seconds); };
+  for (const t of targets) await run(t, WARMUP);   // warm-up (JIT, connection pools)
   const samples = new Map<string, Sample[]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     // Interleaved: every target runs once per round (in slices: once per slice), in a rotated order, so drifting
     // background load hits all alike.
     const order = targets.map((_, i) => (i + round) % targets.length);
     const parts = new Map<number, Sample[]>(order.map((k) => [k, []]));
-    for (let slice = 0; slice < SLICES; slice++) for (const k of order) parts.get(k)!.push(wrk(targets[k]!, SECONDS / SLICES));
+    for (let slice = 0; slice < SLICES; slice++) for (const k of order) parts.get(k)!.push(await run(targets[k]!, SECONDS / SLICES));
     for (const k of order) {
       const t = targets[k]!;
       const sample = merge(parts.get(k)!);
@@ -292,7 +336,7 @@ async function main(): Promise<void> {
         if (!t.restart) continue;
         await stop(t.pid);
         targets[k] = { ...(await t.restart()), name: t.name, restart: t.restart };
-        wrk(targets[k]!, WARMUP);
+        await run(targets[k]!, WARMUP);
       }
     }
   }
@@ -335,6 +379,7 @@ async function main(): Promise<void> {
   ratio('edge + 1 Go hook / node minimal + grpc-js gRPC', 'edge + 1 Go hook', 'node minimal + grpc-js gRPC', 'for reference');
   ratio('node minimal + raw-h2 / node minimal + connect-node (choice of hook client)', 'node minimal + raw-h2 gRPC', 'node minimal + connect-node gRPC', 'for reference');
   ratio('edge, route with no plugins / edge, no plugins configured', 'edge, 10 hooks on another route', 'edge, no plugins', '1.00 ± 0.05');
+  ratio('the same, one edge process reloaded between the two', 'edge reloaded, 10 hooks on another route', 'edge reloaded, no plugins', '1.00 ± 0.05');
   if (AB_EDGE) {
     ratio(`[${AB_EDGE}] edge + 1 Go hook / node minimal + raw-h2 gRPC (transport floor)`, `edge + 1 Go hook [${AB_EDGE}]`, 'node minimal + raw-h2 gRPC', '≥ 0.9');
     for (const r of rows) if (by(`${r.target} [${AB_EDGE}]`)) ratio(`A/B ${r.target}: this checkout / ${AB_EDGE}`, r.target, `${r.target} [${AB_EDGE}]`, '> 1: this checkout faster');
