@@ -2,7 +2,8 @@
 // nginx (Debian) as a proxy and with auth_request to a small Go auth service, a minimal node:http proxy without and
 // with one gRPC call per request (raw node:http2 framing, plugway's node:http2 hook client, @grpc/grpc-js and @connectrpc/connect-node),
 // for reference the same minimal proxy forwarding through undici (the edge's upstream client), and the edge with 0 hooks, 10 hooks on
-// another route, 1 Go go-plugin hook, 1 TypeScript SDK hook and 10 Go hooks. wrk drives each target with keep-alive
+// another route, 1 Go go-plugin hook, 1 TypeScript SDK hook and 10 Go hooks, and one more edge process switched by
+// reloads between no plugins and 10 hooks on another route (the route goal with the process held constant). wrk drives each target with keep-alive
 // connections against the same nginx upstream; CPU per request is read from /proc for the proxy process and,
 // separately, for what it calls (plugins, the auth service). Asserts nothing; prints a table and the issue's ratios.
 // Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_SLICES (4), BENCH_CONNECTIONS (8), BENCH_FRESH (default 1: a new Node process per round; 0: one long-lived process per target), BENCH_WARMUP (5 s per process: the hooked edge's JIT takes seconds to settle), BENCH_SAMPLES (1: print every sample), BENCH_ONLY (target names, ';'-separated; the
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
+import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { DEFAULT_HANDSHAKE } from '@plugway/plugin-host';
 
@@ -97,12 +99,15 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fas
   return child;
 }
 
+// A control request on a connection of its own: wrk runs block this process's event loop for seconds, so a pooled
+// keep-alive connection may have been closed by the edge before this process noticed.
+const control = (method: 'GET' | 'POST', url: string): Promise<Dispatcher.ResponseData> => request(url, { method, reset: true });
 const healthSchema = z.object({ plugins: z.array(z.object({ state: z.string() })) });
 
 /** Waits until the edge at `url` runs `count` plugins, all of them running. */
 async function waitPlugins(url: string, count: number): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    const health = healthSchema.safeParse(await fetch(`${url}/health`).then((r) => r.json(), () => undefined));
+    const health = healthSchema.safeParse(await control('GET', `${url}/health`).then((r) => r.body.json(), () => undefined));
     if (health.success && health.data.plugins.length === count && health.data.plugins.every((p) => p.state === 'running')) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -267,9 +272,9 @@ async function main(): Promise<void> {
       if (config === want) return;
       writeFileSync(join(work, `${name}.json`), JSON.stringify(want === 'none' ? { plugins: [] } : routed(ten)));
       config = want;
-      const r = await fetch(`${t.url}/admin/reload`, { method: 'POST' });
-      if (!r.ok) throw new Error(`${t.name}: reload answered ${r.status}: ${await r.text()}`);
-      await r.arrayBuffer();
+      const r = await control('POST', `${t.url}/admin/reload`);
+      if (r.statusCode !== 200) throw new Error(`${t.name}: reload answered ${r.statusCode}: ${await r.body.text()}`);
+      await r.body.dump();
       await waitPlugins(t.url, want === 'none' ? 0 : ten.length);
       wrk(t, 1);
     };
