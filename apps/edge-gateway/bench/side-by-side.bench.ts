@@ -104,23 +104,22 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fas
 const control = (method: 'GET' | 'POST', url: string): Promise<Dispatcher.ResponseData> => request(url, { method, reset: true });
 const healthSchema = z.object({ plugins: z.array(z.object({ state: z.string() })) });
 
-/** Waits until the edge at `url` runs `count` plugins, all of them running. */
-async function waitPlugins(url: string, count: number): Promise<void> {
+/** Polls `check` every 100 ms for up to 30 s; throws `failure` when it never holds. */
+async function until(check: () => Promise<boolean>, failure: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    const health = healthSchema.safeParse(await control('GET', `${url}/health`).then((r) => r.body.json(), () => undefined));
-    if (health.success && health.data.plugins.length === count && health.data.plugins.every((p) => p.state === 'running')) return;
+    if (await check()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url} did not reach ${count} running plugins`);
+  throw new Error(failure);
 }
 
-async function waitHttp(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never answered`);
-}
+/** Waits until the edge at `url` runs `count` plugins, all of them running. */
+const waitPlugins = (url: string, count: number): Promise<void> => until(async () => {
+  const health = healthSchema.safeParse(await control('GET', `${url}/health`).then((r) => r.body.json(), () => undefined));
+  return health.success && health.data.plugins.length === count && health.data.plugins.every((p) => p.state === 'running');
+}, `${url} did not reach ${count} running plugins`);
+
+const waitHttp = (url: string): Promise<void> => until(() => fetch(url).then((r) => r.ok, () => false), `${url} never answered`);
 
 /** Stops a started process (SIGTERM: an edge stops its plugins), SIGKILL after 5 s. */
 async function stop(pid: number): Promise<void> {
