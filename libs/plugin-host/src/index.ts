@@ -1,6 +1,7 @@
 // This is the public API of @plugway/plugin-host; adding an export is a semver decision.
 export { launchPlugin } from './launch.js';
 export type { LaunchOptions } from './launch.js';
+export type { SpawnVia } from './spawner.js';
 export { connectRemote } from './remote.js';
 export type { RemoteOptions, RemoteTlsOptions } from './remote.js';
 export { PluginSupervisor, DEFAULT_RESTART_POLICY } from './supervisor.js';

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -11,6 +10,7 @@ import { GrpcConnection, type PluginConnection } from './connection.js';
 import { forwardPluginLog } from './plugin-log.js';
 import { readStdio, runBroker } from './go-plugin-services.js';
 import { track, untrack } from './reaper.js';
+import { spawnPluginProcess, type PluginProcess, type SpawnVia } from './spawner.js';
 import { prepareSandboxedSpawn, type AppliedSandbox, type SandboxPlan } from './sandbox.js';
 
 export interface LaunchOptions {
@@ -33,6 +33,11 @@ export interface LaunchOptions {
   sandbox?: SandboxPlan;
   /** Told what the sandboxed process got, before the handshake is read. */
   onSandbox?: (applied: AppliedSandbox) => void;
+  /**
+   * How the plugin process is started (default `'helper'`): through one helper process per host, so the host forks once
+   * however many plugins it runs; `'direct'` forks from the host (e.g. where `process.execPath` is not a plain Node).
+   */
+  spawnVia?: SpawnVia;
 }
 
 /** What the host keeps of a plugin's stderr for a start-up error: the last lines, at most this many bytes. */
@@ -56,9 +61,9 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
   const run = opts.sandbox
     ? await prepareSandboxedSpawn(id, opts.path, opts.args ?? [], env, opts.sandbox)
     : { command: opts.path, args: opts.args ?? [], env, cwd: opts.cwd, cleanup: async () => undefined };
-  let child: ChildProcess;
+  let child: PluginProcess;
   try {
-    child = spawn(run.command, run.args, { env: run.env, cwd: run.cwd, stdio: ['ignore', 'pipe', 'pipe'], ...('uid' in run ? { uid: run.uid, gid: run.gid } : {}) });
+    child = spawnPluginProcess({ command: run.command, args: run.args, env: run.env, cwd: run.cwd, ...('uid' in run ? { uid: run.uid, gid: run.gid } : {}) }, opts.spawnVia);
   } catch (cause) {
     await run.cleanup();
     throw spawnFailed(opts.path, cause as Error);
@@ -67,7 +72,7 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
   child.once('exit', () => void run.cleanup()).once('error', () => void run.cleanup());
   if ('applied' in run) opts.onSandbox?.(run.applied);
   const stderrTail = new StderrTail(STDERR_KEEP_BYTES);
-  createInterface({ input: child.stderr! }).on('line', (line) => {
+  createInterface({ input: child.stderr }).on('line', (line) => {
     stderrTail.push(line);
     forwardPluginLog(logger, 'stderr', line);
   });
@@ -132,9 +137,9 @@ function cookieSent(env: Record<string, string>, handshake: HandshakeConfig): st
   return sent.join(' and ');
 }
 
-function readHandshake(child: ChildProcess, handshake: HandshakeConfig, cookie: string, timeoutMs: number, stderrTail: StderrTail, path: string, logger: Logger): Promise<HandshakeLine> {
+function readHandshake(child: PluginProcess, handshake: HandshakeConfig, cookie: string, timeoutMs: number, stderrTail: StderrTail, path: string, logger: Logger): Promise<HandshakeLine> {
   return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
+    const rl = createInterface({ input: child.stdout });
     let done = false;
     const finish = (err: Error | undefined, value?: HandshakeLine): void => {
       if (done) return;
@@ -174,11 +179,11 @@ function readHandshake(child: ChildProcess, handshake: HandshakeConfig, cookie: 
   });
 }
 
-function exited(child: ChildProcess): boolean {
+function exited(child: PluginProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
+function waitExit(child: PluginProcess, ms: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
     const t = setTimeout(() => { child.off('exit', on); resolve(false); }, ms);
@@ -187,7 +192,7 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-async function killHard(child: ChildProcess): Promise<void> {
+async function killHard(child: PluginProcess): Promise<void> {
   if (!exited(child)) child.kill('SIGKILL');
   await waitExit(child, 5000);
   untrack(child);
@@ -199,7 +204,7 @@ class ProcessConnection extends GrpcConnection implements PluginConnection {
   private expectedExit = false;
   private readonly stopServices: Array<() => void> = [];
 
-  constructor(private readonly child: ChildProcess, opts: ConstructorParameters<typeof GrpcConnection>[0], private readonly shutdownTimeoutMs: number, private readonly logger: Logger) {
+  constructor(private readonly child: PluginProcess, opts: ConstructorParameters<typeof GrpcConnection>[0], private readonly shutdownTimeoutMs: number, private readonly logger: Logger) {
     super(opts);
     child.once('exit', (code, signal) => {
       untrack(child);

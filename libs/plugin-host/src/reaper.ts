@@ -1,10 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
 
 // Every live plugin child, so none outlives the host process (no orphans when the host exits).
-const live = new Set<ChildProcess>();
+interface Killable { kill(signal: NodeJS.Signals): boolean }
+const live = new Set<Killable>();
 let hooked = false;
 
-export function track(child: ChildProcess): void {
+export function track(child: Killable): void {
   live.add(child);
   if (!hooked) {
     hooked = true;
@@ -12,7 +12,7 @@ export function track(child: ChildProcess): void {
   }
 }
 
-export function untrack(child: ChildProcess): void {
+export function untrack(child: Killable): void {
   live.delete(child);
 }
 
