@@ -49,6 +49,7 @@ let helper: SpawnHelper | undefined;
  * Self-contained: it is sent as source, so it may use only its parameters.
  */
 function helperMain(cp: typeof ChildProcessModule, proc: NodeJS.Process): void {
+  proc.title = 'plugway-plugin-helper'; // what ps shows instead of this source
   const children = new Map<number, ChildProcessModule.ChildProcess>();
   const send = (m: object): void => { if (proc.connected && proc.send) proc.send(m); };
   proc.on('message', (m: { op: string; id: number; command: string; args: string[]; env: Record<string, string>; cwd?: string; uid?: number; gid?: number; signal?: NodeJS.Signals }) => {
