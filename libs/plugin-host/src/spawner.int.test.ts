@@ -1,16 +1,13 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnPluginProcess, type PluginProcess, type SpawnRequest } from './spawner.js';
+import { alive, ppid } from './__fixtures__/processes.js';
 
 const SH = '/bin/sh';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const SPAWNER = fileURLToPath(new URL('./spawner.ts', import.meta.url));
 
-const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
-/** The parent pid of a process, from /proc/<pid>/stat (the field after the parenthesised command name). */
-const ppid = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
 
 const started: PluginProcess[] = [];
 afterEach(() => {

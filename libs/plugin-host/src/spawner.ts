@@ -119,6 +119,8 @@ class SpawnHelper {
   private readonly live = new Map<number, HelperChild>();
 
   spawn(req: SpawnRequest): PluginProcess {
+    // A helper whose channel closed is going away (its 'exit' may not have arrived yet): its plugins are orphans.
+    if (this.proc && !this.proc.connected) this.retire(this.proc);
     const proc = this.proc ?? this.start();
     const id = this.nextId++;
     const child = new HelperChild((signal) => this.kill(id, signal));
@@ -141,18 +143,22 @@ class SpawnHelper {
       if (e.ev === 'close' || e.ev === 'error') { this.live.delete(e.id); this.hold(); }
       child.deliver(e);
     });
-    const gone = (err?: Error): void => {
-      if (this.proc !== proc) return;
-      this.proc = undefined;
-      // The helper died (killed from outside): its children are orphans now; the host knows their pids and kills them.
-      for (const [id, child] of this.live) {
-        this.live.delete(id);
-        child.orphaned(err);
-      }
-    };
-    proc.once('exit', () => gone());
-    proc.once('error', (err) => gone(err));
+    proc.once('exit', () => this.retire(proc));
+    // 'error': the helper could not be started, or a message could not be sent to it (it is going away). `on`, not
+    // `once`: each failed send emits one.
+    proc.on('error', (err) => this.retire(proc, err));
     return proc;
+  }
+
+  /** The helper died (killed from outside): its plugins are orphans now; the host knows their pids and kills them. */
+  private retire(proc: ChildProcess, err?: Error): void {
+    if (this.proc !== proc) return;
+    this.proc = undefined;
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    for (const [id, child] of this.live) {
+      this.live.delete(id);
+      child.orphaned(err);
+    }
   }
 
   private kill(id: number, signal: NodeJS.Signals): void {
