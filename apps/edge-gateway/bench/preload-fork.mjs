@@ -1,8 +1,15 @@
 // A preload for the side-by-side bench's A/B knob, not shipped: the process starts n children (`?n`, default 10) that
 // exit at once (`/bin/true`, stdio piped as a plugin's is) and then runs unchanged — does having forked children, and
-// nothing else of a plugin, change what a request costs? E.g.:
+// nothing else of a plugin, change what a request costs? `?n,helper` starts them through plugin-host's plugin helper
+// instead (this process forks once; the helper forks the n children). E.g.:
 //   BENCH_ONLY='edge, no plugins' BENCH_AB_NODE_ARGS='--import=./apps/edge-gateway/bench/preload-fork.mjs?1;--import=./apps/edge-gateway/bench/preload-fork.mjs?10' npm run bench side-by-side
 import { spawn } from 'node:child_process';
 
-const n = Number(new URL(import.meta.url).search.slice(1) || 10);
-for (let i = 0; i < n; i++) spawn('/bin/true', [], { stdio: ['pipe', 'pipe', 'pipe'] }).stdout.resume();
+const [count = '10', ...flags] = new URL(import.meta.url).search.slice(1).split(',');
+const n = Number(count);
+if (flags.includes('helper')) {
+  const { spawnPluginProcess } = await import('../../../libs/plugin-host/dist/spawner.js');
+  await Promise.all(Array.from({ length: n }, () => new Promise((resolve) => spawnPluginProcess({ command: '/bin/true', args: [], env: {} }).once('exit', resolve))));
+} else {
+  for (let i = 0; i < n; i++) spawn('/bin/true', [], { stdio: ['pipe', 'pipe', 'pipe'] }).stdout.resume();
+}
