@@ -1,7 +1,7 @@
 // A preload for the side-by-side bench's A/B knob, not shipped: before the edge starts, the process launches n Go
 // echo plugins with plugin-host's launchPlugin (health check, stdio and broker streams, as the edge does) and then
-// keeps them (`keep`) or closes them all (`close`), through the plugin helper (`helper`, the default) or forking each
-// itself (`direct`). The edge itself runs with no plugins. Does a process that runs, or once ran, plugins pay more per
+// keeps them (`keep`) or closes them all (`close`), started from plugin-host's spawner thread (the default) or from
+// the main thread (`direct`). The edge itself runs with no plugins. Does a process that runs, or once ran, plugins pay more per
 // request on a route without them? E.g.:
 //   BENCH_ONLY='edge, no plugins' BENCH_AB_NODE_ARGS='--import=./apps/edge-gateway/bench/preload-plugins.mjs?10,close;--import=./apps/edge-gateway/bench/preload-plugins.mjs?10,keep' npm run bench side-by-side
 import { execFileSync } from 'node:child_process';
@@ -15,6 +15,6 @@ const out = `${repo}node_modules/.cache/plugway-bench/go`;
 // Built once (the build is a fork of its own; later processes find the binary and fork nothing but their plugins).
 const plugin = existsSync(`${out}/echo-plugin`) ? `${out}/echo-plugin`
   : execFileSync(`${repo}tools/go-plugins/build.sh`, [out, 'echo-plugin'], { encoding: 'utf8' }).trim().split('\n').at(-1);
-const spawnVia = flags.includes('direct') ? 'direct' : 'helper';
+const spawnVia = flags.includes('direct') ? 'direct' : 'worker';
 const conns = await Promise.all(Array.from({ length: Number(count) }, () => launchPlugin({ path: plugin, hostEnv: process.env, spawnVia })));
 if (flags.includes('close')) await Promise.all(conns.map((c) => c.close()));

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { GO_PLUGIN_HEALTH_SERVICE, GO_PLUGIN_LEGACY_COOKIE, gopluginpb } from '@plugway/proto';
@@ -34,8 +33,8 @@ export interface LaunchOptions {
   /** Told what the sandboxed process got, before the handshake is read. */
   onSandbox?: (applied: AppliedSandbox) => void;
   /**
-   * How the plugin process is started (default `'helper'`): through one helper process per host, so the host forks once
-   * however many plugins it runs; `'direct'` forks from the host (e.g. where `process.execPath` is not a plain Node).
+   * Where the plugin process is started from (default `'worker'`): a worker thread of the host, so the host's main
+   * thread runs no child-process or stream code for plugins; `'direct'`: the calling thread.
    */
   spawnVia?: SpawnVia;
 }
@@ -72,7 +71,8 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
   child.once('exit', () => void run.cleanup()).once('error', () => void run.cleanup());
   if ('applied' in run) opts.onSandbox?.(run.applied);
   const stderrTail = new StderrTail(STDERR_KEEP_BYTES);
-  createInterface({ input: child.stderr }).on('line', (line) => {
+  child.on('line', (fd: 1 | 2, line: string) => {
+    if (fd !== 2) return;
     stderrTail.push(line);
     forwardPluginLog(logger, 'stderr', line);
   });
@@ -139,7 +139,6 @@ function cookieSent(env: Record<string, string>, handshake: HandshakeConfig): st
 
 function readHandshake(child: PluginProcess, handshake: HandshakeConfig, cookie: string, timeoutMs: number, stderrTail: StderrTail, path: string, logger: Logger): Promise<HandshakeLine> {
   return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout });
     let done = false;
     const finish = (err: Error | undefined, value?: HandshakeLine): void => {
       if (done) return;
@@ -147,9 +146,9 @@ function readHandshake(child: PluginProcess, handshake: HandshakeConfig, cookie:
       clearTimeout(timer);
       child.off('exit', onExit);
       child.off('error', onError);
-      rl.removeAllListeners('line');
-      // After the handshake, stdout is plugin output: log it (and keep draining so the plugin never blocks on a full pipe).
-      rl.on('line', (line) => forwardPluginLog(logger, 'stdout', line));
+      child.off('line', onLine);
+      // After the handshake, stdout is plugin output: log it (the spawner always drains it, so the plugin never blocks on a full pipe).
+      child.on('line', (fd: 1 | 2, line: string) => { if (fd === 1) forwardPluginLog(logger, 'stdout', line); });
       if (err) reject(err); else resolve(value!);
     };
     const timer = setTimeout(() => finish(new PluginHostError({
@@ -168,14 +167,16 @@ function readHandshake(child: PluginProcess, handshake: HandshakeConfig, cookie:
     const onError = (err: Error): void => finish(spawnFailed(path, err));
     child.once('exit', onExit);
     child.once('error', onError);
-    rl.on('line', (line) => {
+    const onLine = (fd: 1 | 2, line: string): void => {
+      if (fd !== 1) return;
       if (!line.trim()) return;
       try {
         finish(undefined, parseHandshakeLine(line, handshake.appProtocolVersions));
       } catch (e) {
         finish(e as Error);
       }
-    });
+    };
+    child.on('line', onLine);
   });
 }
 

@@ -1,6 +1,6 @@
 
 // Every live plugin child, so none outlives the host process (no orphans when the host exits).
-interface Killable { kill(signal: NodeJS.Signals): boolean }
+interface Killable { readonly pid: number | undefined; kill(signal: NodeJS.Signals): boolean }
 const live = new Set<Killable>();
 let hooked = false;
 
@@ -8,7 +8,13 @@ export function track(child: Killable): void {
   live.add(child);
   if (!hooked) {
     hooked = true;
-    process.once('exit', () => { for (const c of live) c.kill('SIGKILL'); });
+    // By pid, synchronously: a spawner thread cannot be asked for anything while the process exits.
+    process.once('exit', () => {
+      for (const c of live) {
+        if (c.pid === undefined) continue;
+        try { process.kill(c.pid, 'SIGKILL'); } catch { /* already gone */ }
+      }
+    });
   }
 }
 
