@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type * as ChildProcessModule from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
+import type * as ReadlineModule from 'node:readline';
 import type { MessagePort } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 
@@ -71,7 +72,7 @@ class DirectProcess extends EventEmitter implements PluginProcess {
  * asks, splits each child's stdout/stderr into lines, and posts them and the exit back; it signals on request.
  * Self-contained: it is sent as source, so it may use only its parameters.
  */
-function workerMain(cp: typeof ChildProcessModule, createLines: typeof import('node:readline').createInterface, port: MessagePort): void {
+function workerMain(cp: typeof ChildProcessModule, createLines: typeof ReadlineModule.createInterface, port: MessagePort): void {
   const children = new Map<number, ChildProcessModule.ChildProcess>();
   port.on('message', (m: { op: string; id: number; command: string; args: string[]; env: Record<string, string>; cwd?: string; uid?: number; gid?: number; signal?: NodeJS.Signals }) => {
     if (m.op === 'kill') {
