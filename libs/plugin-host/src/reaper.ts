@@ -1,10 +1,9 @@
-
 // Every live plugin child, so none outlives the host process (no orphans when the host exits).
-interface Killable { readonly pid: number | undefined; kill(signal: NodeJS.Signals): boolean }
-const live = new Set<Killable>();
+interface Tracked { readonly pid: number | undefined }
+const live = new Set<Tracked>();
 let hooked = false;
 
-export function track(child: Killable): void {
+export function track(child: Tracked): void {
   live.add(child);
   if (!hooked) {
     hooked = true;
@@ -18,7 +17,7 @@ export function track(child: Killable): void {
   }
 }
 
-export function untrack(child: Killable): void {
+export function untrack(child: Tracked): void {
   live.delete(child);
 }
 
