@@ -2,7 +2,10 @@
 // echo plugins with plugin-host's launchPlugin (health check, stdio and broker streams, as the edge does) and then
 // keeps them (`keep`) or closes them all (`close`), started from plugin-host's spawner thread (the default) or from
 // the main thread (`direct`); with `thread` all of it runs in a worker thread that ends before the edge starts (the
-// main isolate runs none of the launch code). The edge itself runs with no plugins. Does a process that runs, or once ran, plugins pay more per
+// main isolate runs none of the launch code); with `h2only` a worker thread starts the n plugins (handshake read
+// there, no launchPlugin) and keeps them, and the main thread only opens plugin-host's node:http2 hook client to each
+// and makes one health call — what the main thread would still do if the plugin lifecycle ran in a worker. The edge
+// itself runs with no plugins. Does a process that runs, or once ran, plugins pay more per
 // request on a route without them? E.g.:
 //   BENCH_ONLY='edge, no plugins' BENCH_AB_NODE_ARGS='--import=./apps/edge-gateway/bench/preload-plugins.mjs?10,close;--import=./apps/edge-gateway/bench/preload-plugins.mjs?10,keep' npm run bench side-by-side
 import { execFileSync } from 'node:child_process';
@@ -17,7 +20,24 @@ const out = `${repo}node_modules/.cache/plugway-bench/go`;
 const plugin = existsSync(`${out}/echo-plugin`) ? `${out}/echo-plugin`
   : execFileSync(`${repo}tools/go-plugins/build.sh`, [out, 'echo-plugin'], { encoding: 'utf8' }).trim().split('\n').at(-1);
 const spawnVia = flags.includes('direct') ? 'direct' : 'worker';
-if (flags.includes('thread')) {
+if (flags.includes('h2only')) {
+  const { Worker } = await import('node:worker_threads');
+  const source = `const { spawn } = require('node:child_process'); const { createInterface } = require('node:readline');
+const { parentPort } = require('node:worker_threads');
+for (let i = 0; i < ${Number(count)}; i++) {
+  const c = spawn(${JSON.stringify(plugin)}, [], { env: { AI_STUDIO_PLUGIN: 'v1', PLUGIN_PROTOCOL_VERSIONS: '1', PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'ignore'] });
+  createInterface({ input: c.stdout }).once('line', (line) => parentPort.postMessage({ pid: c.pid, path: line.split('|')[3] }));
+}`;
+  const worker = new Worker(source, { eval: true });
+  worker.unref();
+  const started = await new Promise((resolve) => { const got = []; worker.on('message', (a) => { got.push(a); if (got.length === Number(count)) resolve(got); }); });
+  process.once('exit', () => { for (const { pid } of started) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
+  const addresses = started.map((p) => p.path);
+  const { H2UnaryClient } = await import('../../../libs/plugin-host/dist/h2-client.js');
+  const check = Buffer.from([0x0a, 6, ...Buffer.from('plugin')]); // grpc.health.v1.HealthCheckRequest { service: "plugin" }
+  const results = await Promise.all(addresses.map((path) => new H2UnaryClient({ kind: 'unix', path }).unary('/grpc.health.v1.Health/Check', check, { deadlineMs: 5000 })));
+  if (!results.every((r) => r.ok)) throw new Error(`preload-plugins h2only: a health call failed: ${JSON.stringify(results)}`);
+} else if (flags.includes('thread')) {
   const { Worker } = await import('node:worker_threads');
   const host = new URL('../../../libs/plugin-host/dist/index.js', import.meta.url).href;
   const source = `import(${JSON.stringify(host)}).then(async ({ launchPlugin }) => {
