@@ -194,14 +194,13 @@ class WorkerChild extends EventEmitter implements PluginProcess {
   pid: number | undefined;
   exitCode: number | null = null;
   signalCode: NodeJS.Signals | null = null;
-  private closed = false;
 
   constructor(private readonly sendSignal: (signal: NodeJS.Signals) => void) {
     super();
   }
 
   kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
-    if (this.closed || this.exitCode !== null || this.signalCode !== null) return false;
+    if (this.exitCode !== null || this.signalCode !== null) return false;
     this.sendSignal(signal);
     return true;
   }
@@ -211,10 +210,9 @@ class WorkerChild extends EventEmitter implements PluginProcess {
       case 'spawn': this.pid = e.pid; this.emit('spawn'); break;
       case 'line': this.emit('line', e.fd, e.line); break;
       case 'exit': this.exitCode = e.code; this.signalCode = e.signal; this.emit('exit', e.code, e.signal); break;
-      case 'close': this.closed = true; break;
+      case 'close': break; // the spawner drops the child on it (its exit was delivered first)
       case 'error': {
         // As a ChildProcess that failed to spawn: no pid, the (negative) errno as its exit code, 'error' and no 'exit'.
-        this.closed = true;
         this.exitCode = e.errno;
         this.emit('error', Object.assign(new Error(e.message), e.code ? { code: e.code } : {}));
         break;
@@ -223,7 +221,6 @@ class WorkerChild extends EventEmitter implements PluginProcess {
   }
 
   orphaned(err: Error | undefined): void {
-    this.closed = true;
     if (this.pid === undefined) {
       this.exitCode = -1;
       this.emit('error', err ?? new Error('the plugin spawner thread ended before starting the plugin'));
