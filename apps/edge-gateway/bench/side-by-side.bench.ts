@@ -156,18 +156,13 @@ function cpu(pid: number): { self: number; sys: number; children: number } {
 }
 
 /** `pid`'s own CPU is the proxy's (with `tree`, its descendants too: nginx's workers); `aux`'s tree is the callee's. */
-/** `freeze`: the target's descendant processes (its plugins, and the helper that started them) are stopped (SIGSTOP) while wrk runs, and continued after. */
+/** `freeze`: the target's child processes (its plugins) are stopped (SIGSTOP) while wrk runs, and continued after. */
 /** `before`: run (awaited) before each of the target's wrk runs, its CPU not counted (the reloaded pair's config switch). */
 interface Target { name: string; url: string; pid: number; tree?: boolean; aux?: number; headers?: string[]; freeze?: boolean; before?: (t: Target) => Promise<void>; restart?: () => Promise<Omit<Target, 'name'>> }
 interface Sample { rps: number; p50: number; p99: number; cpu: number; aux: number; sys: number; requests: number }
 
 function wrk(t: Target, seconds: number): Sample {
-  const frozen: number[] = [];
-  if (t.freeze) {
-    const stats = [...procStats()];
-    const walk = (pid: number): void => { for (const [c, s] of stats) if (s.ppid === pid) { frozen.push(c); walk(c); } };
-    walk(t.pid);
-  }
+  const frozen = t.freeze ? [...procStats()].filter(([, s]) => s.ppid === t.pid).map(([p]) => p) : [];
   for (const p of frozen) process.kill(p, 'SIGSTOP');
   const before = cpu(t.pid);
   const auxBefore = t.aux ? cpu(t.aux) : undefined;
@@ -244,7 +239,7 @@ async function main(): Promise<void> {
     return { url: p.line, pid: p.child.pid! };
   };
 
-  // The edges, each a real edge process (dist/main.js) with its plugins as descendants (started by its plugin helper).
+  // The edges, each a real edge process (dist/main.js) with its plugins as children.
   const goHook = (i: number) => ({ id: `go-${i}`, name: `Go ${i}`, slug: `go-${i}`, command: `file://${echoPlugin}`, hookType: 'pre_auth', failMode: 'closed', order: i });
   const tsHook = { id: 'ts', name: 'TS', slug: 'ts', command: `file://${REPO}/examples/header-injector/plugin`, hookType: 'pre_auth', config: { 'x-team': 'bench' } };
   const edge = async (name: string, config: object, nodeArgs: string[] = [], root = REPO): Promise<{ url: string; pid: number }> => {
