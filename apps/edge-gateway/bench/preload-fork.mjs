@@ -3,6 +3,9 @@
 // nothing else of a plugin, change what a request costs? `?n,worker` forks them from a worker thread (the same process,
 // another V8 isolate), which ends before the edge starts. E.g.:
 //   BENCH_ONLY='edge, no plugins' BENCH_AB_NODE_ARGS='--import=./apps/edge-gateway/bench/preload-fork.mjs?1;--import=./apps/edge-gateway/bench/preload-fork.mjs?10' npm run bench side-by-side
+// Caveat: a preload that calls process.nextTick a few dozen times before the edge starts leaves nextTick's object
+// literal megamorphic for the whole process (edge README, "What is left", "Correction"): what such an A/B measures is
+// that, not the work the preload does.
 import { spawn } from 'node:child_process';
 
 const [count = '10', ...flags] = new URL(import.meta.url).search.slice(1).split(',');

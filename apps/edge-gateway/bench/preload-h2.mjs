@@ -4,6 +4,9 @@
 // main thread, `?worker` from that worker, so the main isolate never runs HTTP/2. Compares where the plugins' HTTP/2
 // could live, e.g.:
 //   BENCH_ONLY='edge, no plugins' BENCH_AB_NODE_ARGS='--import=./apps/edge-gateway/bench/preload-h2.mjs?main;--import=./apps/edge-gateway/bench/preload-h2.mjs?worker' npm run bench side-by-side
+// Caveat: a preload that calls process.nextTick a few dozen times before the edge starts leaves nextTick's object
+// literal megamorphic for the whole process (edge README, "What is left", "Correction"): what such an A/B measures is
+// that, not the work the preload does.
 import { Buffer } from 'node:buffer';
 import http2 from 'node:http2';
 import { setInterval } from 'node:timers';

@@ -8,6 +8,9 @@
 // itself runs with no plugins. Does a process that runs, or once ran, plugins pay more per
 // request on a route without them? E.g.:
 //   BENCH_ONLY='edge, no plugins' BENCH_AB_NODE_ARGS='--import=./apps/edge-gateway/bench/preload-plugins.mjs?10,close;--import=./apps/edge-gateway/bench/preload-plugins.mjs?10,keep' npm run bench side-by-side
+// Caveat: a preload that calls process.nextTick a few dozen times before the edge starts leaves nextTick's object
+// literal megamorphic for the whole process (edge README, "What is left", "Correction"): what such an A/B measures is
+// that, not the work the preload does.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
