@@ -5,7 +5,7 @@
 // main isolate runs none of the launch code); with `h2only` a worker thread starts the n plugins (handshake read
 // there, no launchPlugin) and keeps them, and the main thread only opens plugin-host's node:http2 hook client to each
 // and makes one health call — what the main thread would still do if the plugin lifecycle ran in a worker. The edge
-// itself runs with no plugins. Does a process that runs, or once ran, plugins pay more per
+// itself runs with no plugins; with `late` the launch starts 2 s after the preload (after the edge's start). Does a process that runs, or once ran, plugins pay more per
 // request on a route without them? E.g.:
 //   BENCH_ONLY='edge, no plugins' BENCH_AB_NODE_ARGS='--import=./apps/edge-gateway/bench/preload-plugins.mjs?10,close;--import=./apps/edge-gateway/bench/preload-plugins.mjs?10,keep' npm run bench side-by-side
 // Caveat: a preload that calls process.nextTick a few dozen times before the edge starts leaves nextTick's object
@@ -50,6 +50,12 @@ for (let i = 0; i < ${Number(count)}; i++) {
 });`;
   await new Promise((resolve) => new Worker(source, { eval: true }).once('exit', resolve));
 } else {
-  const conns = await Promise.all(Array.from({ length: Number(count) }, () => launchPlugin({ path: plugin, hostEnv: process.env, spawnVia })));
-  if (flags.includes('close')) await Promise.all(conns.map((c) => c.close()));
+  const launch = async () => {
+    const conns = await Promise.all(Array.from({ length: Number(count) }, () => launchPlugin({ path: plugin, hostEnv: process.env, spawnVia })));
+    if (flags.includes('close')) await Promise.all(conns.map((c) => c.close()));
+  };
+  // `late`: 2 s after the preload, when the edge has started (inside the bench's warm-up), as the edge launches its own
+  // plugins after its start — which the caveat above does not hit.
+  if (flags.includes('late')) setTimeout(() => void launch(), 2000);
+  else await launch();
 }
