@@ -27,8 +27,16 @@ afterAll(async () => { await browser?.close(); await h?.stop(); });
 /** Screenshots an element into .test-results and checks the picture has the element's size and is not blank. */
 async function shot(loc: Locator, name: string): Promise<void> {
   await loc.scrollIntoViewIfNeeded();
-  const box = (await loc.boundingBox())!;
-  const png = await loc.screenshot({ path: join(SHOTS, `${name}.png`) });
+  // The element can still grow while the page polls (a health row, a log line arriving): take the picture again until
+  // the element's box is the same just before and just after it, and compare the picture with that box.
+  let box = (await loc.boundingBox())!;
+  let png = await loc.screenshot({ path: join(SHOTS, `${name}.png`) });
+  for (let i = 0; i < 5; i++) {
+    const after = (await loc.boundingBox())!;
+    if (Math.round(after.width) === Math.round(box.width) && Math.round(after.height) === Math.round(box.height)) break;
+    box = after;
+    png = await loc.screenshot({ path: join(SHOTS, `${name}.png`) });
+  }
   const s = pngStats(png);
   expect(s.width).toBeGreaterThan(20);
   expect(Math.abs(s.width - Math.round(box.width))).toBeLessThanOrEqual(2);
