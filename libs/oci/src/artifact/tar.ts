@@ -79,7 +79,11 @@ export async function extractSingleExecutable(src: string, dest: string, opts: {
     if (size > opts.maxBytes) throw new OciError({ code: 'OCI_BLOB_TOO_LARGE', message: `file "${safe}" is larger than ${opts.maxBytes} bytes` });
     found = { name: safe, size };
     const out = createWriteStream(dest, { mode: 0o600 });
-    writes.push(new Promise((res, rej) => { out.on('finish', () => res()); out.on('error', rej); }));
+    const written = new Promise<void>((res, rej) => { out.on('finish', () => res()); out.on('error', rej); });
+    // When the archive fails mid-entry the pipeline's error wins and `writes` is never awaited; the stream, destroyed
+    // then, may still fail a pending write — handled here, or it would be an unhandled rejection (a crash).
+    written.catch(() => undefined);
+    writes.push(written);
     current = { ...entry, out };
   };
 
