@@ -5,7 +5,8 @@
 // main isolate runs none of the launch code); with `h2only` a worker thread starts the n plugins (handshake read
 // there, no launchPlugin) and keeps them, and the main thread only opens plugin-host's node:http2 hook client to each
 // and makes one health call — what the main thread would still do if the plugin lifecycle ran in a worker. The edge
-// itself runs with no plugins; with `late` the launch starts 2 s after the preload (after the edge's start). Does a process that runs, or once ran, plugins pay more per
+// itself runs with no plugins; with `late` the launch starts 2 s after the preload (after the edge's start); with `init`
+// each launched plugin then gets one Initialize call through plugin-host's node:http2 hook client. Does a process that runs, or once ran, plugins pay more per
 // request on a route without them? E.g.:
 //   BENCH_ONLY='edge, no plugins' BENCH_AB_NODE_ARGS='--import=./apps/edge-gateway/bench/preload-plugins.mjs?10,close;--import=./apps/edge-gateway/bench/preload-plugins.mjs?10,keep' npm run bench side-by-side
 // Caveat: a preload that calls process.nextTick a few dozen times before the edge starts leaves nextTick's object
@@ -52,6 +53,11 @@ for (let i = 0; i < ${Number(count)}; i++) {
 } else {
   const launch = async () => {
     const conns = await Promise.all(Array.from({ length: Number(count) }, () => launchPlugin({ path: plugin, hostEnv: process.env, spawnVia })));
+    // `init`: one Initialize per plugin through the connection's node:http2 hook client, as the edge's plugin manager does.
+    if (flags.includes('init')) {
+      const outs = await Promise.all(conns.map((c) => c.callHook('initialize', { config: {}, configJson: '{}' })));
+      if (!outs.every((o) => o.status === 'ok')) throw new Error(`preload-plugins init: an Initialize failed: ${JSON.stringify(outs)}`);
+    }
     if (flags.includes('close')) await Promise.all(conns.map((c) => c.close()));
   };
   // `late`: 2 s after the preload, when the edge has started (inside the bench's warm-up), as the edge launches its own

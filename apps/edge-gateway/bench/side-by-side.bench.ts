@@ -7,7 +7,9 @@
 // connections against the same nginx upstream; CPU per request is read from /proc for the proxy process and,
 // separately, for what it calls (plugins, the auth service). Asserts nothing; prints a table and the issue's ratios.
 // Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_SLICES (4), BENCH_CONNECTIONS (8), BENCH_FRESH (default 1: a new Node process per round; 0: one long-lived process per target), BENCH_WARMUP (5 s per process: the hooked edge's JIT takes seconds to settle), BENCH_SAMPLES (1: print every sample), BENCH_ONLY (target names, ';'-separated; the
-// diagnostic target "edge, 10 hooks on another route, plugins SIGSTOPped" runs only when named there),
+// diagnostic targets "edge, 10 hooks on another route, plugins SIGSTOPped" and those ending in "(diag)" — one hook on
+// another route, ten remote (grpc://) hooks on another route, and "edge A/A, no plugins (diag)", a second plugin-less
+// edge as an A/A control — run only when named there),
 // BENCH_CPU_PROF (a directory: the Node targets run with --cpu-prof and write their profiles there when stopped),
 // BENCH_NODE_ARGS (extra node options for the Node targets, space-separated), BENCH_AB_NODE_ARGS (';'-separated
 // variants of node options: every Node target runs again with each, interleaved, named "… [options]" — an A/B in one
@@ -242,16 +244,24 @@ async function main(): Promise<void> {
   // The edges, each a real edge process (dist/main.js) with its plugins as children.
   const goHook = (i: number) => ({ id: `go-${i}`, name: `Go ${i}`, slug: `go-${i}`, command: `file://${echoPlugin}`, hookType: 'pre_auth', failMode: 'closed', order: i });
   const tsHook = { id: 'ts', name: 'TS', slug: 'ts', command: `file://${REPO}/examples/header-injector/plugin`, hookType: 'pre_auth', config: { 'x-team': 'bench' } };
-  const edge = async (name: string, config: object, nodeArgs: string[] = [], root = REPO): Promise<{ url: string; pid: number }> => {
+  const edge = async (name: string, config: object, nodeArgs: string[] = [], root = REPO, env: Record<string, string> = {}): Promise<{ url: string; pid: number }> => {
     const file = join(work, `${name}.json`);
     writeFileSync(file, JSON.stringify(config));
     const p = await start(process.execPath, [...NODE_ARGS, ...nodeArgs, join(root, 'apps/edge-gateway/dist/main.js')], {
       PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EDGE_CONFIG_FILE: file, EDGE_UPSTREAM_URL: upstreamUrl,
-      PLUGIN_COMMAND_ALLOWLIST: `${goDir}/**,${REPO}/examples/**`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache'),
+      PLUGIN_COMMAND_ALLOWLIST: `${goDir}/**,${REPO}/examples/**`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache'), ...env,
     }, /edge gateway listening/);
     return { url: (JSON.parse(p.line) as { url: string }).url, pid: p.child.pid! };
   };
   const ten = Array.from({ length: 10 }, (_, i) => goHook(i));
+  // For the remote diagnostic: the echo plugin as a plain gRPC server on loopback TCP (grpc://), started when first
+  // needed; ten remote plugins on another route give an edge the same hooks with no child process and no spawner thread.
+  let remoteEcho: Promise<string> | undefined;
+  const remoteTen = async (): Promise<Array<{ id: string }>> => {
+    remoteEcho ??= start(echoPlugin, [], { ECHO_PLUGIN_LISTEN: '127.0.0.1:0' }, /^listening /).then((p) => p.line.slice('listening '.length).trim());
+    const address = await remoteEcho;
+    return ten.map((h) => ({ ...h, command: `grpc://${address}` }));
+  };
 
   type Def = [string, () => Promise<Target>];
   // The reloaded pair: one edge process per round whose config file is switched (POST /admin/reload, then the plugin
@@ -297,6 +307,16 @@ async function main(): Promise<void> {
     // A diagnostic, only when BENCH_ONLY names it: is the route-with-no-plugins cost the plugin processes' own activity?
     ['edge, 10 hooks on another route, plugins SIGSTOPped', async () => ({ name: '', freeze: true, ...(await edge(`routed-stopped${tag}`, routed(ten), a, root)) })],
     ['edge, 1 hook on another route (diag)', async () => ({ name: '', ...(await edge(`routed1${tag}`, routed([goHook(0)]), a, root)) })],
+    // An A/A control, only when BENCH_ONLY names it: a second plugin-less edge, the same program and config as `edge,
+    // no plugins` in processes of its own, so its ratio to that one shows what two fresh processes differ by in a run.
+    // Another, only when named: the same ten hooks on another route as remote grpc:// plugins (one Go server on loopback
+    // TCP; the edge allows the internal address): connections and plugin manager without any plugin process.
+    ['edge, 10 remote hooks on another route (diag)', async () => {
+      const e = await edge(`routed-remote${tag}`, routed(await remoteTen()), a, root, { ALLOW_INTERNAL_NETWORK_ACCESS: 'true' });
+      await waitPlugins(e.url, ten.length);
+      return { name: '', ...e };
+    }],
+    ['edge A/A, no plugins (diag)', async () => ({ name: '', ...(await edge(`none-aa${tag}`, { plugins: [] }, a, root)) })],
     ...reloadedPair(a, tag, root),
     ['edge + 1 Go hook', async () => ({ name: '', ...(await edge(`go1${tag}`, { plugins: [goHook(0)] }, a, root)) })],
     ['edge + 1 TS hook', async () => ({ name: '', ...(await edge(`ts1${tag}`, { plugins: [tsHook] }, a, root)) })],
@@ -315,7 +335,9 @@ async function main(): Promise<void> {
   const optIn = (name: string): boolean => name.includes('SIGSTOPped') || name.includes('(diag)');
   const restartable = (name: string): boolean => name.startsWith('node ') || name.startsWith('edge');
   for (const [name, make] of defs) {
-    if (ONLY ? ONLY.some((o) => name.includes(o)) && (!optIn(name) || ONLY.some(optIn)) : !optIn(name)) targets.push({ ...(await make()), name, ...(restartable(name) ? { restart: make } : {}) });
+    // An opt-in target runs only when an entry naming it is itself opt-in ("SIGSTOPped", "… (diag)"), so naming
+    // `edge, 10 hooks on another route` does not also start the SIGSTOPped variant.
+    if (ONLY ? ONLY.some((o) => name.includes(o) && (!optIn(name) || optIn(o))) : !optIn(name)) targets.push({ ...(await make()), name, ...(restartable(name) ? { restart: make } : {}) });
   }
 
   const run = async (t: Target, seconds: number): Promise<Sample> => { await t.before?.(t); return wrk(t, seconds); };
@@ -383,6 +405,8 @@ async function main(): Promise<void> {
   ratio('edge + 1 Go hook / node minimal + grpc-js gRPC', 'edge + 1 Go hook', 'node minimal + grpc-js gRPC', 'for reference');
   ratio('node minimal + raw-h2 / node minimal + connect-node (choice of hook client)', 'node minimal + raw-h2 gRPC', 'node minimal + connect-node gRPC', 'for reference');
   ratio('edge, route with no plugins / edge, no plugins configured', 'edge, 10 hooks on another route', 'edge, no plugins', '1.00 ± 0.05');
+  ratio('edge, 10 remote hooks on another route (diag) / edge, no plugins', 'edge, 10 remote hooks on another route (diag)', 'edge, no plugins', '1.00 ± 0.05');
+  ratio('A/A control: edge, no plugins / a second edge, no plugins (diag)', 'edge A/A, no plugins (diag)', 'edge, no plugins', '1.00: what two processes of one program differ by');
   ratio('the same, one edge process reloaded between the two', 'edge reloaded, 10 hooks on another route', 'edge reloaded, no plugins', '1.00 ± 0.05');
   if (AB_EDGE) {
     ratio(`[${AB_EDGE}] edge + 1 Go hook / node minimal + raw-h2 gRPC (transport floor)`, `edge + 1 Go hook [${AB_EDGE}]`, 'node minimal + raw-h2 gRPC', '≥ 0.9');
