@@ -29,13 +29,13 @@ async function shot(loc: Locator, name: string): Promise<void> {
   await loc.scrollIntoViewIfNeeded();
   // The element can still grow while the page polls (a health row, a log line arriving): take the picture again until
   // the element's box is the same just before and just after it, and compare the picture with that box.
-  let box = (await loc.boundingBox())!;
-  let png = await loc.screenshot({ path: join(SHOTS, `${name}.png`) });
-  for (let i = 0; i < 5; i++) {
-    const after = (await loc.boundingBox())!;
-    if (Math.round(after.width) === Math.round(box.width) && Math.round(after.height) === Math.round(box.height)) break;
-    box = after;
+  let box: { width: number; height: number };
+  let png: Buffer;
+  for (let attempt = 0; ; attempt++) {
+    box = (await loc.boundingBox())!;
     png = await loc.screenshot({ path: join(SHOTS, `${name}.png`) });
+    const after = (await loc.boundingBox())!;
+    if (attempt === 5 || (Math.round(after.width) === Math.round(box.width) && Math.round(after.height) === Math.round(box.height))) break;
   }
   const s = pngStats(png);
   expect(s.width).toBeGreaterThan(20);
