@@ -311,8 +311,6 @@ async function main(): Promise<void> {
     // A diagnostic, only when BENCH_ONLY names it: is the route-with-no-plugins cost the plugin processes' own activity?
     ['edge, 10 hooks on another route, plugins SIGSTOPped', async () => ({ name: '', freeze: true, ...(await edge(`routed-stopped${tag}`, routed(ten), a, root)) })],
     ['edge, 1 hook on another route (diag)', async () => ({ name: '', ...(await edge(`routed1${tag}`, routed([goHook(0)]), a, root)) })],
-    // An A/A control, only when BENCH_ONLY names it: a second plugin-less edge, the same program and config as `edge,
-    // no plugins` in processes of its own, so its ratio to that one shows what two fresh processes differ by in a run.
     // Another, only when named: the same ten hooks on another route as remote grpc:// plugins (one Go server on loopback
     // TCP; the edge allows the internal address): connections and plugin manager without any plugin process.
     ['edge, 10 remote hooks on another route (diag)', async () => {
@@ -320,6 +318,8 @@ async function main(): Promise<void> {
       await waitPlugins(e.url, ten.length);
       return { name: '', ...e };
     }],
+    // An A/A control, only when BENCH_ONLY names it: a second plugin-less edge, the same program and config as `edge,
+    // no plugins` in processes of its own, so its ratio to that one shows what two fresh processes differ by in a run.
     ['edge A/A, no plugins (diag)', async () => ({ name: '', ...(await edge(`none${tag}`, { plugins: [] }, a, root)) })],
     ...reloadedPair(a, tag, root),
     ['edge + 1 Go hook', async () => ({ name: '', ...(await edge(`go1${tag}`, { plugins: [goHook(0)] }, a, root)) })],
