@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnPluginProcess, type PluginProcess, type SpawnVia } from './spawner.js';
-import { alive, ppid } from './__fixtures__/processes.js';
+import { endSpawnerThread, spawnPluginProcess, type PluginProcess, type SpawnVia } from './spawner.js';
+import { alive, ppid, state } from './__fixtures__/processes.js';
 
 const SH = '/bin/sh';
 
@@ -82,6 +82,20 @@ describe('spawnPluginProcess (real processes)', () => {
     const [worker, direct] = await Promise.all([fds('worker'), fds('direct')]);
     expect(worker).toEqual(direct);
     expect(worker.slice(0, 3)).toEqual(['0', '1', '2']);
+  });
+
+  it('kills and reports exited the plugins of a spawner thread that ends, and starts the next plugin from a new one', async () => {
+    const a = run('sleep 30');
+    const b = run('echo up; sleep 30');
+    const pids = await Promise.all([spawned(a), spawned(b)]);
+    const waits = [exited(a), exited(b)];
+    await endSpawnerThread();
+    expect(await Promise.all(waits)).toEqual([[null, 'SIGKILL'], [null, 'SIGKILL']]);
+    // Killed, not left running: gone, or a zombie (the thread that would have reaped it is gone).
+    for (const pid of pids) expect(alive(pid) ? state(pid) : 'gone').toMatch(/^(gone|Z)$/);
+    expect(a.kill('SIGTERM')).toBe(false);
+    const c = run('echo again');
+    expect(await output(c)).toEqual({ lines: ['1:again'], exit: [0, null] });
   });
 
   it('keeps many plugins apart (each one its own lines and exit)', async () => {

@@ -44,6 +44,15 @@ export function spawnPluginProcess(req: SpawnRequest, via: SpawnVia = 'worker'):
 
 let spawner: WorkerSpawner | undefined;
 
+/**
+ * Ends the spawner thread, if one runs, and resolves once it has exited — the path a thread that died takes: its
+ * plugins are killed by pid and report exit (SIGKILL), one not yet started reports 'error'; the next spawn starts a
+ * new thread. For the host's tests of that path (not exported from the package).
+ */
+export function endSpawnerThread(): Promise<void> {
+  return spawner?.end() ?? Promise.resolve();
+}
+
 /** Lines of a stream, as readline splits them (\n, \r\n). */
 function lines(child: ChildProcess, emit: (fd: 1 | 2, line: string) => void): void {
   if (child.stdout) createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (l) => emit(1, l));
@@ -174,7 +183,17 @@ class WorkerSpawner {
     return worker;
   }
 
-  /** The worker ended (it threw, or was terminated): the host knows its plugins' pids, kills them and reports them exited. */
+  end(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return Promise.resolve();
+    // Resolves after retire() has run: its 'exit' listener was added first.
+    return new Promise((resolve) => { worker.once('exit', () => resolve()); void worker.terminate(); });
+  }
+
+  /**
+   * The worker ended (it threw, or was terminated): the host knows its plugins' pids, kills them and reports them
+   * exited. They stay zombies until the host exits: only the ended thread's event loop would have reaped them.
+   */
   private retire(worker: Worker, err?: Error): void {
     if (this.worker !== worker) return;
     this.worker = undefined;

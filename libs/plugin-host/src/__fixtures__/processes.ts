@@ -10,3 +10,8 @@ export function alive(pid: number | undefined): boolean {
 export function ppid(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
 }
+
+/** The state letter of a process, from /proc/<pid>/stat ('S' sleeping, 'Z' zombie, …). */
+export function state(pid: number): string {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[0] ?? '';
+}
