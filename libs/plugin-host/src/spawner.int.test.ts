@@ -86,7 +86,7 @@ describe('spawnPluginProcess (real processes)', () => {
 
   it('kills and reports exited the plugins of a spawner thread that ends, and starts the next plugin from a new one', async () => {
     const a = run('sleep 30');
-    const b = run('echo up; sleep 30');
+    const b = run('sleep 30');
     const pids = await Promise.all([spawned(a), spawned(b)]);
     const waits = [exited(a), exited(b)];
     await endSpawnerThread();

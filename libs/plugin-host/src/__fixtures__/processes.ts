@@ -6,12 +6,17 @@ export function alive(pid: number | undefined): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
 }
 
-/** The parent pid of a process, from /proc/<pid>/stat (the field after the parenthesised command name). */
-export function ppid(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+/** The fields of /proc/<pid>/stat after the parenthesised command name (state, ppid, …). */
+function statFields(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
 }
 
-/** The state letter of a process, from /proc/<pid>/stat ('S' sleeping, 'Z' zombie, …). */
+/** The parent pid of a process. */
+export function ppid(pid: number): number {
+  return Number(statFields(pid)[1]);
+}
+
+/** The state letter of a process ('S' sleeping, 'Z' zombie, …). */
 export function state(pid: number): string {
-  return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[0] ?? '';
+  return statFields(pid)[0] ?? '';
 }
