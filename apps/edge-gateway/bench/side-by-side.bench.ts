@@ -293,6 +293,8 @@ async function main(): Promise<void> {
     ];
   };
   const routed = (hooks: Array<{ id: string }>) => ({ plugins: hooks, routes: [{ id: 'llm', match: { llm: 'other' }, plugins: hooks.map((p) => p.id) }] });
+  // The plugin-less edge: `edge, no plugins` and its A/A twin, one definition.
+  const plainEdge = (a: string[], tag: string, root: string) => async (): Promise<Target> => ({ name: '', ...(await edge(`none${tag}`, { plugins: [] }, a, root)) });
   // The Node targets, started with extra node options `a` (config file names and target names tagged with `tag`), the
   // edges from checkout `root`.
   const nodeDefs = (a: string[], tag: string, root = REPO): Def[] => [
@@ -302,7 +304,7 @@ async function main(): Promise<void> {
     ['node minimal + plugway-h2 gRPC', async () => ({ name: '', ...(await minimal('plugway-h2', a)), aux: plugin.child.pid! })],
     ['node minimal + grpc-js gRPC', async () => ({ name: '', ...(await minimal('grpc-js', a)), aux: plugin.child.pid! })],
     ['node minimal + connect-node gRPC', async () => ({ name: '', ...(await minimal('connect', a)), aux: plugin.child.pid! })],
-    ['edge, no plugins', async () => ({ name: '', ...(await edge(`none${tag}`, { plugins: [] }, a, root)) })],
+    ['edge, no plugins', plainEdge(a, tag, root)],
     // The route goal's edges get config file names of one length (`none`, `rout`, `remo`, whose env also allows
     // internal addresses; the A/A twin shares `none`'s file), so the plain and routed edges' environments are equal.
     // (This was done for a suspected layout bias that does not hold here: with ASLR on, every process's stack starts
@@ -320,7 +322,7 @@ async function main(): Promise<void> {
     }],
     // An A/A control, only when BENCH_ONLY names it: a second plugin-less edge, the same program and config as `edge,
     // no plugins` in processes of its own, so its ratio to that one shows what two fresh processes differ by in a run.
-    ['edge A/A, no plugins (diag)', async () => ({ name: '', ...(await edge(`none${tag}`, { plugins: [] }, a, root)) })],
+    ['edge A/A, no plugins (diag)', plainEdge(a, tag, root)],
     ...reloadedPair(a, tag, root),
     ['edge + 1 Go hook', async () => ({ name: '', ...(await edge(`go1${tag}`, { plugins: [goHook(0)] }, a, root)) })],
     ['edge + 1 TS hook', async () => ({ name: '', ...(await edge(`ts1${tag}`, { plugins: [tsHook] }, a, root)) })],
