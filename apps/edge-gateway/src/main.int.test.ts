@@ -1,7 +1,7 @@
 // main.ts as a real process (tsx): environment settings, traffic, SIGHUP reload, SIGTERM shutdown, bad configuration.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,8 @@ const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'edge-main-'));
+  // PLUGIN_WORK_DIR lives here: the plugins' user (nobody, when the tests run as root) must be able to pass through it.
+  chmodSync(work, 0o711);
   upstream = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ headers: req.headers })));
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
 });
@@ -58,6 +60,7 @@ describe('edge-gateway main', { timeout: 120_000 }, () => {
     const p = run({
       PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EDGE_CONFIG_FILE: configFile, PLUGIN_COMMAND_ALLOWLIST: `${REPO}/examples/**`,
       EDGE_UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache'),
+      PLUGIN_WORK_DIR: join(work, 'plugins'),
     });
     const listening = JSON.parse(await p.waitFor(/edge gateway listening/)) as { url: string };
     const headers = async () => ((await (await fetch(`${listening.url}/a`)).json()) as { headers: Record<string, string> }).headers;
@@ -70,6 +73,8 @@ describe('edge-gateway main', { timeout: 120_000 }, () => {
 
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
+    // the plugins' private working directories (the replaced one's and the last one's) went with them
+    expect(readdirSync(join(work, 'plugins'))).toEqual([]);
   });
 
   it('EDGE_WORKERS=2: two workers with their own plugins share the port; SIGHUP and /admin/reload reach both', async () => {
@@ -78,7 +83,7 @@ describe('edge-gateway main', { timeout: 120_000 }, () => {
     writeFileSync(configFile, spec('one'));
     const p = run({
       PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EDGE_WORKERS: '2', EDGE_CONFIG_FILE: configFile, PLUGIN_COMMAND_ALLOWLIST: `${REPO}/examples/**`,
-      EDGE_UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache-workers'),
+      EDGE_UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache-workers'), PLUGIN_WORK_DIR: join(work, 'plugins-workers'),
     });
     // The primary's line (it logs once every worker is up); each worker also logs its own "edge gateway listening".
     const listening = JSON.parse(await p.waitFor(/"workers":2,"msg":"edge gateway listening"/)) as { url: string; workers: number };
@@ -111,6 +116,7 @@ describe('edge-gateway main', { timeout: 120_000 }, () => {
 
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
+    expect(readdirSync(join(work, 'plugins-workers'))).toEqual([]);
   });
 
   it('exits 2 listing every invalid variable (names, never values)', async () => {

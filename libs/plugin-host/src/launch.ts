@@ -68,7 +68,11 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
     throw spawnFailed(opts.path, cause as Error);
   }
   track(child);
-  child.once('exit', () => void run.cleanup()).once('error', () => void run.cleanup());
+  // The working directory goes with the process. A stop and a failed start wait for it, so a host that exits right after
+  // stopping its plugins (SIGTERM) leaves nothing behind in PLUGIN_WORK_DIR.
+  let cleaning: Promise<void> | undefined;
+  const clean = (): Promise<void> => (cleaning ??= run.cleanup());
+  child.once('exit', () => void clean()).once('error', () => void clean());
   if ('applied' in run) opts.onSandbox?.(run.applied);
   const stderrTail = new StderrTail(STDERR_KEEP_BYTES);
   child.on('line', (fd: 1 | 2, line: string) => {
@@ -82,6 +86,7 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
     info = await readHandshake(child, handshake, cookieSent(env, handshake), startupTimeoutMs, stderrTail, opts.path, logger);
   } catch (e) {
     await killHard(child);
+    await clean();
     throw e;
   }
   logger.debug('plugin handshake', { network: info.network, address: info.address, appVersion: info.appVersion });
@@ -92,7 +97,7 @@ export async function launchPlugin(opts: LaunchOptions): Promise<PluginConnectio
     id, target, credentials: grpc.credentials.createInsecure(),
     hookTarget: info.network === 'unix' ? { kind: 'unix', path: info.address } : { kind: 'tcp', host: info.address.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(info.address.slice(colon + 1)) },
     callTimeoutMs: opts.callTimeoutMs ?? 5_000, healthService: GO_PLUGIN_HEALTH_SERVICE,
-  }, opts.shutdownTimeoutMs ?? 3_000, logger);
+  }, opts.shutdownTimeoutMs ?? 3_000, logger, clean);
   try {
     const readyMs = Math.max(1000, startupTimeoutMs);
     await conn.waitReady(readyMs);
@@ -205,7 +210,10 @@ class ProcessConnection extends GrpcConnection implements PluginConnection {
   private expectedExit = false;
   private readonly stopServices: Array<() => void> = [];
 
-  constructor(private readonly child: PluginProcess, opts: ConstructorParameters<typeof GrpcConnection>[0], private readonly shutdownTimeoutMs: number, private readonly logger: Logger) {
+  constructor(
+    private readonly child: PluginProcess, opts: ConstructorParameters<typeof GrpcConnection>[0], private readonly shutdownTimeoutMs: number,
+    private readonly logger: Logger, private readonly cleanup: () => Promise<void>,
+  ) {
     super(opts);
     child.once('exit', (code, signal) => {
       untrack(child);
@@ -223,7 +231,7 @@ class ProcessConnection extends GrpcConnection implements PluginConnection {
     this.stopServices.push(readStdio(this.plugin, this.opts.target, this.logger), runBroker(this.plugin, this.opts.target, this.logger));
   }
 
-  /** Graceful stop: controller Shutdown, then SIGTERM, then SIGKILL; always reaps the child. */
+  /** Graceful stop: controller Shutdown, then SIGTERM, then SIGKILL; always reaps the child and removes its working directory. */
   close(): Promise<void> {
     this.closing ??= this.stop();
     return this.closing;
@@ -242,5 +250,6 @@ class ProcessConnection extends GrpcConnection implements PluginConnection {
     }
     for (const stop of this.stopServices.splice(0)) stop();
     this.closeChannel();
+    await this.cleanup();
   }
 }

@@ -61,8 +61,9 @@ describe('launchPlugin with a sandbox (real child process)', () => {
     } finally {
       await conn.close();
     }
-    // the private working directory (and the staged copy) go away with the process
-    await expect.poll(() => existsSync(applied.workDir) || existsSync(`${applied.workDir}.exe`), { timeout: 10_000 }).toBe(false);
+    // the private working directory (and the staged copy) are gone when close() resolves: a host that exits right after
+    // stopping its plugins leaves nothing behind
+    expect(existsSync(applied.workDir) || existsSync(`${applied.workDir}.exe`)).toBe(false);
   });
 
   it('refuses to run a plugin as root unless allowRoot is set', async () => {
