@@ -77,6 +77,30 @@ describe('edge-gateway main', { timeout: 120_000 }, () => {
     expect(readdirSync(join(work, 'plugins'))).toEqual([]);
   });
 
+  it("the next edge removes a SIGKILLed edge's plugin working directories on its first launch", async () => {
+    const configFile = join(work, 'edge-killed.json');
+    writeFileSync(configFile, JSON.stringify({ plugins: [{ id: 'inject', name: 'I', slug: 'inject', command: `file://${REPO}/examples/header-injector/plugin`, hookType: 'pre_auth', config: {} }] }));
+    const workDir = join(work, 'plugins-killed');
+    const env = {
+      PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EDGE_CONFIG_FILE: configFile, PLUGIN_COMMAND_ALLOWLIST: `${REPO}/examples/**`,
+      EDGE_UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache-killed'), PLUGIN_WORK_DIR: workDir,
+    };
+    const first = run(env);
+    const started = JSON.parse(await first.waitFor(/"msg":"plugin started"/)) as { pid: number };
+    await first.waitFor(/edge gateway listening/);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    try { process.kill(started.pid, 'SIGKILL'); } catch { /* a go-plugin plugin usually outlives a killed host; this one is gone */ }
+    expect(readdirSync(workDir)).toEqual([expect.stringMatching(new RegExp(`^inject-p${first.child.pid}-`))]);
+
+    const second = run(env);
+    await second.waitFor(/edge gateway listening/);
+    expect(readdirSync(workDir)).toEqual([expect.stringMatching(new RegExp(`^inject-p${second.child.pid}-`))]);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(readdirSync(workDir)).toEqual([]);
+  });
+
   it('EDGE_WORKERS=2: two workers with their own plugins share the port; SIGHUP and /admin/reload reach both', async () => {
     const configFile = join(work, 'edge-workers.json');
     const spec = (value: string) => JSON.stringify({ plugins: [{ id: 'inject', name: 'I', slug: 'inject', command: `file://${REPO}/examples/header-injector/plugin`, hookType: 'pre_auth', config: { 'x-main': value } }] });

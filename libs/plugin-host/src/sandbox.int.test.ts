@@ -1,7 +1,8 @@
 // Least privilege, checked from inside a real plugin process: a shell wrapper reports `id`, `pwd`, `umask`, `ulimit -a`
 // and its open descriptors on stderr (forwarded to the host logger), then execs the go-plugin fixture.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +65,24 @@ describe('launchPlugin with a sandbox (real child process)', () => {
     // the private working directory (and the staged copy) are gone when close() resolves: a host that exits right after
     // stopping its plugins leaves nothing behind
     expect(existsSync(applied.workDir) || existsSync(`${applied.workDir}.exe`)).toBe(false);
+  });
+
+  it("removes what a killed host left behind (launch directories named by a pid that is gone), and nothing else", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sandbox-root-'));
+    chmodSync(root, 0o711);
+    const dead = spawnSync('true').pid; // exited and reaped: its pid names no process now
+    const living = spawn('sleep', ['60']);
+    const names = [`go-1-p${dead}-AbC123`, `go-1-p${dead}-AbC123.exe`, `go-2-p${living.pid}-XyZ789`, `go-3-p${process.pid}-Qwe456`, 'made-by-hand'];
+    for (const n of names) mkdirSync(join(root, n));
+    writeFileSync(join(root, names[1]!, '0-plugin'), 'staged copy');
+    try {
+      const { conn } = await launchReporting(await resolveSandbox({ workRoot: root }));
+      await conn.close();
+      expect(readdirSync(root).sort()).toEqual(names.slice(2).sort());
+    } finally {
+      living.kill('SIGKILL');
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('refuses to run a plugin as root unless allowRoot is set', async () => {

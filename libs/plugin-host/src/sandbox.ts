@@ -1,6 +1,6 @@
 // Least privilege for plugin processes: who a plugin runs as, where, with which limits — and the spawn that does it.
 import { constants as fsc } from 'node:fs';
-import { access, chmod, chown, copyFile, lstat, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { access, chmod, chown, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { PluginHostError } from './error.js';
@@ -43,7 +43,7 @@ export interface SandboxPlan {
 
 /** What a launched plugin got; the runtime shows it in the plugin's status. */
 export interface AppliedSandbox extends Omit<SandboxPlan, 'workRoot'> {
-  /** Its private, initially empty working directory (also its HOME and TMPDIR), mode 0700, owned by it; removed on exit. */
+  /** Its private, initially empty working directory (also its HOME and TMPDIR), mode 0700, owned by it; removed when it stops (see prepareSandboxedSpawn). */
   workDir: string;
   umask: '0077';
   /** Every file descriptor beyond stdin/stdout/stderr is closed before the plugin starts. */
@@ -108,6 +108,40 @@ const LIMIT_FLAGS: Array<[keyof PluginLimits, string]> = [['addressSpaceBytes', 
 // bash, not sh: dash cannot close descriptors above 9. The loop closes whatever the host inherited without CLOEXEC.
 const WRAPPER = 'umask 077; for f in /proc/self/fd/*; do n=${f##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done; exec "$@"';
 
+// A launch's directories are `<id>-p<host pid>-XXXXXX` and `….exe`. A host that was killed (SIGKILL, OOM, power) could not
+// remove its own: the first launch of each host process removes those whose host process is gone. Only hosts of this
+// uid can write to the root (checked above); a pid taken again by another process only keeps a directory longer.
+const LAUNCH_DIR = /-p(\d+)-[A-Za-z0-9]{6}(?:\.exe)?$/;
+const swept = new Map<string, Promise<void>>();
+
+function sweepOnce(workRoot: string): Promise<void> {
+  let p = swept.get(workRoot);
+  if (!p) {
+    p = sweepDeadHosts(workRoot);
+    swept.set(workRoot, p);
+  }
+  return p;
+}
+
+/** Best effort: what cannot be listed or removed stays, and the launch goes on. */
+async function sweepDeadHosts(workRoot: string): Promise<void> {
+  const names = await readdir(workRoot).catch(() => []);
+  for (const name of names) {
+    const pid = Number(LAUNCH_DIR.exec(name)?.[1] ?? 0);
+    if (pid > 0 && pid !== process.pid && !alive(pid)) await rm(join(workRoot, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** Signal 0 checks a process exists; EPERM means it does (another user's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return !(e instanceof Error && 'code' in e && e.code === 'ESRCH');
+  }
+}
+
 async function firstExisting(paths: string[], what: string): Promise<string> {
   for (const p of paths) if (await access(p, fsc.X_OK).then(() => true, () => false)) return p;
   throw new PluginHostError({ code: 'PLUGIN_SANDBOX_FAILED', message: `${what} not found (${paths.join(', ')}); it is needed to start plugins with least privilege`, details: { paths } });
@@ -148,7 +182,8 @@ export async function prepareSandboxedSpawn(id: string, path: string, args: stri
     if (!root.isDirectory() || root.uid !== process.getuid!() || (root.mode & 0o022) !== 0) {
       throw new PluginHostError({ code: 'PLUGIN_SANDBOX_FAILED', message: `${plan.workRoot} must be a directory owned by the host's user and writable by nobody else (PLUGIN_WORK_DIR)`, details: { workRoot: plan.workRoot } });
     }
-    workDir = await mkdtemp(join(plan.workRoot, `${id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)}-`));
+    await sweepOnce(plan.workRoot);
+    workDir = await mkdtemp(join(plan.workRoot, `${id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)}-p${process.pid}-`));
     if (switching) await chown(workDir, uid, gid);
     await chmod(workDir, 0o700);
     // The OCI cache and test temp dirs are 0700: what the plugin's user cannot reach — the executable, or a file named by
