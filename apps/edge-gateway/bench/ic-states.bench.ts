@@ -6,7 +6,8 @@
 // and how many sites are megamorphic in the routed edge only. Asserts nothing; what the states cost is measured by
 // side-by-side (a V8 flag that keeps most of these sites polymorphic did not change the route ratio: edge README).
 // Knobs: BENCH_NODE_ARGS (extra node options for both edges, space-separated, e.g. a V8 flag to compare),
-// BENCH_SECONDS (wrk seconds per edge, 5).
+// BENCH_IC_B_NODE_ARGS (the second edge is then a plugin-less one run with these extra node options, e.g. one of
+// side-by-side's A/B preloads, instead of the routed edge), BENCH_SECONDS (wrk seconds per edge, 5).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -19,6 +20,7 @@ import { z } from 'zod';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
 const NODE_ARGS = process.env['BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
+const B_NODE_ARGS = process.env['BENCH_IC_B_NODE_ARGS']?.split(' ').filter(Boolean);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const work = mkdtempSync(join(tmpdir(), 'bench-ic-'));
 
@@ -37,10 +39,10 @@ function need(cmd: string, pkg: string): void {
 }
 
 /** Starts an edge with `--log-ic` writing to `<work>/<name>.log` (V8 adds `isolate-<address>-<pid>-` per isolate). */
-function startEdge(name: string, config: object, goDir: string, upstream: string): Promise<{ child: ChildProcess; url: string }> {
+function startEdge(name: string, config: object, goDir: string, upstream: string, extra: readonly string[]): Promise<{ child: ChildProcess; url: string }> {
   const file = join(work, `${name}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const args = [...NODE_ARGS, '--log-ic', `--logfile=${join(work, `${name}.log`)}`, join(REPO, 'apps/edge-gateway/dist/main.js')];
+  const args = [...NODE_ARGS, ...extra, '--log-ic', `--logfile=${join(work, `${name}.log`)}`, join(REPO, 'apps/edge-gateway/dist/main.js')];
   const child = spawn(process.execPath, args, {
     cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'],
     env: { PATH: process.env['PATH'], HOME: process.env['HOME'], PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EDGE_CONFIG_FILE: file, EDGE_UPSTREAM_URL: upstream, PLUGIN_COMMAND_ALLOWLIST: `${goDir}/**`, OCI_PLUGINS_CACHE_DIR: join(work, 'cache') },
@@ -83,8 +85,8 @@ async function icStates(log: string): Promise<Map<string, string>> {
   return states;
 }
 
-async function run(name: string, config: object, plugins: number, goDir: string, upstream: string): Promise<Map<string, string>> {
-  const { child, url } = await startEdge(name, config, goDir, upstream);
+async function run(name: string, config: object, plugins: number, goDir: string, upstream: string, extra: readonly string[] = []): Promise<Map<string, string>> {
+  const { child, url } = await startEdge(name, config, goDir, upstream, extra);
   await waitPlugins(url, plugins);
   for (const s of [5, SECONDS]) {   // warm-up as side-by-side's, then the measured load
     const r = spawnSync('wrk', ['-t1', '-c8', `-d${s}s`, `${url}/bench`], { encoding: 'utf8' });
@@ -116,18 +118,20 @@ async function main(): Promise<void> {
 
   const hooks = Array.from({ length: 10 }, (_, i) => ({ id: `go-${i}`, name: `Go ${i}`, slug: `go-${i}`, command: `file://${echo}`, hookType: 'pre_auth', failMode: 'closed', order: i }));
   const none = await run('none', { plugins: [] }, 0, goDir, upstreamUrl);
-  const routed = await run('routed', { plugins: hooks, routes: [{ id: 'llm', match: { llm: 'other' }, plugins: hooks.map((h) => h.id) }] }, hooks.length, goDir, upstreamUrl);
+  const label = B_NODE_ARGS ? `edge, no plugins [${B_NODE_ARGS.join(' ')}]` : 'edge, 10 hooks on another route';
+  const routed = B_NODE_ARGS ? await run('other', { plugins: [] }, 0, goDir, upstreamUrl, B_NODE_ARGS)
+    : await run('routed', { plugins: hooks, routes: [{ id: 'llm', match: { llm: 'other' }, plugins: hooks.map((h) => h.id) }] }, hooks.length, goDir, upstreamUrl);
   upstream.close();
 
   const mega = (s: Map<string, string>): number => [...s.values()].filter((v) => v === 'N').length;
   const fn = (site: string): string => site.split(' ')[1] ?? '';
   console.log(`node ${process.version}${NODE_ARGS.length ? `, ${NODE_ARGS.join(' ')}` : ''}; main-thread IC sites after ${SECONDS} s of wrk -t1 -c8`);
   console.log(`edge, no plugins: ${none.size} sites, ${mega(none)} megamorphic`);
-  console.log(`edge, 10 hooks on another route: ${routed.size} sites, ${mega(routed)} megamorphic`);
+  console.log(`${label}: ${routed.size} sites, ${mega(routed)} megamorphic`);
   const common = [...routed.keys()].filter((k) => none.has(k));
   const worse = common.filter((k) => none.get(k) !== 'N' && routed.get(k) === 'N');
-  console.log(`sites in both: ${common.length}; megamorphic only in the routed edge: ${worse.length} (in Node core: ${worse.filter((k) => / node:/.test(k)).length})`);
-  console.log('request-path Node-core sites whose state differs (no plugins → 10 hooks on another route):');
+  console.log(`sites in both: ${common.length}; megamorphic only in the second edge: ${worse.length} (in Node core: ${worse.filter((k) => / node:/.test(k)).length})`);
+  console.log(`request-path Node-core sites whose state differs (no plugins → ${label}):`);
   for (const k of common.filter((k) => REQUEST_PATH.has(fn(k)) && / node:/.test(k) && none.get(k) !== routed.get(k)).sort()) {
     console.log(`  ${k.replace(/ \S+\/([^/ ]+:\d+:\d+)/, ' $1')}: ${STATE[none.get(k)!] ?? none.get(k)} → ${STATE[routed.get(k)!] ?? routed.get(k)}`);
   }
