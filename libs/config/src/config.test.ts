@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
@@ -159,8 +159,12 @@ describe('studio variables', () => {
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'k.pem'), pem);
-    const s = studio({ AI_STUDIO_OCI_CACHE_DIR: '/c', OCI_PLUGINS_PUBLIC_KEY_1: join(dir, 'k.pem'), OCI_PLUGINS_PUBKEY_RELEASE: pem.replace(/\n/g, '\\n') });
-    expect([...s.publicKeys.keys.keys()].sort()).toEqual(['1', 'release']);
+    try {
+      const s = studio({ AI_STUDIO_OCI_CACHE_DIR: '/c', OCI_PLUGINS_PUBLIC_KEY_1: join(dir, 'k.pem'), OCI_PLUGINS_PUBKEY_RELEASE: pem.replace(/\n/g, '\\n') });
+      expect([...s.publicKeys.keys.keys()].sort()).toEqual(['1', 'release']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -59,6 +59,7 @@ if (mode === 'broker') {
 
 const dir = mkdtempSync(join(tmpdir(), 'fixture-plugin-'));
 const cleanup = () => rmSync(dir, { recursive: true, force: true });
+process.on('exit', cleanup); // every exit but SIGKILL's leaves /tmp as it found it
 process.on('SIGTERM', () => { if (mode !== 'stubborn') { cleanup(); process.exit(0); } });
 const tcp = mode === 'tcp';
 const addr = tcp ? '127.0.0.1:0' : `unix:${join(dir, 'plugin.sock')}`;
