@@ -1,6 +1,6 @@
 // Least privilege for plugin processes: who a plugin runs as, where, with which limits — and the spawn that does it.
 import { constants as fsc } from 'node:fs';
-import { access, chmod, chown, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { access, chmod, chown, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { PluginHostError } from './error.js';
@@ -109,8 +109,10 @@ const LIMIT_FLAGS: Array<[keyof PluginLimits, string]> = [['addressSpaceBytes', 
 const WRAPPER = 'umask 077; for f in /proc/self/fd/*; do n=${f##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done; exec "$@"';
 
 // A launch's directories are `<id>-p<host pid>-XXXXXX` and `….exe`. A host that was killed (SIGKILL, OOM, power) could not
-// remove its own: the first launch of each host process removes those whose host process is gone. Only hosts of this
-// uid can write to the root (checked above); a pid taken again by another process only keeps a directory longer.
+// stop its plugins (go-plugin servers do not watch their parent) nor remove their directories: the first launch of each
+// host process does both for the hosts that are gone — it kills the processes whose working directory is such a
+// launch directory (the plugin and whatever it started there), then removes the directories. Only hosts of this uid
+// can write to the root (checked above); a pid taken again by another process only keeps a directory longer.
 const LAUNCH_DIR = /-p(\d+)-[A-Za-z0-9]{6}(?:\.exe)?$/;
 const swept = new Map<string, Promise<void>>();
 
@@ -123,13 +125,29 @@ function sweepOnce(workRoot: string): Promise<void> {
   return p;
 }
 
-/** Best effort: what cannot be listed or removed stays, and the launch goes on. */
+/** Best effort: what cannot be listed, killed or removed stays, and the launch goes on. */
 async function sweepDeadHosts(workRoot: string): Promise<void> {
-  const names = await readdir(workRoot).catch(() => []);
-  for (const name of names) {
+  const root = await realpath(workRoot).catch(() => workRoot);
+  const stale = (await readdir(root).catch(() => [])).filter((name) => {
     const pid = Number(LAUNCH_DIR.exec(name)?.[1] ?? 0);
-    if (pid > 0 && pid !== process.pid && !alive(pid)) await rm(join(workRoot, name), { recursive: true, force: true }).catch(() => undefined);
+    return pid > 0 && pid !== process.pid && !alive(pid);
+  }).map((name) => join(root, name));
+  if (!stale.length) return;
+  for (const pid of await processesIn(new Set(stale))) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
   }
+  for (const dir of stale) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+}
+
+/** The processes whose working directory is one of `dirs` (from /proc; those this host may not inspect are skipped). */
+async function processesIn(dirs: ReadonlySet<string>): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => undefined);
+    if (cwd !== undefined && dirs.has(cwd)) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 /** Signal 0 checks a process exists; EPERM means it does (another user's). */
