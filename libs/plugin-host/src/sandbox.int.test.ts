@@ -67,22 +67,23 @@ describe('launchPlugin with a sandbox (real child process)', () => {
     expect(existsSync(applied.workDir) || existsSync(`${applied.workDir}.exe`)).toBe(false);
   });
 
-  it("stops and removes what a killed host left behind (launch directories named by a pid that is gone), and nothing else", async () => {
+  it("stops and removes what a killed host left behind (launch directories named by a pid that is gone, or by this process's own from before it launched anything), and nothing else", async () => {
     const root = mkdtempSync(join(tmpdir(), 'sandbox-root-'));
     chmodSync(root, 0o711);
     const dead = spawnSync('true').pid; // exited and reaped: its pid names no process now
     const living = spawn('sleep', ['60']);
-    const names = [`go-1-p${dead}-AbC123`, `go-1-p${dead}-AbC123.exe`, `go-2-p${living.pid}-XyZ789`, `go-3-p${process.pid}-Qwe456`, 'made-by-hand'];
+    // go-3: a former host with this process's pid (as a restarted container's entrypoint has); go-2 and the last stay
+    const names = [`go-1-p${dead}-AbC123`, `go-1-p${dead}-AbC123.exe`, `go-3-p${process.pid}-Qwe456`, `go-2-p${living.pid}-XyZ789`, 'made-by-hand'];
     for (const n of names) mkdirSync(join(root, n));
     writeFileSync(join(root, names[1]!, '0-plugin'), 'staged copy');
     // the dead host's plugin, still running in its launch directory; and a process of the living host's
     const orphan = spawn('sleep', ['60'], { cwd: join(root, names[0]!) });
-    const kept = spawn('sleep', ['60'], { cwd: join(root, names[2]!) });
+    const kept = spawn('sleep', ['60'], { cwd: join(root, names[3]!) });
     const orphanEnd = new Promise((r) => orphan.once('exit', (_code, signal) => r(signal)));
     try {
       const { conn } = await launchReporting(await resolveSandbox({ workRoot: root }));
       await conn.close();
-      expect(readdirSync(root).sort()).toEqual(names.slice(2).sort());
+      expect(readdirSync(root).sort()).toEqual(names.slice(3).sort());
       expect(await orphanEnd).toBe('SIGKILL');
       expect(kept.exitCode).toBeNull();
     } finally {

@@ -111,8 +111,10 @@ const WRAPPER = 'umask 077; for f in /proc/self/fd/*; do n=${f##*/}; if [ "$n" -
 // A launch's directories are `<id>-p<host pid>-XXXXXX` and `….exe`. A host that was killed (SIGKILL, OOM, power) could not
 // stop its plugins (go-plugin servers do not watch their parent) nor remove their directories: the first launch of each
 // host process does both for the hosts that are gone — it kills the processes whose working directory is such a
-// launch directory (the plugin and whatever it started there), then removes the directories. Only hosts of this uid
-// can write to the root (checked above); a pid taken again by another process only keeps a directory longer.
+// launch directory (the plugin and whatever it started there), then removes the directories. A directory named by this
+// process's own pid is a former process's too (a restarted container's entrypoint has the same pid, and this process has
+// made none yet: every launch waits for the sweep). Only hosts of this uid can write to the root (checked above); a
+// pid taken again by another process only keeps a directory longer.
 const LAUNCH_DIR = /-p(\d+)-[A-Za-z0-9]{6}(?:\.exe)?$/;
 const swept = new Map<string, Promise<void>>();
 
@@ -130,7 +132,7 @@ async function sweepDeadHosts(workRoot: string): Promise<void> {
   const root = await realpath(workRoot).catch(() => workRoot);
   const stale = (await readdir(root).catch(() => [])).filter((name) => {
     const pid = Number(LAUNCH_DIR.exec(name)?.[1] ?? 0);
-    return pid > 0 && pid !== process.pid && !alive(pid);
+    return pid > 0 && (pid === process.pid || !alive(pid));
   }).map((name) => join(root, name));
   if (!stale.length) return;
   for (const pid of await processesIn(new Set(stale))) {
