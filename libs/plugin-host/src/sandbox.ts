@@ -1,7 +1,7 @@
 // Least privilege for plugin processes: who a plugin runs as, where, with which limits — and the spawn that does it.
 import { constants as fsc } from 'node:fs';
 import { access, chmod, chown, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { PluginHostError } from './error.js';
 
@@ -119,10 +119,11 @@ const LAUNCH_DIR = /-p(\d+)-[A-Za-z0-9]{6}(?:\.exe)?$/;
 const swept = new Map<string, Promise<void>>();
 
 function sweepOnce(workRoot: string): Promise<void> {
-  let p = swept.get(workRoot);
+  const key = resolve(workRoot); // one sweep per directory however it is spelled ('/x/', '/y/../x')
+  let p = swept.get(key);
   if (!p) {
-    p = sweepDeadHosts(workRoot);
-    swept.set(workRoot, p);
+    p = sweepDeadHosts(key);
+    swept.set(key, p);
   }
   return p;
 }
