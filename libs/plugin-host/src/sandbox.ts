@@ -118,8 +118,9 @@ const WRAPPER = 'umask 077; for f in /proc/self/fd/*; do n=${f##*/}; if [ "$n" -
 const LAUNCH_DIR = /-p(\d+)-[A-Za-z0-9]{6}(?:\.exe)?$/;
 const swept = new Map<string, Promise<void>>();
 
-function sweepOnce(workRoot: string): Promise<void> {
-  const key = resolve(workRoot); // one sweep per directory however it is spelled ('/x/', '/y/../x')
+async function sweepOnce(workRoot: string): Promise<void> {
+  // one sweep per directory however it is spelled ('/x/', '/y/../x', a symlink)
+  const key = await realpath(workRoot).catch(() => resolve(workRoot));
   let p = swept.get(key);
   if (!p) {
     p = sweepDeadHosts(key);
@@ -129,8 +130,7 @@ function sweepOnce(workRoot: string): Promise<void> {
 }
 
 /** Best effort: what cannot be listed, killed or removed stays, and the launch goes on. */
-async function sweepDeadHosts(workRoot: string): Promise<void> {
-  const root = await realpath(workRoot).catch(() => workRoot);
+async function sweepDeadHosts(root: string): Promise<void> {
   const stale = (await readdir(root).catch(() => [])).filter((name) => {
     const pid = Number(LAUNCH_DIR.exec(name)?.[1] ?? 0);
     return pid > 0 && (pid === process.pid || !alive(pid));
