@@ -2,7 +2,7 @@
 // and its open descriptors on stderr (forwarded to the host logger), then execs the go-plugin fixture.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,14 +67,20 @@ describe('launchPlugin with a sandbox (real child process)', () => {
     expect(existsSync(applied.workDir) || existsSync(`${applied.workDir}.exe`)).toBe(false);
   });
 
-  it("stops and removes what a killed host left behind (launch directories named by a pid that is gone, or by this process's own from before it launched anything), and nothing else", async () => {
+  it("stops and removes what a killed host left behind (launch directories named by a pid that is gone, or by this process's own and older than it), and nothing else", async () => {
     const root = mkdtempSync(join(tmpdir(), 'sandbox-root-'));
     chmodSync(root, 0o711);
     const dead = spawnSync('true').pid; // exited and reaped: its pid names no process now
     const living = spawn('sleep', ['60']);
-    // go-3: a former host with this process's pid (as a restarted container's entrypoint has); go-2 and the last stay
-    const names = [`go-1-p${dead}-AbC123`, `go-1-p${dead}-AbC123.exe`, `go-3-p${process.pid}-Qwe456`, `go-2-p${living.pid}-XyZ789`, 'made-by-hand'];
+    // go-3: a former host with this process's pid (as a restarted container's entrypoint has: last changed before this
+    // process started); go-4: this pid's, made since (another copy of the library in this process); go-2, the last: kept
+    const names = [
+      `go-1-p${dead}-AbC123`, `go-1-p${dead}-AbC123.exe`, `go-3-p${process.pid}-Qwe456`,
+      `go-2-p${living.pid}-XyZ789`, `go-4-p${process.pid}-Rty789`, 'made-by-hand',
+    ];
     for (const n of names) mkdirSync(join(root, n));
+    const before = new Date(performance.timeOrigin - 60_000);
+    utimesSync(join(root, names[2]!), before, before);
     writeFileSync(join(root, names[1]!, '0-plugin'), 'staged copy');
     // the dead host's plugin, still running in its launch directory; and a process of the living host's
     const orphan = spawn('sleep', ['60'], { cwd: join(root, names[0]!) });

@@ -112,9 +112,10 @@ const WRAPPER = 'umask 077; for f in /proc/self/fd/*; do n=${f##*/}; if [ "$n" -
 // stop its plugins (go-plugin servers do not watch their parent) nor remove their directories: the first launch of each
 // host process does both for the hosts that are gone — it kills the processes whose working directory is such a
 // launch directory (the plugin and whatever it started there), then removes the directories. A directory named by this
-// process's own pid is a former process's too (a restarted container's entrypoint has the same pid, and this process has
-// made none yet: every launch waits for the sweep). Only hosts of this uid can write to the root (checked above); a
-// pid taken again by another process only keeps a directory longer.
+// process's own pid is a former process's when it was last changed before this process started (a restarted
+// container's entrypoint gets the same pid); a newer one may be another copy of this library's in this process, and
+// stays. Only hosts of this uid can write to the root (checked above); a pid taken again by another process only keeps
+// a directory longer.
 const LAUNCH_DIR = /-p(\d+)-[A-Za-z0-9]{6}(?:\.exe)?$/;
 const swept = new Map<string, Promise<void>>();
 
@@ -131,10 +132,13 @@ async function sweepOnce(workRoot: string): Promise<void> {
 
 /** Best effort: what cannot be listed, killed or removed stays, and the launch goes on. */
 async function sweepDeadHosts(root: string): Promise<void> {
-  const stale = (await readdir(root).catch(() => [])).filter((name) => {
+  const stale: string[] = [];
+  for (const name of await readdir(root).catch(() => [])) {
     const pid = Number(LAUNCH_DIR.exec(name)?.[1] ?? 0);
-    return pid > 0 && (pid === process.pid || !alive(pid));
-  }).map((name) => join(root, name));
+    if (pid <= 0) continue;
+    const dir = join(root, name);
+    if (pid === process.pid ? await changedBefore(dir, performance.timeOrigin) : !alive(pid)) stale.push(dir);
+  }
   if (!stale.length) return;
   for (const pid of await processesIn(new Set(stale))) {
     try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
@@ -152,6 +156,8 @@ async function processesIn(dirs: ReadonlySet<string>): Promise<number[]> {
   }
   return pids;
 }
+
+const changedBefore = (path: string, ms: number): Promise<boolean> => lstat(path).then((st) => st.mtimeMs < ms, () => false);
 
 /** Signal 0 checks a process exists; EPERM means it does (another user's). */
 function alive(pid: number): boolean {
