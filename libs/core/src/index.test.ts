@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as api from './index.js';
-import { backoffDelay, PlugwayError, isPlugwayError, redact, redactUrl, REDACTED, NOOP_LOGGER } from './index.js';
+import { spawnSync } from 'node:child_process';
+import { backoffDelay, PlugwayError, isPlugwayError, processExists, redact, redactUrl, REDACTED, NOOP_LOGGER } from './index.js';
 
 class DemoError extends PlugwayError<'DEMO_BAD' | 'DEMO_WORSE'> {}
 
 describe('@plugway/core public surface', () => {
   it('exports exactly these names', () => {
-    expect(Object.keys(api).sort()).toEqual(['NOOP_LOGGER', 'PlugwayError', 'REDACTED', 'backoffDelay', 'isPlugwayError', 'isSecretKey', 'redact', 'redactString', 'redactUrl']);
+    expect(Object.keys(api).sort()).toEqual(['NOOP_LOGGER', 'PlugwayError', 'REDACTED', 'backoffDelay', 'isPlugwayError', 'isSecretKey', 'processExists', 'redact', 'redactString', 'redactUrl']);
   });
 });
 
@@ -29,6 +30,14 @@ describe('PlugwayError', () => {
   });
   it('omits details when none are given', () => {
     expect(new DemoError({ code: 'DEMO_BAD', message: 'm' }).toJSON()).toEqual({ name: 'DemoError', code: 'DEMO_BAD', message: 'm' });
+  });
+});
+
+describe('processExists', () => {
+  it('is true for this process and pid 1 (another user\'s when not root: EPERM), false for a reaped child', () => {
+    expect(processExists(process.pid)).toBe(true);
+    expect(processExists(1)).toBe(true);
+    expect(processExists(spawnSync('true').pid)).toBe(false);
   });
 });
 

@@ -4,4 +4,5 @@ export type { PlugwayErrorOptions } from './error.js';
 export { NOOP_LOGGER } from './logger.js';
 export type { Logger, LogFields } from './logger.js';
 export { backoffDelay } from './backoff.js';
+export { processExists } from './process.js';
 export { isSecretKey, redact, redactString, redactUrl, REDACTED } from './redact.js';

@@ -3,6 +3,7 @@ import { constants as fsc } from 'node:fs';
 import { access, chmod, chown, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
+import { processExists } from '@plugway/core';
 import { PluginHostError } from './error.js';
 
 /** Resource limits (setrlimit, soft = hard); an unset limit is inherited from the host. */
@@ -137,7 +138,7 @@ async function sweepDeadHosts(root: string): Promise<void> {
     const pid = Number(LAUNCH_DIR.exec(name)?.[1] ?? 0);
     if (pid <= 0) continue;
     const dir = join(root, name);
-    if (pid === process.pid ? await changedBefore(dir, performance.timeOrigin) : !alive(pid)) stale.push(dir);
+    if (pid === process.pid ? await changedBefore(dir, performance.timeOrigin) : !processExists(pid)) stale.push(dir);
   }
   if (!stale.length) return;
   for (const pid of await processesIn(new Set(stale))) {
@@ -158,16 +159,6 @@ async function processesIn(dirs: ReadonlySet<string>): Promise<number[]> {
 }
 
 const changedBefore = (path: string, ms: number): Promise<boolean> => lstat(path).then((st) => st.mtimeMs < ms, () => false);
-
-/** Signal 0 checks a process exists; EPERM means it does (another user's). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return !(e instanceof Error && 'code' in e && e.code === 'ESRCH');
-  }
-}
 
 async function firstExisting(paths: string[], what: string): Promise<string> {
   for (const p of paths) if (await access(p, fsc.X_OK).then(() => true, () => false)) return p;

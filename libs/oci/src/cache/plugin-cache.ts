@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { NOOP_LOGGER, type Logger } from '@plugway/core';
+import { NOOP_LOGGER, processExists, type Logger } from '@plugway/core';
 import { OciError } from '../error.js';
 import { parseDigest } from '../client/digest.js';
 import type { PluginRuntime } from '../artifact/plugin-runtime.js';
@@ -317,7 +317,7 @@ export class PluginCache {
   private isStale(held: { owner: LockOwner | undefined; ageMs: number }): boolean {
     if (held.ageMs > this.leaseMs) return true;
     if (!held.owner) return false;
-    return held.owner.host === HOST && held.owner.pid !== process.pid && !pidAlive(held.owner.pid);
+    return held.owner.host === HOST && held.owner.pid !== process.pid && !processExists(held.owner.pid);
   }
 
   private async breakLock(file: string, judged: LockOwner | undefined): Promise<void> {
@@ -345,7 +345,7 @@ export class PluginCache {
       const host = m?.[2] ?? HOST;
       let gone: boolean;
       if (host !== HOST) gone = await stat(join(dir, f)).then((st) => Date.now() - st.mtimeMs > this.staleLockMs, () => false);
-      else gone = pid !== process.pid && !(pid > 0 && pidAlive(pid));
+      else gone = pid !== process.pid && !(pid > 0 && processExists(pid));
       if (gone) await rm(join(dir, f), { force: true, recursive: true });
     }
   }
@@ -385,10 +385,6 @@ export class PluginCache {
     if (removed.length) this.logger.info('plugin cache gc', { removed: removed.length });
     return removed;
   }
-}
-
-function pidAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3 };
